@@ -1,0 +1,117 @@
+//! Which service a request is for, decided from headers, host and path only (never the body),
+//! in ARCHITECTURE.md's order: `X-Amz-Target` prefix, then the SigV4 scope's service, then the
+//! host, then the path, else S3.
+
+use http::request::Parts;
+
+/// The services behind the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceId {
+    /// Amazon S3.
+    S3,
+    /// DynamoDB and DynamoDB Streams.
+    DynamoDb,
+    /// cognito-idp, cognito-identity and STS.
+    Cognito,
+    /// AppSync control plane and data plane.
+    AppSync,
+}
+
+impl ServiceId {
+    /// Lowercase name used in logs and health output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceId::S3 => "s3",
+            ServiceId::DynamoDb => "dynamodb",
+            ServiceId::Cognito => "cognito",
+            ServiceId::AppSync => "appsync",
+        }
+    }
+}
+
+fn service_from_target(target: &str) -> Option<ServiceId> {
+    let prefix = target.split('.').next()?;
+    match prefix {
+        "DynamoDB_20120810" | "DynamoDBStreams_20120810" => Some(ServiceId::DynamoDb),
+        "AWSCognitoIdentityProviderService" | "AWSCognitoIdentityService" | "AWSSecurityTokenServiceV20110615" => {
+            Some(ServiceId::Cognito)
+        }
+        _ => None,
+    }
+}
+
+fn service_from_signing_name(name: &str) -> Option<ServiceId> {
+    match name {
+        "s3" => Some(ServiceId::S3),
+        "dynamodb" => Some(ServiceId::DynamoDb),
+        "cognito-idp" | "cognito-identity" | "sts" => Some(ServiceId::Cognito),
+        "appsync" => Some(ServiceId::AppSync),
+        _ => None,
+    }
+}
+
+/// The SigV4 scope's service name from `Authorization` or `X-Amz-Credential`.
+pub fn signing_service(parts: &Parts) -> Option<String> {
+    let cred = if let Some(auth) = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let idx = auth.find("Credential=")?;
+        auth[idx + "Credential=".len()..].split([',', ' ']).next()?.to_string()
+    } else {
+        let q = parts.uri.query()?;
+        let raw = q.split('&').find_map(|kv| kv.strip_prefix("X-Amz-Credential="))?;
+        percent_decode(raw)
+    };
+    // KEY/DATE/REGION/SERVICE/aws4_request
+    let mut it = cred.rsplit('/');
+    let _terminator = it.next()?;
+    it.next().map(str::to_string)
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+fn host_of(parts: &Parts) -> Option<&str> {
+    let h = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.host())?;
+    Some(h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit())).map_or(h, |(h, _)| h))
+}
+
+/// Classify a request.
+pub fn classify(parts: &Parts) -> ServiceId {
+    if let Some(svc) = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(service_from_target) {
+        return svc;
+    }
+    if let Some(svc) = signing_service(parts).as_deref().and_then(service_from_signing_name) {
+        return svc;
+    }
+    if let Some(host) = host_of(parts) {
+        let host = host.to_ascii_lowercase();
+        if host.contains(".appsync-api.") || host.contains(".appsync-realtime-api.") {
+            return ServiceId::AppSync;
+        }
+        if host.starts_with("cognito-idp.") || host.starts_with("cognito-identity.") || host.starts_with("sts.") {
+            return ServiceId::Cognito;
+        }
+        if host.starts_with("dynamodb.") || host.starts_with("streams.dynamodb.") {
+            return ServiceId::DynamoDb;
+        }
+    }
+    let path = parts.uri.path();
+    if path == "/graphql" || path.starts_with("/graphql/") || path.starts_with("/v1/apis") {
+        return ServiceId::AppSync;
+    }
+    if is_cognito_well_known(path) {
+        return ServiceId::Cognito;
+    }
+    ServiceId::S3
+}
+
+/// `/{region}_{id}/.well-known/jwks.json` and `/openid-configuration`.
+fn is_cognito_well_known(path: &str) -> bool {
+    let mut segs = path.trim_start_matches('/').splitn(2, '/');
+    let (Some(pool), Some(rest)) = (segs.next(), segs.next()) else { return false };
+    pool.contains('_') && (rest == ".well-known/jwks.json" || rest == ".well-known/openid-configuration")
+}

@@ -1,0 +1,136 @@
+//! Command line and environment configuration (clap derive). Every flag is also an
+//! `AMPLOCAL_*` variable; LocalStack's names are accepted where they mean the same
+//! (`GATEWAY_LISTEN`, `DEBUG`). Each service flattens its own `Config` in here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `amplocal`: serve (no subcommand) or one of the helper subcommands.
+#[derive(Debug, Parser)]
+#[command(name = "amplocal", version, about = "Local AWS emulator for Amplify-style backends (S3, DynamoDB, Cognito, AppSync) on one port")]
+pub struct Cli {
+    /// Helper subcommand; none serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serving options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Helper subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the path of the local CA certificate (created on first use) as the last line.
+    Ca {
+        /// Data directory holding the CA.
+        #[arg(long, env = "AMPLOCAL_DATA_DIR", default_value = "./.amplocal")]
+        data_dir: PathBuf,
+    },
+    /// Exit 0 when the emulator at URL answers its health endpoint, 1 otherwise.
+    Healthcheck {
+        /// Base URL of the emulator.
+        #[arg(long, default_value = "http://127.0.0.1:4566")]
+        url: String,
+    },
+}
+
+/// How unknown access keys are treated (see ARCHITECTURE.md "credentials").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CredentialModeArg {
+    /// Any key accepted; known keys must sign correctly.
+    #[default]
+    Lenient,
+    /// Unknown keys rejected; every signature and expiry checked.
+    Strict,
+}
+
+/// Options of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (HTTP and HTTPS on the same port). Also `GATEWAY_LISTEN`.
+    #[arg(long, env = "AMPLOCAL_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for persistent state.
+    #[arg(long, env = "AMPLOCAL_DATA_DIR", default_value = "./.amplocal")]
+    pub data_dir: PathBuf,
+    /// Keep all state in a temporary directory removed at exit.
+    #[arg(long, env = "AMPLOCAL_EPHEMERAL")]
+    pub ephemeral: bool,
+    /// A known access key pair KEY:SECRET (repeatable). Default: test:test.
+    #[arg(long = "credentials", env = "AMPLOCAL_CREDENTIALS", value_delimiter = ',')]
+    pub credentials: Vec<String>,
+    /// lenient: any access key accepted; strict: unknown keys rejected.
+    #[arg(long, env = "AMPLOCAL_CREDENTIAL_MODE", value_enum, default_value_t = CredentialModeArg::Lenient)]
+    pub credential_mode: CredentialModeArg,
+    /// Log filter (e.g. `info`, `debug`, `amplocal=trace`). `DEBUG=1` means `debug`.
+    #[arg(long, env = "AMPLOCAL_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// Per-service options.
+    #[command(flatten)]
+    pub services: ServiceConfigs,
+}
+
+/// The services' own options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServiceConfigs {
+    /// S3 options.
+    #[command(flatten)]
+    pub s3: amplocal_s3::Config,
+    /// DynamoDB options.
+    #[command(flatten)]
+    pub dynamodb: amplocal_dynamodb::Config,
+    /// Cognito options.
+    #[command(flatten)]
+    pub cognito: amplocal_cognito::Config,
+    /// AppSync options.
+    #[command(flatten)]
+    pub appsync: amplocal_appsync::Config,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4566";
+
+impl ServeArgs {
+    /// The address to bind: `--listen`/`AMPLOCAL_LISTEN`, else `GATEWAY_LISTEN` (LocalStack; may
+    /// be a comma-separated list, the first entry wins, `:4566` means all interfaces), else
+    /// 127.0.0.1:4566.
+    pub fn listen_addr(&self) -> Result<SocketAddr, String> {
+        if let Some(a) = self.listen {
+            return Ok(a);
+        }
+        if let Ok(v) = std::env::var("GATEWAY_LISTEN") {
+            let first = v.split(',').next().unwrap_or("").trim();
+            let first = if first.starts_with(':') { format!("0.0.0.0{first}") } else { first.to_string() };
+            return first.parse().map_err(|e| format!("GATEWAY_LISTEN={v}: {e}"));
+        }
+        DEFAULT_LISTEN.parse().map_err(|e| format!("{e}"))
+    }
+
+    /// Parsed `--credentials`, defaulting to `test:test`.
+    pub fn credential_pairs(&self) -> Result<Vec<(String, String)>, String> {
+        if self.credentials.is_empty() {
+            return Ok(vec![("test".into(), "test".into())]);
+        }
+        self.credentials
+            .iter()
+            .map(|c| {
+                c.split_once(':')
+                    .filter(|(k, s)| !k.is_empty() && !s.is_empty())
+                    .map(|(k, s)| (k.to_string(), s.to_string()))
+                    .ok_or_else(|| format!("--credentials {c}: expected KEY:SECRET"))
+            })
+            .collect()
+    }
+
+    /// The effective log filter.
+    pub fn log_filter(&self) -> String {
+        if let Some(l) = &self.log_level {
+            return l.clone();
+        }
+        match std::env::var("DEBUG").as_deref() {
+            Ok("1") | Ok("true") => "debug".into(),
+            _ => "info".into(),
+        }
+    }
+}
