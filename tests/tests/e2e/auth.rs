@@ -1,0 +1,1 @@
+//! End-to-end tests of SigV4 authentication with aws-sdk-rust.
