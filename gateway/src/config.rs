@@ -29,9 +29,10 @@ pub enum Command {
     },
     /// Exit 0 when the emulator at URL answers its health endpoint, 1 otherwise.
     Healthcheck {
-        /// Base URL of the emulator.
-        #[arg(long, default_value = "http://127.0.0.1:4566")]
-        url: String,
+        /// Base URL of the emulator (plain http). Default: the port of `AMPLOCAL_LISTEN` /
+        /// `GATEWAY_LISTEN` on loopback, else http://127.0.0.1:4566.
+        #[arg(long, env = "AMPLOCAL_HEALTHCHECK_URL")]
+        url: Option<String>,
     },
 }
 
@@ -66,6 +67,10 @@ pub struct ServeArgs {
     /// Log filter (e.g. `info`, `debug`, `amplocal=trace`). `DEBUG=1` means `debug`.
     #[arg(long, env = "AMPLOCAL_LOG_LEVEL")]
     pub log_level: Option<String>,
+    /// Origins allowed to call the non-S3 services from a browser (comma-separated
+    /// `scheme://host[:port]`; `*` = any). S3 uses its own bucket CORS rules.
+    #[arg(long, env = "AMPLOCAL_CORS_ORIGINS", default_value = "*")]
+    pub cors_origins: String,
     /// Per-service options.
     #[command(flatten)]
     pub services: ServiceConfigs,
@@ -91,20 +96,37 @@ pub struct ServiceConfigs {
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4566";
 
+fn resolve_listen(explicit: Option<SocketAddr>) -> Result<SocketAddr, String> {
+    if let Some(a) = explicit {
+        return Ok(a);
+    }
+    if let Ok(v) = std::env::var("GATEWAY_LISTEN") {
+        let first = v.split(',').next().unwrap_or("").trim();
+        let first = if first.starts_with(':') { format!("0.0.0.0{first}") } else { first.to_string() };
+        return first.parse().map_err(|e| format!("GATEWAY_LISTEN={v}: {e}"));
+    }
+    DEFAULT_LISTEN.parse().map_err(|e| format!("{e}"))
+}
+
+/// The URL `amplocal healthcheck` probes when none is given: the configured listen port
+/// (`AMPLOCAL_LISTEN`, `GATEWAY_LISTEN`) on loopback when the bind address is a wildcard.
+pub fn default_healthcheck_url() -> String {
+    let explicit = std::env::var("AMPLOCAL_LISTEN").ok().and_then(|v| v.trim().parse::<SocketAddr>().ok());
+    let addr = resolve_listen(explicit).unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 4566)));
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(v4) if v4.is_unspecified() => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        std::net::IpAddr::V6(v6) if v6.is_unspecified() => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
 impl ServeArgs {
     /// The address to bind: `--listen`/`AMPLOCAL_LISTEN`, else `GATEWAY_LISTEN` (LocalStack; may
     /// be a comma-separated list, the first entry wins, `:4566` means all interfaces), else
     /// 127.0.0.1:4566.
     pub fn listen_addr(&self) -> Result<SocketAddr, String> {
-        if let Some(a) = self.listen {
-            return Ok(a);
-        }
-        if let Ok(v) = std::env::var("GATEWAY_LISTEN") {
-            let first = v.split(',').next().unwrap_or("").trim();
-            let first = if first.starts_with(':') { format!("0.0.0.0{first}") } else { first.to_string() };
-            return first.parse().map_err(|e| format!("GATEWAY_LISTEN={v}: {e}"));
-        }
-        DEFAULT_LISTEN.parse().map_err(|e| format!("{e}"))
+        resolve_listen(self.listen)
     }
 
     /// Parsed `--credentials`, defaulting to `test:test`.

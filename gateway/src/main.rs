@@ -1,24 +1,49 @@
-//! `amplocal`: parse configuration, prepare the data dir, build the services, bind the port,
-//! print `Ready.` and serve until SIGINT/SIGTERM.
+//! `amplocal`: parse configuration, prepare the data dir and its TLS files, build the services,
+//! bind the port, print `Ready.` and serve until SIGINT/SIGTERM. Also the `ca` and
+//! `healthcheck` helper subcommands.
 
-use amplocal::config::{Cli, Command, CredentialModeArg};
-use amplocal::{build_app, run, AppState};
+use amplocal::config::{default_healthcheck_url, Cli, Command, CredentialModeArg};
+use amplocal::cors::CorsConfig;
+use amplocal::{build_app, run_with, tls, AppState, ServeOptions};
 use amplocal_core::{CoreCtx, CredentialMode, CredentialStore, RandomIds, SystemClock};
 use clap::Parser;
 use std::io::Write;
+use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Ca { data_dir }) => {
-            anyhow::bail!("`amplocal ca` is not implemented yet (data dir {})", data_dir.display())
-        }
+    let result = match cli.command {
+        Some(Command::Ca { data_dir }) => ca(&data_dir),
         Some(Command::Healthcheck { url }) => {
-            anyhow::bail!("`amplocal healthcheck` is not implemented yet ({url})")
+            let url = url.unwrap_or_else(default_healthcheck_url);
+            return match amplocal::healthcheck::check(&url, Duration::from_secs(3)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("amplocal healthcheck {url}: {e}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         None => serve(cli.serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("amplocal: {e:#}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+/// `amplocal ca`: create the CA (and leaf) if needed; the CA path is the last stdout line.
+fn ca(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    let paths = tls::ensure(data_dir)?;
+    let ca = std::fs::canonicalize(&paths.ca_cert).unwrap_or(paths.ca_cert);
+    println!("{}", ca.display());
+    Ok(())
 }
 
 fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
@@ -27,13 +52,15 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let addr = args.listen_addr().map_err(anyhow::Error::msg)?;
-    let (data_dir, _temp) = if args.ephemeral {
+    let (data_dir, temp) = if args.ephemeral {
         let t = tempfile::Builder::new().prefix("amplocal-").tempdir()?;
         (t.path().to_path_buf(), Some(t))
     } else {
         std::fs::create_dir_all(&args.data_dir)?;
-        (args.data_dir.clone(), None)
+        (std::fs::canonicalize(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone()), None)
     };
+    let tls_paths = tls::ensure(&data_dir)?;
+    let opts = ServeOptions { tls: Some(tls::server_config(&tls_paths)?), ..ServeOptions::default() };
     let mode = match args.credential_mode {
         CredentialModeArg::Lenient => CredentialMode::Lenient,
         CredentialModeArg::Strict => CredentialMode::Strict,
@@ -43,20 +70,32 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         creds.insert_static(&k, &s);
     }
     let core = CoreCtx::new(Arc::new(SystemClock), Arc::new(RandomIds), creds, data_dir.clone());
+    let cors = CorsConfig::from_list(&args.cors_origins);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
-        let state = AppState::new(core, &args.services)?;
+    let served = rt.block_on(async move {
+        let state = AppState::new(core, &args.services)?.with_cors(cors);
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        tracing::info!(listen = %listener.local_addr()?, data_dir = %data_dir.display(), "amplocal listening");
+        let local = listener.local_addr()?;
+        tracing::info!(
+            "amplocal {} listening on {local} (http and https), data dir {}{}, CA {}",
+            amplocal::health::VERSION,
+            data_dir.display(),
+            if temp.is_some() { " (ephemeral)" } else { "" },
+            tls_paths.ca_cert.display()
+        );
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "Ready.")?;
             out.flush()?;
         }
-        run(listener, build_app(state), shutdown_signal()).await?;
-        Ok::<_, anyhow::Error>(())
-    })?;
-    drop(_temp);
+        run_with(listener, build_app(state), opts, shutdown_signal()).await?;
+        tracing::info!("amplocal stopped");
+        Ok::<_, anyhow::Error>(temp)
+    });
+    // Blocking work (SQLite) still queued gets a moment, not forever.
+    rt.shutdown_timeout(Duration::from_secs(2));
+    // The temp dir (if any) is removed here, after the runtime has let go of its files.
+    drop(served?);
     Ok(())
 }
 
@@ -76,4 +115,5 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub appsync: AppSyncService,
     /// When the process started serving (for health uptime).
     pub started: Instant,
+    /// Origins allowed to call the non-S3 services from browsers (default: any).
+    pub cors: crate::cors::CorsConfig,
 }
 
 impl AppState {
@@ -32,6 +34,14 @@ impl AppState {
         let cognito = CognitoService::new(core.clone(), cfg.cognito.clone())?;
         let s3 = S3Service::new(core.clone(), cfg.s3.clone())?;
         let appsync = AppSyncService::new(core.clone(), cfg.appsync.clone())?;
-        Ok(Self { core, s3, dynamodb, cognito, appsync, started: Instant::now() })
+        Ok(Self { core, s3, dynamodb, cognito, appsync, started: Instant::now(), cors: crate::cors::CorsConfig::any() })
+    }
+}
+
+impl AppState {
+    /// Replace the CORS origin policy.
+    pub fn with_cors(mut self, cors: crate::cors::CorsConfig) -> Self {
+        self.cors = cors;
+        self
     }
 }

@@ -2,9 +2,11 @@
 //! aws-sdk-rust configuration pointing at it. Each test gets its own [`TestEnv`].
 
 use amplocal::config::ServiceConfigs;
-use amplocal::{build_app, run, AppState};
+use amplocal::deps::axum::Router;
+use amplocal::{build_app, run_with, AppState, ServeOptions};
 use amplocal_core::{Clock, CoreCtx, CredentialMode, CredentialStore, IdGen, RandomIds, SystemClock};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Access key / secret the harness registers and signs with.
@@ -21,6 +23,9 @@ pub struct TestEnvBuilder {
     services: ServiceConfigs,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    serve: ServeOptions,
+    #[allow(clippy::type_complexity)]
+    app: Option<Box<dyn FnOnce(Router) -> Router + Send>>,
 }
 
 impl Default for TestEnvBuilder {
@@ -31,6 +36,8 @@ impl Default for TestEnvBuilder {
             services: ServiceConfigs::default(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
+            serve: ServeOptions::default(),
+            app: None,
         }
     }
 }
@@ -62,9 +69,23 @@ impl TestEnvBuilder {
         self
     }
 
+    /// Change listener options (timeouts, grace period). TLS is always on.
+    pub fn serve_options(mut self, f: impl FnOnce(&mut ServeOptions)) -> Self {
+        f(&mut self.serve);
+        self
+    }
+    /// Transform the application router before serving (e.g. merge a test-only route).
+    pub fn app(mut self, f: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
+        self.app = Some(Box::new(f));
+        self
+    }
+
     /// Start the gateway.
     pub async fn start(self) -> TestEnv {
         let dir = tempfile::tempdir().expect("tempdir");
+        let tls_paths = amplocal::tls::ensure(dir.path()).expect("tls files");
+        let mut serve = self.serve;
+        serve.tls = Some(amplocal::tls::server_config(&tls_paths).expect("tls config"));
         let creds = CredentialStore::new(self.mode);
         for (k, s) in &self.credentials {
             creds.insert_static(k, s);
@@ -74,14 +95,26 @@ impl TestEnvBuilder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = build_app(state.clone());
+        let mut app = build_app(state.clone());
+        if let Some(f) = self.app {
+            app = f(app);
+        }
         let handle = tokio::spawn(async move {
-            let _ = run(listener, app, async {
+            let _ = run_with(listener, app, serve, async {
                 let _ = rx.await;
             })
             .await;
         });
-        TestEnv { addr, endpoint: format!("http://{addr}"), state, dir, shutdown: Some(tx), handle: Some(handle) }
+        TestEnv {
+            addr,
+            endpoint: format!("http://{addr}"),
+            https_endpoint: format!("https://localhost:{}", addr.port()),
+            ca_pem: tls_paths.ca_cert,
+            state,
+            dir,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 }
 
@@ -91,6 +124,10 @@ pub struct TestEnv {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// `https://localhost:PORT` (same port; use [`TestEnv::https`] or trust [`TestEnv::ca_pem`]).
+    pub https_endpoint: String,
+    /// The generated CA certificate (PEM file) that signs the gateway's leaf.
+    pub ca_pem: PathBuf,
     /// The services (for in-process calls in tests).
     pub state: AppState,
     /// Temp data dir (removed on drop).
@@ -155,6 +192,23 @@ impl TestEnv {
     /// A plain HTTP client for raw requests.
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::new()
+    }
+
+    /// An HTTPS client trusting the generated CA, with `localhost`, `s3.localhost` and each
+    /// of `extra_hosts` resolved to this gateway.
+    pub fn https_with(&self, extra_hosts: &[&str]) -> reqwest::Client {
+        let pem = std::fs::read(&self.ca_pem).expect("read CA");
+        let ca = reqwest::Certificate::from_pem(&pem).expect("CA pem");
+        let mut b = reqwest::Client::builder().add_root_certificate(ca).https_only(true);
+        for h in ["localhost", "s3.localhost"].iter().chain(extra_hosts) {
+            b = b.resolve(h, self.addr);
+        }
+        b.build().expect("https client")
+    }
+
+    /// [`TestEnv::https_with`] without extra names.
+    pub fn https(&self) -> reqwest::Client {
+        self.https_with(&[])
     }
 
     /// Stop the gateway and wait for in-flight requests.
