@@ -31,6 +31,19 @@ pub struct Credential {
     pub expires: Option<SystemTime>,
 }
 
+impl Credential {
+    /// Temporary credentials as identity pools / STS issue them: the session token must be sent
+    /// with every request signed by the key, and the key stops working at `expires`.
+    pub fn temporary(secret: impl Into<String>, session_token: impl Into<String>, account_id: impl Into<String>, expires: SystemTime) -> Self {
+        Self { secret: secret.into(), session_token: Some(session_token.into()), account_id: account_id.into(), expires: Some(expires) }
+    }
+
+    /// Whether the credential has expired at `now`.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires.is_some_and(|e| now >= e)
+    }
+}
+
 /// Shared, cheap-to-clone map of access key → credential.
 #[derive(Debug, Clone, Default)]
 pub struct CredentialStore {
@@ -85,5 +98,35 @@ pub fn account_for_key(access_key: &str) -> String {
         access_key.to_string()
     } else {
         DEFAULT_ACCOUNT.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn account_mapping() {
+        assert_eq!(account_for_key("123456789012"), "123456789012");
+        assert_eq!(account_for_key("12345678901"), DEFAULT_ACCOUNT);
+        assert_eq!(account_for_key("AKIAIOSFODNN7EXAMPLE"), DEFAULT_ACCOUNT);
+    }
+
+    #[test]
+    fn temporary_credentials_register_and_expire() {
+        let store = CredentialStore::new(CredentialMode::Strict);
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        store.insert("ASIATEMP", Credential::temporary("s3cr3t", "tok", "111122223333", t0 + Duration::from_secs(3600)));
+        let c = store.get("ASIATEMP").unwrap();
+        assert_eq!(c.session_token.as_deref(), Some("tok"));
+        assert_eq!(c.account_id, "111122223333");
+        assert!(!c.is_expired(t0));
+        assert!(c.is_expired(t0 + Duration::from_secs(3600)));
+        store.insert_static("test", "test");
+        assert!(!store.get("test").unwrap().is_expired(t0 + Duration::from_secs(10_000_000)));
+        store.remove("ASIATEMP");
+        assert!(store.get("ASIATEMP").is_none());
+        assert_eq!(store.mode(), CredentialMode::Strict);
     }
 }

@@ -1,8 +1,10 @@
 //! AWS wire protocols: how a response body and an error are rendered for awsJson1_0 /
 //! awsJson1_1 (DynamoDB, Cognito), restXml (S3) and restJson1 (AppSync control plane).
-//! Services call these; nothing here knows any service's semantics.
+//! Services call these; nothing here knows any service's semantics. awsQuery (STS) errors
+//! are rendered by [`aws_query`] directly (no `Protocol` variant: no service speaks only it).
 
 pub mod aws_json;
+pub mod aws_query;
 pub mod rest_json;
 pub mod rest_xml;
 
@@ -65,3 +67,6 @@ impl AwsError for GenericError {
         self.status
     }
 }
+
+#[cfg(test)]
+mod golden;
