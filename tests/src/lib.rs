@@ -24,6 +24,7 @@ pub struct TestEnvBuilder {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     serve: ServeOptions,
+    cors: Option<String>,
     #[allow(clippy::type_complexity)]
     app: Option<Box<dyn FnOnce(Router) -> Router + Send>>,
 }
@@ -37,6 +38,7 @@ impl Default for TestEnvBuilder {
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
             serve: ServeOptions::default(),
+            cors: None,
             app: None,
         }
     }
@@ -74,6 +76,11 @@ impl TestEnvBuilder {
         f(&mut self.serve);
         self
     }
+    /// Restrict browser origins for the non-S3 services (as `--cors-origins`).
+    pub fn cors(mut self, origins: &str) -> Self {
+        self.cors = Some(origins.into());
+        self
+    }
     /// Transform the application router before serving (e.g. merge a test-only route).
     pub fn app(mut self, f: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
         self.app = Some(Box::new(f));
@@ -91,7 +98,10 @@ impl TestEnvBuilder {
             creds.insert_static(k, s);
         }
         let core = CoreCtx::new(self.clock, self.ids, creds, dir.path().to_path_buf());
-        let state = AppState::new(core, &self.services).expect("build state");
+        let mut state = AppState::new(core, &self.services).expect("build state");
+        if let Some(list) = &self.cors {
+            state = state.with_cors(amplocal::cors::CorsConfig::from_list(list));
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
