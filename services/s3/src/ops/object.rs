@@ -1,0 +1,447 @@
+//! Objects: PutObject, GetObject/HeadObject (ranges, part numbers, conditional reads),
+//! DeleteObject(s), CopyObject, object tagging.
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>,
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>. Leaves out SSE, object
+//! lock, ACL grants and storage-class transitions.
+
+use super::integrity::{verify, Declared};
+use super::{check_key, ms, require_bucket};
+use crate::error::{S3Error, S3Result};
+use crate::store::blob::StagedBlob;
+use crate::store::objects::{self, ObjectMeta, ObjectRow, StoredChecksum};
+use crate::S3Service;
+use amplocal_core::RequestContext;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Conditions on a write (`If-None-Match: *`, `If-Match`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteConditions {
+    /// `If-Match`.
+    pub if_match: Option<String>,
+    /// `If-None-Match` (only `*` is meaningful).
+    pub if_none_match: Option<String>,
+}
+
+/// Conditions on a read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadConditions {
+    /// `If-Match`.
+    pub if_match: Option<String>,
+    /// `If-None-Match`.
+    pub if_none_match: Option<String>,
+    /// `If-Modified-Since`.
+    pub if_modified_since: Option<SystemTime>,
+    /// `If-Unmodified-Since`.
+    pub if_unmodified_since: Option<SystemTime>,
+}
+
+/// PutObject input.
+#[derive(Debug)]
+pub struct PutObjectInput {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// Headers to store.
+    pub meta: ObjectMeta,
+    /// Tags (`x-amz-tagging`).
+    pub tags: Vec<(String, String)>,
+    /// The received body.
+    pub body: StagedBlob,
+    /// Declared digests.
+    pub declared: Declared,
+    /// Conditions.
+    pub cond: WriteConditions,
+}
+
+/// PutObject / CopyObject / CompleteMultipartUpload result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutOutput {
+    /// Quoted ETag.
+    pub etag: String,
+    /// Version id when the bucket is versioned.
+    pub version_id: Option<String>,
+    /// Stored checksum.
+    pub checksum: Option<StoredChecksum>,
+    /// Last-Modified ms.
+    pub mtime_ms: i64,
+}
+
+/// Does an `If-Match`/`If-None-Match` list match `etag`?
+pub fn etag_matches(list: &str, etag: &str) -> bool {
+    let bare = etag.trim_matches('"');
+    list.split(',').map(|s| s.trim()).any(|c| c == "*" || c.trim_start_matches("W/").trim_matches('"') == bare)
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Evaluate read conditions against a version.
+pub fn check_read(cond: &ReadConditions, row: &ObjectRow) -> S3Result<()> {
+    let mtime = (row.mtime_ms / 1000) as u64;
+    let not_modified = || S3Error::NotModified { etag: row.etag.clone(), last_modified: http_date(row.mtime_ms) };
+    if let Some(m) = &cond.if_match {
+        if !etag_matches(m, &row.etag) {
+            return Err(S3Error::PreconditionFailed { condition: "If-Match" });
+        }
+    } else if let Some(t) = cond.if_unmodified_since {
+        if mtime > secs(t) {
+            return Err(S3Error::PreconditionFailed { condition: "If-Unmodified-Since" });
+        }
+    }
+    if let Some(m) = &cond.if_none_match {
+        if etag_matches(m, &row.etag) {
+            return Err(not_modified());
+        }
+    } else if let Some(t) = cond.if_modified_since {
+        if mtime <= secs(t) {
+            return Err(not_modified());
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7231 date of a ms timestamp.
+pub fn http_date(ms: i64) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
+}
+
+fn version_for(versioning: &Option<String>, svc: &S3Service) -> String {
+    if versioning.as_deref() == Some("Enabled") {
+        svc.new_version_id()
+    } else {
+        "null".to_string()
+    }
+}
+
+/// Commit a new version row built from a staged body; applies write conditions inside the
+/// transaction. Shared by PutObject, CopyObject and CompleteMultipartUpload.
+pub async fn commit(svc: &S3Service, mut row: ObjectRow, body: StagedBlob, cond: WriteConditions, upload: Option<String>) -> S3Result<PutOutput> {
+    let svc2 = svc.clone();
+    row.blob = Some(body.id.clone());
+    let (out, orphans) = svc
+        .db()
+        .write(move |tx| {
+            let b = require_bucket(tx, &row.bucket)?;
+            let mut orphans = Vec::new();
+            if let Some(id) = &upload {
+                if crate::store::uploads::get(tx, &row.bucket, &row.key, id)?.is_none() {
+                    return Err(S3Error::NoSuchUpload { upload_id: id.clone() });
+                }
+            }
+            let current = objects::get(tx, &row.bucket, &row.key, None)?.filter(|r| !r.delete_marker);
+            if let Some(m) = &cond.if_match {
+                match &current {
+                    None => return Err(S3Error::NoSuchKey { key: row.key.clone() }),
+                    Some(c) if !etag_matches(m, &c.etag) => return Err(S3Error::PreconditionFailed { condition: "If-Match" }),
+                    _ => {}
+                }
+            }
+            if cond.if_none_match.as_deref().map(str::trim) == Some("*") && current.is_some() {
+                return Err(S3Error::PreconditionFailed { condition: "If-None-Match" });
+            }
+            row.version_id = version_for(&b.versioning, &svc2);
+            orphans.extend(objects::put(tx, &row)?);
+            if let Some(id) = &upload {
+                orphans.extend(crate::store::uploads::delete(tx, id)?);
+            }
+            let out = PutOutput {
+                etag: row.etag.clone(),
+                version_id: b.versioning.is_some().then(|| row.version_id.clone()),
+                checksum: row.checksum.clone(),
+                mtime_ms: row.mtime_ms,
+            };
+            Ok((out, orphans))
+        })
+        .await?;
+    body.keep();
+    svc.blobs().remove_async(orphans).await;
+    Ok(out)
+}
+
+/// PutObject.
+pub async fn put_object(svc: &S3Service, ctx: &RequestContext, input: PutObjectInput) -> S3Result<PutOutput> {
+    check_key(&input.key)?;
+    let checksum = verify(&input.declared, &input.body.digests)?;
+    let row = ObjectRow {
+        bucket: input.bucket,
+        key: input.key,
+        version_id: String::new(),
+        latest: true,
+        delete_marker: false,
+        blob: None,
+        size: input.body.size,
+        etag: format!("\"{}\"", hex::encode(input.body.digests.md5)),
+        mtime_ms: ms(ctx.now),
+        meta: input.meta,
+        checksum: checksum.map(|(alg, value)| StoredChecksum { alg, value, kind: "FULL_OBJECT".into() }),
+        parts: Vec::new(),
+        tags: input.tags,
+        seq: 0,
+    };
+    commit(svc, row, input.body, input.cond, None).await
+}
+
+/// A byte range request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeSpec {
+    /// `bytes=a-b` / `bytes=a-`.
+    FromTo(u64, Option<u64>),
+    /// `bytes=-n`.
+    Suffix(u64),
+}
+
+/// GetObject / HeadObject input.
+#[derive(Debug, Clone, Default)]
+pub struct GetObjectInput {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// `versionId`.
+    pub version_id: Option<String>,
+    /// Conditions.
+    pub cond: ReadConditions,
+    /// Range.
+    pub range: Option<RangeSpec>,
+    /// The raw Range header (for the error).
+    pub range_header: String,
+    /// `partNumber`.
+    pub part_number: Option<u32>,
+}
+
+/// What to send back.
+#[derive(Debug, Clone)]
+pub struct GetObjectOutput {
+    /// The version.
+    pub row: ObjectRow,
+    /// Body file.
+    pub path: Option<PathBuf>,
+    /// Inclusive byte range served (None = whole object).
+    pub range: Option<(u64, u64)>,
+    /// `x-amz-mp-parts-count` when a part was asked for.
+    pub parts_count: Option<usize>,
+    /// Whether the bucket is versioned (version id header).
+    pub versioned: bool,
+}
+
+/// GetObject / HeadObject.
+pub async fn get_object(svc: &S3Service, input: GetObjectInput) -> S3Result<GetObjectOutput> {
+    let GetObjectInput { bucket, key, version_id, cond, range, range_header, part_number } = input;
+    let (b, row) = svc
+        .db()
+        .read(move |c| {
+            let b = require_bucket(c, &bucket)?;
+            let row = objects::get(c, &bucket, &key, version_id.as_deref())?;
+            match (row, version_id) {
+                (None, Some(v)) => Err(S3Error::NoSuchVersion { key, version: v }),
+                (None, None) => Err(S3Error::NoSuchKey { key }),
+                (Some(r), None) if r.delete_marker => Err(S3Error::NoSuchKey { key }),
+                (Some(r), Some(_)) if r.delete_marker => Err(S3Error::MethodNotAllowed { method: "GET".into(), resource: "DeleteMarker" }),
+                (Some(r), _) => Ok((b, r)),
+            }
+        })
+        .await?;
+    check_read(&cond, &row)?;
+    let size = row.size;
+    let mut parts_count = None;
+    let mut served = None;
+    if let Some(pn) = part_number {
+        let count = row.parts.len().max(1);
+        if pn == 0 || pn as usize > count {
+            return Err(S3Error::InvalidRange { range: format!("part {pn}"), size });
+        }
+        parts_count = Some(count);
+        if row.parts.is_empty() {
+            served = if size == 0 { None } else { Some((0, size - 1)) };
+        } else {
+            let start: u64 = row.parts[..pn as usize - 1].iter().sum();
+            let len = row.parts[pn as usize - 1];
+            served = if len == 0 { None } else { Some((start, start + len - 1)) };
+        }
+    } else if let Some(r) = range {
+        served = Some(resolve_range(r, size).ok_or(S3Error::InvalidRange { range: range_header, size })?);
+    }
+    let path = row.blob.as_deref().and_then(|id| svc.blobs().path(id));
+    Ok(GetObjectOutput { row, path, range: served, parts_count, versioned: b.versioning.is_some() })
+}
+
+/// Resolve a range against a size: inclusive bounds, None when unsatisfiable.
+pub fn resolve_range(r: RangeSpec, size: u64) -> Option<(u64, u64)> {
+    if size == 0 {
+        return None;
+    }
+    match r {
+        RangeSpec::FromTo(a, b) => {
+            if a >= size {
+                return None;
+            }
+            let end = b.map_or(size - 1, |b| b.min(size - 1));
+            (end >= a).then_some((a, end))
+        }
+        RangeSpec::Suffix(n) => {
+            if n == 0 {
+                return None;
+            }
+            Some((size.saturating_sub(n), size - 1))
+        }
+    }
+}
+
+/// DeleteObject result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteOutput {
+    /// Version id deleted or of the created marker.
+    pub version_id: Option<String>,
+    /// Whether a delete marker was created or deleted.
+    pub delete_marker: bool,
+}
+
+fn delete_in_tx(tx: &rusqlite::Connection, svc: &S3Service, now_ms: i64, bucket: &str, key: &str, version: Option<&str>, orphans: &mut Vec<String>) -> S3Result<DeleteOutput> {
+    let b = require_bucket(tx, bucket)?;
+    if let Some(v) = version {
+        let removed = objects::delete_version(tx, bucket, key, v)?;
+        let dm = removed.as_ref().is_some_and(|r| r.delete_marker);
+        if let Some(r) = removed {
+            orphans.extend(r.blob);
+        }
+        return Ok(DeleteOutput { version_id: Some(v.to_string()), delete_marker: dm });
+    }
+    match b.versioning.as_deref() {
+        None => {
+            if let Some(r) = objects::delete_version(tx, bucket, key, "null")? {
+                orphans.extend(r.blob);
+            }
+            Ok(DeleteOutput::default())
+        }
+        Some(state) => {
+            let vid = if state == "Enabled" { svc.new_version_id() } else { "null".to_string() };
+            let marker = ObjectRow {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                version_id: vid.clone(),
+                latest: true,
+                delete_marker: true,
+                blob: None,
+                size: 0,
+                etag: String::new(),
+                mtime_ms: now_ms,
+                meta: ObjectMeta::default(),
+                checksum: None,
+                parts: Vec::new(),
+                tags: Vec::new(),
+                seq: 0,
+            };
+            orphans.extend(objects::put(tx, &marker)?);
+            Ok(DeleteOutput { version_id: Some(vid), delete_marker: true })
+        }
+    }
+}
+
+/// DeleteObject (missing keys are not an error).
+pub async fn delete_object(svc: &S3Service, ctx: &RequestContext, bucket: String, key: String, version: Option<String>) -> S3Result<DeleteOutput> {
+    let svc2 = svc.clone();
+    let now = ms(ctx.now);
+    let (out, orphans) = svc
+        .db()
+        .write(move |tx| {
+            let mut orphans = Vec::new();
+            let out = delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans)?;
+            Ok::<_, S3Error>((out, orphans))
+        })
+        .await?;
+    svc.blobs().remove_async(orphans).await;
+    Ok(out)
+}
+
+/// One DeleteObjects result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteResult {
+    /// Deleted (key, requested version, outcome).
+    Deleted(String, Option<String>, DeleteOutput),
+    /// Failed (key, version, code, message).
+    Error(String, Option<String>, &'static str, String),
+}
+
+/// DeleteObjects: ≤ 1000 keys, one result each.
+pub async fn delete_objects(svc: &S3Service, ctx: &RequestContext, bucket: String, objects_in: Vec<(String, Option<String>)>) -> S3Result<Vec<DeleteResult>> {
+    if objects_in.len() > 1000 || objects_in.is_empty() {
+        return Err(S3Error::MalformedXML);
+    }
+    let svc2 = svc.clone();
+    let now = ms(ctx.now);
+    let (results, orphans) = svc
+        .db()
+        .write(move |tx| {
+            require_bucket(tx, &bucket)?;
+            let mut orphans = Vec::new();
+            let mut results = Vec::new();
+            for (key, version) in objects_in {
+                if key.len() > 1024 || key.is_empty() {
+                    results.push(DeleteResult::Error(key, version, "KeyTooLongError", "Your key is too long".into()));
+                    continue;
+                }
+                match delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans) {
+                    Ok(out) => results.push(DeleteResult::Deleted(key, version, out)),
+                    Err(S3Error::Internal(e)) => return Err(S3Error::Internal(e)),
+                    Err(e) => {
+                        use amplocal_core::AwsError;
+                        results.push(DeleteResult::Error(key, version, e.code(), e.to_string()))
+                    }
+                }
+            }
+            Ok::<_, S3Error>((results, orphans))
+        })
+        .await?;
+    svc.blobs().remove_async(orphans).await;
+    Ok(results)
+}
+
+/// The version a tagging request addresses.
+async fn locate(svc: &S3Service, bucket: String, key: String, version: Option<String>) -> S3Result<ObjectRow> {
+    svc.db()
+        .read(move |c| {
+            require_bucket(c, &bucket)?;
+            match objects::get(c, &bucket, &key, version.as_deref())? {
+                Some(r) if !r.delete_marker => Ok(r),
+                _ => match version {
+                    Some(v) => Err(S3Error::NoSuchVersion { key, version: v }),
+                    None => Err(S3Error::NoSuchKey { key }),
+                },
+            }
+        })
+        .await
+}
+
+/// Validate a tag set (10 tags, key ≤ 128, value ≤ 256, unique keys).
+pub fn check_tags(tags: &[(String, String)]) -> S3Result<()> {
+    if tags.len() > 10 {
+        return Err(S3Error::InvalidRequest("Object tags cannot be greater than 10".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
+            return Err(S3Error::InvalidRequest("The TagKey or TagValue you have provided is invalid".into()));
+        }
+        if !seen.insert(k) {
+            return Err(S3Error::InvalidRequest("Cannot provide multiple Tags with the same key".into()));
+        }
+    }
+    Ok(())
+}
+
+/// GetObjectTagging.
+pub async fn get_tagging(svc: &S3Service, bucket: String, key: String, version: Option<String>) -> S3Result<ObjectRow> {
+    locate(svc, bucket, key, version).await
+}
+
+/// PutObjectTagging / DeleteObjectTagging (empty set).
+pub async fn put_tagging(svc: &S3Service, bucket: String, key: String, version: Option<String>, tags: Vec<(String, String)>) -> S3Result<ObjectRow> {
+    check_tags(&tags)?;
+    let row = locate(svc, bucket, key, version).await?;
+    let seq = row.seq;
+    svc.db().write(move |tx| objects::set_tags(tx, seq, &tags)).await?;
+    Ok(row)
+}
