@@ -22,14 +22,21 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def start_amplocal(*extra_args, env=None):
-    """Start a fresh amplocal; returns (process, endpoint). The caller must terminate it."""
-    binary = os.environ.get("AMPLOCAL_BIN", os.path.join(ROOT, "target", "debug", "amplocal"))
+def amplocal_bin():
+    """Path of the amplocal binary under test."""
+    return os.environ.get("AMPLOCAL_BIN", os.path.join(ROOT, "target", "debug", "amplocal"))
+
+
+def start_amplocal(*extra_args, env=None, ephemeral=True, stderr=subprocess.DEVNULL):
+    """Start a fresh amplocal; returns (process, endpoint). The caller must terminate it.
+
+    ephemeral=False leaves the data dir to extra_args (e.g. "--data-dir", path)."""
+    binary = amplocal_bin()
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, "--ephemeral", "--listen", f"127.0.0.1:{port}", *extra_args],
+        [binary, *(["--ephemeral"] if ephemeral else []), "--listen", f"127.0.0.1:{port}", *extra_args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         env={**os.environ, **(env or {})},
         text=True,
     )
