@@ -1,30 +1,74 @@
-//! amplocal-cognito: Amazon Cognito user pools (cognito-idp), identity pools (cognito-identity) and the STS calls they need.
+//! amplocal-cognito: Amazon Cognito user pools (cognito-idp), identity pools
+//! (cognito-identity) and the STS calls they need.
 //!
-//! Skeleton: every request is answered with the protocol's not-implemented error until the
-//! service's issue lands.
+//! Layout: [`wire`] turns HTTP into `(operation, JSON input)` and results back into awsJson1_1 /
+//! STS XML; [`ops`] holds the AWS semantics; [`store`] the SQLite rows; [`srp`] the SRP math;
+//! [`tokens`] key management and JWT minting; [`verify`] the in-process token verifier that
+//! AppSync calls.
 
-use amplocal_core::protocol::{render_error, GenericError, Protocol};
-use amplocal_core::{CoreCtx, InternalError, RequestContext, ServiceState};
-use axum::extract::Request;
-use axum::response::Response;
+pub mod error;
+pub mod ops;
+pub mod srp;
+pub mod store;
+pub mod tokens;
+pub mod verify;
+pub mod wire;
+
+use amplocal_core::protocol::Protocol;
+use amplocal_core::{CoreCtx, InternalError, ServiceState, SqliteDb};
 use axum::Router;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use error::CognitoError;
+pub use verify::Claims;
 
 /// Service configuration, flattened into the gateway's CLI (every flag also an `AMPLOCAL_*`
 /// environment variable).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct Config {}
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Make every confirmation / reset / verification code this value (CI).
+    #[arg(long = "cognito-fixed-code", env = "AMPLOCAL_COGNITO_FIXED_CODE")]
+    pub fixed_code: Option<String>,
+    /// Issue tokens with `iss = <BASE>/<poolId>` instead of
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>` (for OIDC-discovery clients).
+    /// Tokens of either form verify.
+    #[arg(long = "cognito-issuer-base", env = "AMPLOCAL_COGNITO_ISSUER_BASE")]
+    pub issuer_base: Option<String>,
+    /// Allowed distance between an SRP TIMESTAMP and the server clock, in seconds.
+    #[arg(long = "cognito-srp-timestamp-skew", env = "AMPLOCAL_COGNITO_SRP_TIMESTAMP_SKEW", default_value_t = 300)]
+    pub srp_timestamp_skew: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { fixed_code: None, issuer_base: None, srp_timestamp_skew: 300 }
+    }
+}
 
 /// The cognito service: cheap to clone, built once at startup.
 #[derive(Debug, Clone)]
 pub struct CognitoService {
-    #[allow(dead_code)]
-    core: CoreCtx,
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) core: CoreCtx,
+    pub(crate) config: Config,
+    pub(crate) db: SqliteDb,
+    pub(crate) keys: tokens::keys::KeyStore,
+    pub(crate) pending: Mutex<HashMap<String, ops::session::Pending>>,
+    pub(crate) principals: Mutex<HashMap<String, ops::sts::Principal>>,
 }
 
 impl CognitoService {
-    /// Build the service over the shared context.
-    pub fn new(core: CoreCtx, _config: Config) -> Result<Self, InternalError> {
-        Ok(Self { core })
+    /// Build the service over the shared context; opens `<data_dir>/cognito.db`.
+    pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
+        let db = SqliteDb::open(core.data_dir.join("cognito.db"), store::MIGRATIONS)?;
+        Ok(Self {
+            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()) }),
+        })
     }
 
     /// The wire protocol, so the gateway renders auth errors the way this service's clients parse them.
@@ -34,19 +78,21 @@ impl CognitoService {
 
     /// Health state for the health endpoints.
     pub fn state(&self) -> ServiceState {
-        ServiceState::Available
+        ServiceState::Running
     }
 
-    /// The router the gateway dispatches this service's requests to. The gateway has put a
-    /// [`RequestContext`] in the request's extensions.
+    /// The router the gateway dispatches this service's requests to (awsJson1_1 `POST /`,
+    /// STS form posts, `/<poolId>/.well-known/*`, and `GET /_amplocal/cognito/codes`). The
+    /// gateway has put a [`amplocal_core::RequestContext`] in the request's extensions.
     pub fn router(&self) -> Router {
-        let protocol = self.protocol();
-        Router::new().fallback(move |req: Request| async move { not_implemented(protocol, &req) })
+        wire::router(self.clone())
     }
-}
 
-fn not_implemented(protocol: Protocol, req: &Request) -> Response {
-    let rid = req.extensions().get::<RequestContext>().map(|c| c.request_id.clone()).unwrap_or_default();
-    let err = GenericError::new("UnknownOperationException", 400, "Unknown operation");
-    render_error(protocol, &err, &rid, req.method() == http::Method::HEAD)
+    pub(crate) fn core(&self) -> &CoreCtx {
+        &self.inner.core
+    }
+
+    pub(crate) fn db(&self) -> &SqliteDb {
+        &self.inner.db
+    }
 }

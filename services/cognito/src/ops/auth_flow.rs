@@ -1,0 +1,401 @@
+//! InitiateAuth / AdminInitiateAuth / RespondToAuthChallenge / AdminRespondToAuthChallenge /
+//! GetTokensFromRefreshToken
+//! (<https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html>).
+//! Flows: USER_SRP_AUTH (exact SRP, see [`crate::srp`]), USER_PASSWORD_AUTH,
+//! ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH), REFRESH_TOKEN_AUTH / REFRESH_TOKEN,
+//! USER_AUTH (PASSWORD and PASSWORD_SRP, with or without PREFERRED_CHALLENGE);
+//! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE.
+//! Left out: CUSTOM_AUTH (needs Lambda triggers), MFA challenges, devices, refresh-token rotation.
+
+use super::client::{allows, validities};
+use super::session::{Pending, SrpState};
+use super::{check_password, check_secret_hash, client_and_pool, find_user, missing_user, now, now_i, opt, req, set_password, str_map, user_verifier};
+use crate::error::{CognitoError, Result};
+use crate::store::user::{self as users, RefreshRow, User};
+use crate::store::{self, Pool};
+use crate::tokens::jwt::{self, TokenRequest};
+use crate::{srp, CognitoService};
+use amplocal_core::RequestContext;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use num_bigint::BigUint;
+use serde_json::{json, Map, Value};
+
+type Params = Map<String, Value>;
+
+fn p<'a>(m: &'a Params, k: &str) -> Option<&'a str> {
+    m.get(k).and_then(Value::as_str)
+}
+
+fn need<'a>(m: &'a Params, k: &str) -> Result<&'a str> {
+    p(m, k).ok_or_else(|| CognitoError::param(format!("Missing required parameter {k}")))
+}
+
+fn flow_disabled(flow: &str) -> CognitoError {
+    CognitoError::param(format!("{flow} flow not enabled for this client"))
+}
+
+/// Whether the client allows SRP (legacy clients with only legacy names always did).
+fn allows_srp(client: &Value) -> bool {
+    let flows = store::str_list(&client["ExplicitAuthFlows"]);
+    allows(client, "ALLOW_USER_SRP_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
+}
+
+fn allows_refresh(client: &Value) -> bool {
+    let flows = store::str_list(&client["ExplicitAuthFlows"]);
+    allows(client, "ALLOW_REFRESH_TOKEN_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
+}
+
+/// InitiateAuth (public).
+pub async fn initiate_auth(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let client_id = req(&input, "ClientId")?;
+    let flow = req(&input, "AuthFlow")?.to_string();
+    let params = str_map(&input, "AuthParameters")?;
+    let (pool, client) = client_and_pool(svc, client_id).await?;
+    match flow.as_str() {
+        "USER_SRP_AUTH" if allows_srp(&client) => srp_start(svc, ctx, &pool, &client, &params).await,
+        "USER_PASSWORD_AUTH" if allows(&client, "ALLOW_USER_PASSWORD_AUTH") => password_flow(svc, ctx, &pool, &client, &params).await,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" if allows_refresh(&client) => refresh_flow(svc, ctx, &client, need(&params, "REFRESH_TOKEN")?, Secret::Hash(p(&params, "SECRET_HASH"))).await,
+        "USER_AUTH" if allows(&client, "ALLOW_USER_AUTH") => user_auth(svc, ctx, &pool, &client, &params).await,
+        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" | "USER_AUTH" => Err(flow_disabled(&flow)),
+        "CUSTOM_AUTH" => Err(CognitoError::UnsupportedOperationException("CUSTOM_AUTH needs Lambda triggers, which amplocal does not run.".into())),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(CognitoError::param("Initiate Auth method not supported.")),
+        other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"))),
+    }
+}
+
+async fn admin_client(svc: &CognitoService, ctx: &RequestContext, input: &Value) -> Result<(Pool, Value)> {
+    let pool_id = req(input, "UserPoolId")?;
+    let client_id = req(input, "ClientId")?;
+    let (pool, client) = client_and_pool(svc, client_id).await?;
+    if pool.id != pool_id || pool.account != ctx.account_id {
+        return Err(CognitoError::ResourceNotFoundException(format!("User pool client {client_id} does not exist.")));
+    }
+    Ok((pool, client))
+}
+
+/// AdminInitiateAuth (SigV4).
+pub async fn admin_initiate_auth(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let flow = req(&input, "AuthFlow")?.to_string();
+    let params = str_map(&input, "AuthParameters")?;
+    let (pool, client) = admin_client(svc, ctx, &input).await?;
+    match flow.as_str() {
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" if allows(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH") => password_flow(svc, ctx, &pool, &client, &params).await,
+        "USER_SRP_AUTH" if allows_srp(&client) => srp_start(svc, ctx, &pool, &client, &params).await,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" if allows_refresh(&client) => refresh_flow(svc, ctx, &client, need(&params, "REFRESH_TOKEN")?, Secret::Hash(p(&params, "SECRET_HASH"))).await,
+        "USER_AUTH" if allows(&client, "ALLOW_USER_AUTH") => user_auth(svc, ctx, &pool, &client, &params).await,
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" | "USER_SRP_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" | "USER_AUTH" => Err(flow_disabled(&flow)),
+        "CUSTOM_AUTH" => Err(CognitoError::UnsupportedOperationException("CUSTOM_AUTH needs Lambda triggers, which amplocal does not run.".into())),
+        "USER_PASSWORD_AUTH" => Err(CognitoError::param("Initiate Auth method not supported.")),
+        other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"))),
+    }
+}
+
+async fn load_user(svc: &CognitoService, pool: &Pool, name: &str) -> Result<Option<User>> {
+    let (p2, n) = (pool.clone(), name.to_string());
+    svc.db().read(move |c| find_user(c, &p2, &n)).await
+}
+
+/// USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH.
+async fn password_flow(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, params: &Params) -> Result<Value> {
+    let typed = need(params, "USERNAME")?;
+    let password = need(params, "PASSWORD")?;
+    let user = load_user(svc, pool, typed).await?.ok_or_else(|| missing_user(client))?;
+    check_secret_hash(client, &[typed, &user.username], p(params, "SECRET_HASH"))?;
+    if user.status == "UNCONFIRMED" {
+        return Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into()));
+    }
+    if !super::password_matches(pool, &user, password) {
+        return Err(CognitoError::bad_credentials());
+    }
+    after_password(svc, ctx, pool, client, user).await
+}
+
+/// Status checks once the password is proven, then the next challenge or the tokens.
+async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User) -> Result<Value> {
+    super::ensure_enabled(&user)?;
+    match user.status.as_str() {
+        "UNCONFIRMED" => Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into())),
+        "RESET_REQUIRED" => Err(CognitoError::PasswordResetRequiredException("Password reset required for the user".into())),
+        "FORCE_CHANGE_PASSWORD" => {
+            if user.temp_expires.is_some_and(|e| e <= now(ctx)) {
+                return Err(CognitoError::NotAuthorizedException("Temporary password has expired and must be reset by an administrator.".into()));
+            }
+            let session = svc.put_pending(pending(pool, client, &user, "NEW_PASSWORD_REQUIRED", now(ctx)), 96);
+            let mut attrs = user.attrs.clone();
+            attrs.remove("sub");
+            Ok(json!({
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": session,
+                "ChallengeParameters": {"USER_ID_FOR_SRP": user.username, "requiredAttributes": "[]", "userAttributes": Value::Object(attrs).to_string()},
+            }))
+        }
+        _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?})),
+    }
+}
+
+fn pending(pool: &Pool, client: &Value, user: &User, challenge: &str, t: f64) -> Pending {
+    Pending {
+        pool_id: pool.id.clone(),
+        client_id: client["ClientId"].as_str().unwrap_or_default().into(),
+        username: user.username.clone(),
+        challenge: challenge.into(),
+        created: t,
+        srp: None,
+        real_user: true,
+    }
+}
+
+/// First SRP step: PASSWORD_VERIFIER with SALT, SRP_B, SECRET_BLOCK, USER_ID_FOR_SRP.
+async fn srp_start(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, params: &Params) -> Result<Value> {
+    let typed = need(params, "USERNAME")?;
+    let a_pub = srp::parse_hex(need(params, "SRP_A")?).ok_or_else(|| CognitoError::param("SRP_A is not a valid hexadecimal value"))?;
+    if (&a_pub % srp::n()) == BigUint::ZERO {
+        return Err(CognitoError::param("SRP_A cannot be zero modulo N"));
+    }
+    let user = load_user(svc, pool, typed).await?;
+    let (user_id, salt, v, real) = match &user {
+        Some(u) => {
+            check_secret_hash(client, &[typed, &u.username], p(params, "SECRET_HASH"))?;
+            match user_verifier(u) {
+                Some((salt, v)) => (u.username.clone(), salt, v, true),
+                None => (u.username.clone(), BigUint::from_bytes_be(&svc.core().ids.bytes(16)), BigUint::from(4u8), false),
+            }
+        }
+        None if client["PreventUserExistenceErrors"] == "ENABLED" => {
+            // AWS quirk: a simulated challenge so the failure only shows at the verifier step.
+            (svc.core().ids.uuid().to_string(), BigUint::from_bytes_be(&svc.core().ids.bytes(16)), BigUint::from(4u8), false)
+        }
+        None => return Err(CognitoError::no_user()),
+    };
+    let b = BigUint::from_bytes_be(&svc.core().ids.bytes(32));
+    let b_pub = srp::server_b(&v, &b);
+    let state = Pending {
+        pool_id: pool.id.clone(),
+        client_id: client["ClientId"].as_str().unwrap_or_default().into(),
+        username: user_id.clone(),
+        challenge: "PASSWORD_VERIFIER".into(),
+        created: now(ctx),
+        srp: Some(SrpState { a_pub, b, b_pub: b_pub.clone(), v }),
+        real_user: real,
+    };
+    let block = svc.put_pending(state, 512);
+    Ok(json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {"SALT": srp::to_hex(&salt), "SECRET_BLOCK": block, "SRP_B": srp::to_hex(&b_pub), "USERNAME": user_id, "USER_ID_FOR_SRP": user_id},
+    }))
+}
+
+/// USER_AUTH: PREFERRED_CHALLENGE PASSWORD / PASSWORD_SRP, else SELECT_CHALLENGE.
+async fn user_auth(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, params: &Params) -> Result<Value> {
+    let typed = need(params, "USERNAME")?;
+    match p(params, "PREFERRED_CHALLENGE") {
+        Some("PASSWORD") if p(params, "PASSWORD").is_some() => password_flow(svc, ctx, pool, client, params).await,
+        Some("PASSWORD_SRP") if p(params, "SRP_A").is_some() => srp_start(svc, ctx, pool, client, params).await,
+        _ => {
+            let user = load_user(svc, pool, typed).await?.ok_or_else(|| missing_user(client))?;
+            check_secret_hash(client, &[typed, &user.username], p(params, "SECRET_HASH"))?;
+            let session = svc.put_pending(pending(pool, client, &user, "SELECT_CHALLENGE", now(ctx)), 96);
+            Ok(json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {}, "AvailableChallenges": ["PASSWORD", "PASSWORD_SRP"]}))
+        }
+    }
+}
+
+/// RespondToAuthChallenge (public).
+pub async fn respond_to_auth_challenge(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let client_id = req(&input, "ClientId")?;
+    let (pool, client) = client_and_pool(svc, client_id).await?;
+    respond(svc, ctx, &pool, &client, &input).await
+}
+
+/// AdminRespondToAuthChallenge (SigV4).
+pub async fn admin_respond_to_auth_challenge(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let (pool, client) = admin_client(svc, ctx, &input).await?;
+    respond(svc, ctx, &pool, &client, &input).await
+}
+
+fn invalid_session() -> CognitoError {
+    CognitoError::NotAuthorizedException("Invalid session for the user, session is expired.".into())
+}
+
+async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, input: &Value) -> Result<Value> {
+    let name = req(input, "ChallengeName")?;
+    let r = str_map(input, "ChallengeResponses")?;
+    let client_id = client["ClientId"].as_str().unwrap_or_default();
+    match name {
+        "PASSWORD_VERIFIER" => password_verifier(svc, ctx, pool, client, &r).await,
+        "NEW_PASSWORD_REQUIRED" | "SELECT_CHALLENGE" => {
+            let session = opt(input, "Session").ok_or_else(|| CognitoError::param("Missing required parameter Session"))?;
+            let pend = svc.take_pending(session, now(ctx)).filter(|s| s.challenge == name && s.client_id == client_id && s.pool_id == pool.id).ok_or_else(invalid_session)?;
+            let user = load_user(svc, pool, &pend.username).await?.ok_or_else(|| missing_user(client))?;
+            check_secret_hash(client, &[need(&r, "USERNAME").unwrap_or(&user.username), &user.username], p(&r, "SECRET_HASH"))?;
+            if name == "NEW_PASSWORD_REQUIRED" {
+                new_password(svc, ctx, pool, client, user, &r).await
+            } else {
+                match need(&r, "ANSWER")? {
+                    "PASSWORD" => {
+                        if !super::password_matches(pool, &user, need(&r, "PASSWORD")?) {
+                            return Err(CognitoError::bad_credentials());
+                        }
+                        after_password(svc, ctx, pool, client, user).await
+                    }
+                    "PASSWORD_SRP" => {
+                        let mut params = r.clone();
+                        params.insert("USERNAME".into(), user.username.clone().into());
+                        srp_start(svc, ctx, pool, client, &params).await
+                    }
+                    other => Err(CognitoError::param(format!("The challenge {other} is not available for this user."))),
+                }
+            }
+        }
+        "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "MFA_SETUP" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
+            Err(CognitoError::UnsupportedOperationException(format!("Challenge {name} is not supported by amplocal yet.")))
+        }
+        other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set"))),
+    }
+}
+
+async fn password_verifier(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, r: &Params) -> Result<Value> {
+    let block_b64 = need(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+    let sig_b64 = need(r, "PASSWORD_CLAIM_SIGNATURE")?;
+    let ts = need(r, "TIMESTAMP")?;
+    let username = need(r, "USERNAME")?;
+    let parsed = srp::parse_timestamp(ts).ok_or_else(|| CognitoError::param("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."))?;
+    let block = STANDARD
+        .decode(block_b64)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(block_b64.trim_end_matches('=')))
+        .map_err(|_| CognitoError::bad_credentials())?;
+    let key = STANDARD.encode(&block);
+    let client_id = client["ClientId"].as_str().unwrap_or_default();
+    let pend = svc
+        .take_pending(&key, now(ctx))
+        .filter(|s| s.challenge == "PASSWORD_VERIFIER" && s.client_id == client_id && s.pool_id == pool.id)
+        .ok_or_else(CognitoError::bad_credentials)?;
+    let st = pend.srp.as_ref().ok_or_else(CognitoError::bad_credentials)?;
+    let skew = (amplocal_core::clock::epoch_secs(ctx.now) as i64 - parsed.unix_timestamp()).unsigned_abs();
+    if skew > svc.inner.config.srp_timestamp_skew {
+        return Err(CognitoError::bad_credentials());
+    }
+    let canonical = srp::format_timestamp(parsed);
+    let sig = STANDARD.decode(sig_b64).map_err(|_| CognitoError::bad_credentials())?;
+    let k = srp::server_session_key(&st.a_pub, &st.b_pub, &st.b, &st.v).map_err(|_| CognitoError::bad_credentials())?;
+    if !pend.real_user || !srp::verify_signature(&k, pool.srp_name(), &pend.username, &block, &canonical, &sig) {
+        return Err(CognitoError::bad_credentials());
+    }
+    let user = load_user(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
+    check_secret_hash(client, &[username, &user.username], p(r, "SECRET_HASH"))?;
+    after_password(svc, ctx, pool, client, user).await
+}
+
+async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, mut user: User, r: &Params) -> Result<Value> {
+    let pw = need(r, "NEW_PASSWORD")?.to_string();
+    check_password(pool, &pw)?;
+    let attrs: Vec<(String, String)> = r
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|n| (n.to_string(), v.as_str().unwrap_or_default().to_string())))
+        .collect();
+    set_password(svc, pool, &mut user, &pw);
+    user.status = "CONFIRMED".into();
+    user.temp_expires = None;
+    user.modified = now(ctx);
+    let (p2, mut u2) = (pool.clone(), user.clone());
+    let user = svc
+        .db()
+        .write(move |c| {
+            super::user::update_attrs(c, &p2, &mut u2, &attrs)?;
+            users::put(c, &u2)?;
+            Ok::<_, CognitoError>(u2)
+        })
+        .await?;
+    Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+}
+
+enum Secret<'a> {
+    Hash(Option<&'a str>),
+    ClientSecret(Option<&'a str>),
+}
+
+/// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
+async fn refresh_flow(svc: &CognitoService, ctx: &RequestContext, client: &Value, token: &str, secret: Secret<'_>) -> Result<Value> {
+    let tok = token.to_string();
+    let row = svc.db().read(move |c| users::get_refresh(c, &tok)).await?;
+    let invalid = || CognitoError::NotAuthorizedException("Invalid Refresh Token".into());
+    let row = row.filter(|r| !r.revoked && r.client_id == client["ClientId"].as_str().unwrap_or_default()).ok_or_else(invalid)?;
+    if row.expires <= now(ctx) {
+        return Err(CognitoError::NotAuthorizedException("Refresh Token has expired".into()));
+    }
+    match secret {
+        Secret::Hash(h) => check_secret_hash(client, &[&row.username], h)?,
+        Secret::ClientSecret(s) => {
+            if let Some(want) = client["ClientSecret"].as_str() {
+                if s != Some(want) {
+                    return Err(CognitoError::NotAuthorizedException(format!("Unable to verify secret hash for client {}", client["ClientId"].as_str().unwrap_or_default())));
+                }
+            }
+        }
+    }
+    let (pid, un) = (row.pool_id.clone(), row.username.clone());
+    let (pool, user) = svc
+        .db()
+        .read(move |c| Ok::<_, CognitoError>((store::get_pool_any(c, &pid)?, users::get(c, &pid, &un)?)))
+        .await?;
+    let pool = pool.ok_or_else(invalid)?;
+    let user = user.ok_or_else(|| CognitoError::NotAuthorizedException("User does not exist.".into()))?;
+    super::ensure_enabled(&user)?;
+    let result = issue(svc, ctx, &pool, client, &user, Some(&row)).await?;
+    Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": result}))
+}
+
+/// GetTokensFromRefreshToken (public; what Amplify v6 uses to refresh).
+pub async fn get_tokens_from_refresh_token(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let client_id = req(&input, "ClientId")?;
+    let token = req(&input, "RefreshToken")?;
+    let (_, client) = client_and_pool(svc, client_id).await?;
+    if !allows_refresh(&client) {
+        return Err(flow_disabled("REFRESH_TOKEN_AUTH"));
+    }
+    let mut out = refresh_flow(svc, ctx, &client, token, Secret::ClientSecret(opt(&input, "ClientSecret"))).await?;
+    Ok(json!({"AuthenticationResult": out["AuthenticationResult"].take()}))
+}
+
+/// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`.
+pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>) -> Result<Value> {
+    let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
+    let (pid, un) = (pool.id.clone(), user.username.clone());
+    let groups = svc.db().read(move |c| users::groups_of(c, &pid, &un)).await?;
+    let (access_v, id_v, refresh_v) = validities(client);
+    let ids = &svc.core().ids;
+    let t = now_i(ctx);
+    let origin = refresh.map(|r| r.origin_jti.clone()).unwrap_or_else(|| ids.uuid().to_string());
+    let auth_time = refresh.map(|r| r.auth_time).unwrap_or(t);
+    let event_id = ids.uuid().to_string();
+    let (id_jti, access_jti) = (ids.uuid().to_string(), ids.uuid().to_string());
+    let issuer = svc.issuer(&pool.region, &pool.id);
+    let client_id = client["ClientId"].as_str().unwrap_or_default().to_string();
+    let r = TokenRequest {
+        issuer: &issuer,
+        client_id: &client_id,
+        user,
+        groups: &groups,
+        auth_time,
+        origin_jti: &origin,
+        event_id: &event_id,
+        now: t,
+        id_validity: id_v,
+        access_validity: access_v,
+        id_jti: &id_jti,
+        access_jti: &access_jti,
+    };
+    let mut out = json!({"AccessToken": jwt::access_token(&key, &r)?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": jwt::id_token(&key, &r)?});
+    if refresh.is_none() {
+        // JWE-looking, 5 base64url parts, unguessable; only its row gives it meaning.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
+        let parts: Vec<String> = [256usize, 12, 384, 16].iter().map(|n| URL_SAFE_NO_PAD.encode(ids.bytes(*n))).collect();
+        let token = format!("{header}.{}", parts.join("."));
+        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false };
+        let t2 = token.clone();
+        svc.db().write(move |c| users::put_refresh(c, &t2, &row)).await?;
+        out["RefreshToken"] = token.into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,63 @@
+//! In-flight sign-in state between InitiateAuth and RespondToAuthChallenge: the SRP exchange
+//! (keyed by SECRET_BLOCK) and challenge `Session` values (NEW_PASSWORD_REQUIRED,
+//! SELECT_CHALLENGE, …). Kept in memory, single use, valid 3 minutes as on AWS; a restart
+//! drops them (clients then sign in again).
+
+use crate::CognitoService;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use num_bigint::BigUint;
+
+/// Lifetime of a Session / SECRET_BLOCK, seconds.
+pub const TTL: f64 = 180.0;
+
+/// One pending step of a sign-in.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Pool id.
+    pub pool_id: String,
+    /// App client id.
+    pub client_id: String,
+    /// Internal username.
+    pub username: String,
+    /// Challenge it answers (`PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`, `SELECT_CHALLENGE`, …).
+    pub challenge: String,
+    /// Created, epoch seconds.
+    pub created: f64,
+    /// SRP server state for PASSWORD_VERIFIER.
+    pub srp: Option<SrpState>,
+    /// Whether the user exists (PreventUserExistenceErrors simulated challenges).
+    pub real_user: bool,
+}
+
+/// The server half of one SRP exchange.
+#[derive(Debug, Clone)]
+pub struct SrpState {
+    /// Client public value A.
+    pub a_pub: BigUint,
+    /// Server secret b.
+    pub b: BigUint,
+    /// Server public value B.
+    pub b_pub: BigUint,
+    /// The user's verifier v.
+    pub v: BigUint,
+}
+
+impl CognitoService {
+    /// Store `p` under a new opaque key and return it.
+    pub(crate) fn put_pending(&self, p: Pending, key_len: usize) -> String {
+        let key = STANDARD.encode(self.core().ids.bytes(key_len));
+        let mut map = self.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let now = p.created;
+        map.retain(|_, v| now - v.created < TTL);
+        map.insert(key.clone(), p);
+        key
+    }
+
+    /// Take (single use) the pending state under `key` if still valid.
+    pub(crate) fn take_pending(&self, key: &str, now: f64) -> Option<Pending> {
+        let mut map = self.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let p = map.remove(key)?;
+        (now - p.created < TTL).then_some(p)
+    }
+}
