@@ -189,6 +189,7 @@ async fn preflight(svc: &S3Service, r: &Req) -> S3Result<Response> {
 async fn dispatch(svc: &S3Service, op: Op, r: Req) -> S3Result<Response> {
     match op {
         Op::Preflight => preflight(svc, &r).await,
+        Op::MethodNotAllowed => Err(S3Error::MethodNotAllowed { method: r.method.to_string(), resource: "SERVICE" }),
         Op::NotImplemented | Op::PostObject => Err(S3Error::NotImplemented("A header you provided implies functionality that is not implemented".into())),
         Op::ListBuckets
         | Op::CreateBucket

@@ -142,6 +142,7 @@ pub enum Op {
     ListParts,
     Preflight,
     PostObject,
+    MethodNotAllowed,
     NotImplemented,
 }
 
@@ -151,6 +152,7 @@ impl Op {
         match self {
             Op::Preflight => "OPTIONS",
             Op::NotImplemented => "NotImplemented",
+            Op::MethodNotAllowed => "MethodNotAllowed",
             Op::DeleteBucketLifecycle => "DeleteBucketLifecycle",
             other => OP_NAMES.iter().find(|(o, _)| *o == other).map(|(_, n)| *n).unwrap_or("S3"),
         }
@@ -213,7 +215,7 @@ pub fn route(method: &Method, addr: &Address, q: &Query, headers: &HeaderMap) ->
         (None, _) => match *method {
             Method::GET => Op::ListBuckets,
             Method::POST if q.has("delete") => Op::DeleteObjects,
-            _ => Op::NotImplemented,
+            _ => Op::MethodNotAllowed,
         },
         (Some(_), None) => match *method {
             Method::PUT => {
