@@ -1,6 +1,7 @@
 //! Which service a request is for, decided from headers, host and path only (never the body),
 //! in ARCHITECTURE.md's order: `X-Amz-Target` prefix, then the SigV4 scope's service, then the
-//! host, then the path, else S3.
+//! host (service hosts, S3 virtual hosts), then the path, else S3. `/_amplocal/*` and
+//! `/_localstack/*` never get here: the internal router answers them first (`lib.rs`).
 
 use http::request::Parts;
 
@@ -98,15 +99,44 @@ pub fn classify(parts: &Parts) -> ServiceId {
         if host.starts_with("dynamodb.") || host.starts_with("streams.dynamodb.") {
             return ServiceId::DynamoDb;
         }
+        if is_s3_virtual_host(&host) {
+            return ServiceId::S3;
+        }
     }
     let path = parts.uri.path();
     if path == "/graphql" || path.starts_with("/graphql/") || path.starts_with("/v1/apis") {
         return ServiceId::AppSync;
     }
-    if is_cognito_well_known(path) {
+    if is_cognito_well_known(path) || is_unsigned_sts(parts) {
         return ServiceId::Cognito;
     }
     ServiceId::S3
+}
+
+/// `bucket.s3.localhost`, `bucket.localhost` (JS v3 / Amplify virtual-hosted addressing) and
+/// LocalStack's `bucket.s3.localhost.localstack.cloud`: the bucket is in the host, so the path
+/// (which may well be `/graphql`) belongs to S3.
+fn is_s3_virtual_host(host: &str) -> bool {
+    [".s3.localhost", ".s3.localhost.localstack.cloud", ".localhost"]
+        .iter()
+        .any(|suffix| host.strip_suffix(suffix).is_some_and(|bucket| !bucket.is_empty() && bucket != "s3"))
+}
+
+/// STS calls botocore sends unsigned (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML`):
+/// awsQuery on `/` with the `Action` in the query or in a form body. S3 never takes a
+/// form-urlencoded POST on `/` nor an `Action` parameter.
+fn is_unsigned_sts(parts: &Parts) -> bool {
+    if parts.uri.path() != "/" {
+        return false;
+    }
+    let action_in_query = parts.uri.query().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("Action=")));
+    let form_post = parts.method == http::Method::POST
+        && parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    action_in_query || form_post
 }
 
 /// `/{region}_{id}/.well-known/jwks.json` and `/openid-configuration`.
@@ -115,3 +145,6 @@ fn is_cognito_well_known(path: &str) -> bool {
     let (Some(pool), Some(rest)) = (segs.next(), segs.next()) else { return false };
     pool.contains('_') && (rest == ".well-known/jwks.json" || rest == ".well-known/openid-configuration")
 }
+
+#[cfg(test)]
+mod tests;
