@@ -3,6 +3,8 @@
 //! Skeleton: every request is answered with the protocol's not-implemented error until the
 //! service's issue lands.
 
+pub mod transform;
+
 use amplocal_core::protocol::{render_error, GenericError, Protocol};
 use amplocal_core::{CoreCtx, InternalError, RequestContext, ServiceState};
 use axum::extract::Request;
