@@ -1,30 +1,81 @@
 //! amplocal-dynamodb: Amazon DynamoDB and DynamoDB Streams (awsJson1_0) emulation on SQLite.
 //!
-//! Skeleton: every request is answered with the protocol's not-implemented error until the
-//! service's issue lands.
+//! Layout: `value/` (AttributeValue, numbers, key codec), `model/` (typed inputs/outputs),
+//! `expr/` (expression lexer, parser, evaluator), `store/` (SQLite schema and rows), `ops/`
+//! (the operations, no HTTP), `wire/` (X-Amz-Target dispatch and JSON). In-process callers
+//! (AppSync) use the typed `pub async fn`s on [`DynamoDbService`] directly.
 
-use amplocal_core::protocol::{render_error, GenericError, Protocol};
-use amplocal_core::{CoreCtx, InternalError, RequestContext, ServiceState};
-use axum::extract::Request;
-use axum::response::Response;
+pub mod error;
+pub mod expr;
+pub mod model;
+pub mod ops;
+pub mod store;
+pub mod value;
+mod wire;
+
+pub use error::{CancellationReason, DynamoError};
+pub use value::{AttributeValue, Item, Number};
+
+use amplocal_core::protocol::Protocol;
+use amplocal_core::{CoreCtx, InternalError, ServiceState, SqliteDb};
 use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Service configuration, flattened into the gateway's CLI (every flag also an `AMPLOCAL_*`
 /// environment variable).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct Config {}
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Seconds between TTL expiry sweeps (0 disables the background deleter).
+    #[arg(long = "dynamodb-ttl-interval", env = "AMPLOCAL_DYNAMODB_TTL_INTERVAL", default_value_t = 5)]
+    pub ttl_interval_secs: u64,
+    /// Maximum expired items deleted per sweep.
+    #[arg(long = "dynamodb-ttl-batch", env = "AMPLOCAL_DYNAMODB_TTL_BATCH", default_value_t = 1000)]
+    pub ttl_batch: usize,
+}
 
-/// The dynamodb service: cheap to clone, built once at startup.
+impl Default for Config {
+    fn default() -> Self {
+        Self { ttl_interval_secs: 5, ttl_batch: 1000 }
+    }
+}
+
+/// The DynamoDB service: cheap to clone, built once at startup.
 #[derive(Debug, Clone)]
 pub struct DynamoDbService {
-    #[allow(dead_code)]
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     core: CoreCtx,
+    db: SqliteDb,
+    config: Config,
 }
 
 impl DynamoDbService {
-    /// Build the service over the shared context.
-    pub fn new(core: CoreCtx, _config: Config) -> Result<Self, InternalError> {
-        Ok(Self { core })
+    /// Build the service over the shared context: opens `<data_dir>/dynamodb.db` and, inside a
+    /// tokio runtime, starts the TTL sweeper (it stops when the last clone is dropped).
+    pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
+        let db = SqliteDb::open(core.data_dir.join("dynamodb.db"), store::MIGRATIONS)?;
+        let svc = Self { inner: Arc::new(Inner { core, db, config }) };
+        if svc.inner.config.ttl_interval_secs > 0 {
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                let weak = Arc::downgrade(&svc.inner);
+                let every = Duration::from_secs(svc.inner.config.ttl_interval_secs);
+                handle.spawn(async move {
+                    loop {
+                        tokio::time::sleep(every).await;
+                        let Some(inner) = weak.upgrade() else { break };
+                        let svc = DynamoDbService { inner };
+                        if let Err(e) = svc.sweep_expired().await {
+                            tracing::warn!(error = %e, "TTL sweep failed");
+                        }
+                    }
+                });
+            }
+        }
+        Ok(svc)
     }
 
     /// The wire protocol, so the gateway renders auth errors the way this service's clients parse them.
@@ -34,19 +85,23 @@ impl DynamoDbService {
 
     /// Health state for the health endpoints.
     pub fn state(&self) -> ServiceState {
-        ServiceState::Available
+        ServiceState::Running
     }
 
-    /// The router the gateway dispatches this service's requests to. The gateway has put a
-    /// [`RequestContext`] in the request's extensions.
+    /// The router the gateway dispatches this service's requests to (DynamoDB and Streams).
     pub fn router(&self) -> Router {
-        let protocol = self.protocol();
-        Router::new().fallback(move |req: Request| async move { not_implemented(protocol, &req) })
+        wire::router(self.clone())
     }
-}
 
-fn not_implemented(protocol: Protocol, req: &Request) -> Response {
-    let rid = req.extensions().get::<RequestContext>().map(|c| c.request_id.clone()).unwrap_or_default();
-    let err = GenericError::new("UnknownOperationException", 400, "Unknown operation");
-    render_error(protocol, &err, &rid, req.method() == http::Method::HEAD)
+    pub(crate) fn db(&self) -> &SqliteDb {
+        &self.inner.db
+    }
+
+    pub(crate) fn core(&self) -> &CoreCtx {
+        &self.inner.core
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
 }

@@ -1,0 +1,550 @@
+//! Query and Scan: key conditions as SQLite range scans over order-preserving keys, Limit
+//! counted before the filter, the 1 MB page, ExclusiveStartKey / LastEvaluatedKey (index keys
+//! plus table keys, ties on index keys broken by the table key), ScanIndexForward, Select
+//! (incl. COUNT), GSI/LSI projections and parallel scan segments over the partition-key hash.
+//! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html>.
+
+use super::conditions::attributes_to_get;
+use super::{capacity, check_enum, check_table_name, constraint, legacy, units, RETURN_CAPACITY};
+use crate::error::DynamoError;
+use crate::expr::ast::{CmpOp, Cond, Operand};
+use crate::expr::{eval, ExprCtx, ExprKind, Path, PathElem};
+use crate::model::*;
+use crate::store::catalog::{self, IndexDef, KeyAttr, Table};
+use crate::store::items::{self, decode};
+use crate::store::scan_hash;
+use crate::value::{key, Item};
+use crate::DynamoDbService;
+use amplocal_core::RequestContext;
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+
+const PAGE_BYTES: i64 = 1024 * 1024;
+
+/// Sort-key restriction of a Query.
+#[derive(Debug, Clone)]
+enum SkCond {
+    Cmp(CmpOp, Vec<u8>),
+    Between(Vec<u8>, Vec<u8>),
+    Prefix(Vec<u8>),
+}
+
+struct Common {
+    filter: Option<Cond>,
+    projection: Option<Vec<Path>>,
+    key_cond: Option<Cond>,
+}
+
+struct Page {
+    limit: Option<i64>,
+    count_only: bool,
+    consistent: bool,
+}
+
+fn check_select(select: &Option<String>, has_projection: bool) -> Result<(), DynamoError> {
+    check_enum(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])?;
+    match select.as_deref() {
+        Some("SPECIFIC_ATTRIBUTES") | None => Ok(()),
+        Some(s) if has_projection => Err(DynamoError::validation(format!(
+            "Cannot specify the ProjectionExpression or AttributesToGet when choosing to get {s}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_limit(limit: Option<i64>) -> Result<(), DynamoError> {
+    match limit {
+        Some(l) if l < 1 => Err(constraint(&format!("'{l}'"), "limit", "Member must have value greater than or equal to 1")),
+        _ => Ok(()),
+    }
+}
+
+/// The index to read, if any, with AWS's errors.
+fn pick_index(table: &Table, name: &Option<String>, consistent: bool, select: &Option<String>) -> Result<Option<IndexDef>, DynamoError> {
+    let Some(n) = name else { return Ok(None) };
+    let ix = table.meta.index(n).ok_or_else(|| DynamoError::validation(format!("The table does not have the specified index: {n}")))?;
+    if ix.global && consistent {
+        return Err(DynamoError::validation("Consistent reads are not supported on global secondary indexes"));
+    }
+    if ix.global && select.as_deref() == Some("ALL_ATTRIBUTES") && ix.projection != "ALL" {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {n} because its projection type is not ALL"
+        )));
+    }
+    Ok(Some(ix))
+}
+
+/// Attributes an index holds for an item.
+fn index_projection(table: &Table, ix: &IndexDef, item: Item) -> Item {
+    if ix.projection == "ALL" {
+        return item;
+    }
+    let mut keep: Vec<&str> = table.meta.key_schema.iter().map(|k| k.attribute_name.as_str()).collect();
+    keep.push(&ix.hash.name);
+    if let Some(r) = &ix.range {
+        keep.push(&r.name);
+    }
+    keep.extend(ix.include.iter().map(String::as_str));
+    item.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect()
+}
+
+fn lek(table: &Table, ix: Option<&IndexDef>, item: &Item) -> Item {
+    let mut k = items::key_item(&table.meta, item);
+    if let Some(ix) = ix {
+        for ka in std::iter::once(&ix.hash).chain(ix.range.as_ref()) {
+            if let Some(v) = item.get(&ka.name) {
+                k.insert(ka.name.clone(), v.clone());
+            }
+        }
+    }
+    k
+}
+
+/// Encoded (ipk, isk, pk, sk) of an ExclusiveStartKey.
+fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>), DynamoError> {
+    let bad = |m: &str| DynamoError::validation(format!("The provided starting key is invalid: {m}"));
+    let mut attrs: Vec<KeyAttr> = std::iter::once(table.meta.hash_key()).chain(table.meta.range_key()).collect();
+    if let Some(ix) = ix {
+        for ka in std::iter::once(ix.hash.clone()).chain(ix.range.clone()) {
+            if !attrs.iter().any(|a| a.name == ka.name) {
+                attrs.push(ka);
+            }
+        }
+    }
+    if esk.len() != attrs.len() {
+        return Err(bad("The provided key element does not match the schema"));
+    }
+    let enc = |ka: &KeyAttr| -> Result<Vec<u8>, DynamoError> {
+        let v = esk.get(&ka.name).ok_or_else(|| bad("The provided key element does not match the schema"))?;
+        if v.type_name() != ka.ty {
+            return Err(bad("The provided key element does not match the schema"));
+        }
+        Ok(key::encode(v).unwrap_or_default())
+    };
+    let pk = enc(&table.meta.hash_key())?;
+    let sk = match table.meta.range_key() {
+        Some(r) => enc(&r)?,
+        None => Vec::new(),
+    };
+    let (ipk, isk) = match ix {
+        Some(ix) => (enc(&ix.hash)?, match &ix.range {
+            Some(r) => enc(r)?,
+            None => Vec::new(),
+        }),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok((ipk, isk, pk, sk))
+}
+
+fn key_value(ka: &KeyAttr, o: &Operand) -> Result<Vec<u8>, DynamoError> {
+    match o {
+        Operand::Value(v) if v.type_name() == ka.ty => Ok(key::encode(v).unwrap_or_default()),
+        Operand::Value(_) => Err(DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")),
+        _ => Err(DynamoError::validation("Invalid KeyConditionExpression: Query key condition not supported")),
+    }
+}
+
+fn flatten(c: &Cond, out: &mut Vec<Cond>) -> Result<(), DynamoError> {
+    let op = |name: &str| DynamoError::validation(format!("Invalid operator used in KeyConditionExpression: {name}"));
+    match c {
+        Cond::And(a, b) => {
+            flatten(a, out)?;
+            flatten(b, out)
+        }
+        Cond::Or(..) => Err(op("OR")),
+        Cond::Not(..) => Err(op("NOT")),
+        Cond::In(..) => Err(op("IN")),
+        Cond::Exists(..) => Err(op("attribute_exists")),
+        Cond::NotExists(..) => Err(op("attribute_not_exists")),
+        Cond::Type(..) => Err(op("attribute_type")),
+        Cond::Contains(..) => Err(op("contains")),
+        Cond::Cmp(CmpOp::Ne, ..) => Err(op("<>")),
+        other => {
+            out.push(other.clone());
+            Ok(())
+        }
+    }
+}
+
+fn attr_of(o: &Operand) -> Result<Option<String>, DynamoError> {
+    match o {
+        Operand::Path(p) if p.len() == 1 => match &p[0] {
+            PathElem::Attr(a) => Ok(Some(a.clone())),
+            PathElem::Index(_) => Err(DynamoError::validation("KeyConditionExpressions cannot have conditions on nested attributes")),
+        },
+        Operand::Path(_) => Err(DynamoError::validation("KeyConditionExpressions cannot have conditions on nested attributes")),
+        Operand::Size(_) => Err(DynamoError::validation("Invalid operator used in KeyConditionExpression: size")),
+        Operand::Value(_) => Ok(None),
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
+    }
+}
+
+/// Split a key condition into the partition key value and the sort-key restriction.
+fn analyze(c: &Cond, hash: &KeyAttr, range: Option<&KeyAttr>) -> Result<(Vec<u8>, Option<SkCond>), DynamoError> {
+    let mut parts = Vec::new();
+    flatten(c, &mut parts)?;
+    let unsupported = || DynamoError::validation("Query key condition not supported");
+    let mut pk = None;
+    let mut sk = None;
+    for p in parts {
+        let (attr, cond) = match &p {
+            Cond::Cmp(op, a, b) => match (attr_of(a)?, attr_of(b)?) {
+                (Some(n), None) => (n, (Some(*op), vec![b.clone()])),
+                (None, Some(n)) => (n, (Some(flip(*op)), vec![a.clone()])),
+                _ => return Err(unsupported()),
+            },
+            Cond::Between(a, lo, hi) => (attr_of(a)?.ok_or_else(unsupported)?, (None, vec![lo.clone(), hi.clone()])),
+            Cond::BeginsWith(a, pre) => (attr_of(a)?.ok_or_else(unsupported)?, (None, vec![pre.clone()])),
+            _ => return Err(unsupported()),
+        };
+        if attr == hash.name {
+            if pk.is_some() {
+                return Err(DynamoError::validation("KeyConditionExpressions must only contain one condition per key"));
+            }
+            match cond {
+                (Some(CmpOp::Eq), v) => pk = Some(key_value(hash, &v[0])?),
+                _ => return Err(unsupported()),
+            }
+        } else if range.is_some_and(|r| r.name == attr) {
+            let r = range.ok_or_else(unsupported)?;
+            if sk.is_some() {
+                return Err(DynamoError::validation("KeyConditionExpressions must only contain one condition per key"));
+            }
+            sk = Some(match (&p, cond) {
+                (Cond::Between(..), (_, v)) => {
+                    let (lo, hi) = (key_value(r, &v[0])?, key_value(r, &v[1])?);
+                    if let (Operand::Value(a), Operand::Value(b)) = (&v[0], &v[1]) {
+                        if eval::compare(a, b) == Some(std::cmp::Ordering::Greater) {
+                            return Err(DynamoError::validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound"));
+                        }
+                    }
+                    SkCond::Between(lo, hi)
+                }
+                (Cond::BeginsWith(..), (_, v)) => {
+                    if r.ty == "N" {
+                        return Err(DynamoError::validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: NUMBER"));
+                    }
+                    SkCond::Prefix(key_value(r, &v[0])?)
+                }
+                (_, (Some(op), v)) => SkCond::Cmp(op, key_value(r, &v[0])?),
+                _ => return Err(unsupported()),
+            });
+        } else {
+            return Err(unsupported());
+        }
+    }
+    let pk = pk.ok_or_else(|| DynamoError::validation(format!("Query condition missed key schema element: {}", hash.name)))?;
+    Ok((pk, sk))
+}
+
+struct Collected {
+    items: Vec<Item>,
+    count: i64,
+    scanned: i64,
+    last: Option<Item>,
+    bytes: i64,
+}
+
+/// Run `sql` (selecting `item, size`) and build one page.
+fn collect(
+    c: &Connection,
+    sql: &str,
+    params: Vec<Sql>,
+    table: &Table,
+    ix: Option<&IndexDef>,
+    filter: &Option<Cond>,
+    projection: &Option<Vec<Path>>,
+    page: &Page,
+) -> Result<Collected, DynamoError> {
+    let mut st = c.prepare_cached(sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(params))?;
+    let mut out = Collected { items: Vec::new(), count: 0, scanned: 0, last: None, bytes: 0 };
+    while let Some(row) = rows.next()? {
+        let blob: Vec<u8> = row.get(0)?;
+        let size: i64 = row.get(1)?;
+        let full = decode(&blob)?;
+        out.scanned += 1;
+        out.bytes += size;
+        let visible = match ix {
+            Some(ix) if ix.global => index_projection(table, ix, full.clone()),
+            _ => full.clone(),
+        };
+        let pass = filter.as_ref().is_none_or(|f| eval::eval(f, &visible));
+        if pass {
+            out.count += 1;
+            if !page.count_only {
+                let mut shown = match (ix, projection) {
+                    (Some(ix), None) => index_projection(table, ix, visible.clone()),
+                    _ => visible.clone(),
+                };
+                if let Some(p) = projection {
+                    shown = eval::project(&shown, p);
+                }
+                out.items.push(shown);
+            }
+        }
+        if page.limit.is_some_and(|l| out.scanned >= l) || out.bytes >= PAGE_BYTES {
+            out.last = Some(lek(table, ix, &full));
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn output(table: &Table, col: Collected, page: &Page, rcc: &Option<String>) -> QueryOutput {
+    QueryOutput {
+        items: (!page.count_only).then_some(col.items),
+        count: col.count,
+        scanned_count: col.scanned,
+        last_evaluated_key: col.last,
+        consumed_capacity: capacity(rcc, &table.meta.name, units(col.bytes.max(0) as usize, false, page.consistent), false),
+    }
+}
+
+fn parse_common(
+    names: Option<&Names>,
+    values: Option<&Values>,
+    filter_expr: Option<&String>,
+    projection_expr: Option<&String>,
+    key_expr: Option<&String>,
+    legacy_filter: Option<(&std::collections::BTreeMap<String, Condition>, &'static str)>,
+    attributes_to_get_param: Option<&Vec<String>>,
+    key_conditions: Option<&std::collections::BTreeMap<String, Condition>>,
+    conditional_operator: &Option<String>,
+) -> Result<Common, DynamoError> {
+    let mut expr = Vec::new();
+    if key_expr.is_some() {
+        expr.push("KeyConditionExpression");
+    }
+    if filter_expr.is_some() {
+        expr.push("FilterExpression");
+    }
+    if projection_expr.is_some() {
+        expr.push("ProjectionExpression");
+    }
+    let mut non = Vec::new();
+    if attributes_to_get_param.is_some() {
+        non.push("AttributesToGet");
+    }
+    if key_conditions.is_some() {
+        non.push("KeyConditions");
+    }
+    if let Some((_, n)) = legacy_filter {
+        non.push(n);
+    }
+    if !non.is_empty() && !expr.is_empty() {
+        return Err(DynamoError::validation(format!(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+            non.join(", "),
+            expr.join(", ")
+        )));
+    }
+    let mut ctx = ExprCtx::new(names, values, !expr.is_empty())?;
+    let key_cond = key_expr.map(|k| ctx.condition(ExprKind::KeyCondition, k)).transpose()?;
+    let filter = filter_expr.map(|f| ctx.condition(ExprKind::Filter, f)).transpose()?;
+    let projection = projection_expr.map(|p| ctx.projection(p)).transpose()?;
+    ctx.finish()?;
+    let mut c = Common { filter, projection, key_cond };
+    if let Some((f, _)) = legacy_filter {
+        c.filter = legacy::filter(f, conditional_operator)?;
+    }
+    if let Some(k) = key_conditions {
+        c.key_cond = legacy::filter(k, &None)?;
+    }
+    if let Some(a) = attributes_to_get_param {
+        c.projection = Some(attributes_to_get(a)?);
+    }
+    Ok(c)
+}
+
+impl DynamoDbService {
+    /// Query.
+    pub async fn query(&self, ctx: &RequestContext, input: QueryInput) -> Result<QueryOutput, DynamoError> {
+        check_table_name(&input.table_name, "tableName")?;
+        check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
+        check_limit(input.limit)?;
+        check_select(&input.select, input.projection_expression.is_some() || input.attributes_to_get.is_some())?;
+        let common = parse_common(
+            input.expression_attribute_names.as_ref(),
+            input.expression_attribute_values.as_ref(),
+            input.filter_expression.as_ref(),
+            input.projection_expression.as_ref(),
+            input.key_condition_expression.as_ref(),
+            input.query_filter.as_ref().map(|f| (f, "QueryFilter")),
+            input.attributes_to_get.as_ref(),
+            input.key_conditions.as_ref(),
+            &input.conditional_operator,
+        )?;
+        let key_cond = common
+            .key_cond
+            .clone()
+            .ok_or_else(|| DynamoError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
+        let page = Page { limit: input.limit, count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
+        let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        self.db()
+            .read(move |c| {
+                let table = catalog::require(c, &account, &region, &input.table_name)?;
+                let ix = pick_index(&table, &input.index_name, page.consistent, &input.select)?;
+                let (hash, range) = match &ix {
+                    Some(ix) => (ix.hash.clone(), ix.range.clone()),
+                    None => (table.meta.hash_key(), table.meta.range_key()),
+                };
+                let (pk, skc) = analyze(&key_cond, &hash, range.as_ref())?;
+                let forward = input.scan_index_forward.unwrap_or(true);
+                let start = input.exclusive_start_key.as_ref().map(|e| start_key(&table, ix.as_ref(), e)).transpose()?;
+                let (col, from, keycol) = match &ix {
+                    Some(_) => ("x.isk", "index_items x JOIN items i ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?2 AND x.ipk = ?3", true),
+                    None => ("i.sk", "items i WHERE i.tid = ?1 AND ?2 = ?2 AND i.pk = ?3", false),
+                };
+                let mut sql = format!("SELECT i.item, i.size FROM {from}");
+                let mut params: Vec<Sql> = vec![Sql::Integer(table.id), Sql::Text(ix.as_ref().map(|i| i.name.clone()).unwrap_or_default()), Sql::Blob(pk)];
+                let mut bind = |sql: &mut String, cond: &str, v: Vec<u8>| {
+                    params.push(Sql::Blob(v));
+                    sql.push_str(&format!(" AND {col} {cond} ?{}", params.len()));
+                };
+                match skc {
+                    Some(SkCond::Cmp(op, v)) => {
+                        let o = match op {
+                            CmpOp::Eq => "=",
+                            CmpOp::Lt => "<",
+                            CmpOp::Le => "<=",
+                            CmpOp::Gt => ">",
+                            CmpOp::Ge => ">=",
+                            CmpOp::Ne => "<>",
+                        };
+                        bind(&mut sql, o, v);
+                    }
+                    Some(SkCond::Between(lo, hi)) => {
+                        bind(&mut sql, ">=", lo);
+                        bind(&mut sql, "<=", hi);
+                    }
+                    Some(SkCond::Prefix(p)) => {
+                        let succ = key::prefix_successor(&p);
+                        bind(&mut sql, ">=", p);
+                        if let Some(s) = succ {
+                            bind(&mut sql, "<", s);
+                        }
+                    }
+                    None => {}
+                }
+                let dir = if forward { "ASC" } else { "DESC" };
+                let cmp = if forward { ">" } else { "<" };
+                if let Some((_, isk, spk, ssk)) = start {
+                    if keycol {
+                        let n = params.len();
+                        params.extend([Sql::Blob(isk), Sql::Blob(spk), Sql::Blob(ssk)]);
+                        sql.push_str(&format!(" AND (x.isk, x.pk, x.sk) {cmp} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+                    } else {
+                        params.push(Sql::Blob(ssk));
+                        sql.push_str(&format!(" AND i.sk {cmp} ?{}", params.len()));
+                    }
+                }
+                if keycol {
+                    sql.push_str(&format!(" ORDER BY x.isk {dir}, x.pk {dir}, x.sk {dir}"));
+                } else {
+                    sql.push_str(&format!(" ORDER BY i.sk {dir}"));
+                }
+                let col = collect(c, &sql, params, &table, ix.as_ref(), &common.filter, &common.projection, &page)?;
+                Ok(output(&table, col, &page, &input.return_consumed_capacity))
+            })
+            .await
+    }
+
+    /// Scan (with parallel-scan segments).
+    pub async fn scan(&self, ctx: &RequestContext, input: ScanInput) -> Result<ScanOutput, DynamoError> {
+        check_table_name(&input.table_name, "tableName")?;
+        check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
+        check_limit(input.limit)?;
+        check_select(&input.select, input.projection_expression.is_some() || input.attributes_to_get.is_some())?;
+        let (lo, hi) = segment_range(input.segment, input.total_segments)?;
+        let common = parse_common(
+            input.expression_attribute_names.as_ref(),
+            input.expression_attribute_values.as_ref(),
+            input.filter_expression.as_ref(),
+            input.projection_expression.as_ref(),
+            None,
+            input.scan_filter.as_ref().map(|f| (f, "ScanFilter")),
+            input.attributes_to_get.as_ref(),
+            None,
+            &input.conditional_operator,
+        )?;
+        let page = Page { limit: input.limit, count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
+        let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        self.db()
+            .read(move |c| {
+                let table = catalog::require(c, &account, &region, &input.table_name)?;
+                let ix = pick_index(&table, &input.index_name, page.consistent, &input.select)?;
+                let start = input.exclusive_start_key.as_ref().map(|e| start_key(&table, ix.as_ref(), e)).transpose()?;
+                let mut params: Vec<Sql> = vec![Sql::Integer(table.id), Sql::Integer(lo), Sql::Integer(hi)];
+                let mut sql = match &ix {
+                    Some(ix) => {
+                        params.push(Sql::Text(ix.name.clone()));
+                        "SELECT i.item, i.size FROM index_items x JOIN items i ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?4 AND x.hash >= ?2 AND x.hash < ?3".to_string()
+                    }
+                    None => "SELECT i.item, i.size FROM items i WHERE i.tid = ?1 AND i.hash >= ?2 AND i.hash < ?3".to_string(),
+                };
+                if let Some((ipk, isk, pk, sk)) = start {
+                    let n = params.len();
+                    if ix.is_some() {
+                        let h = scan_hash(&ipk);
+                        if h < lo || h >= hi {
+                            return Err(DynamoError::validation("The provided Exclusive start key does not map to the provided Segment and TotalSegments values."));
+                        }
+                        params.extend([Sql::Integer(h), Sql::Blob(ipk), Sql::Blob(isk), Sql::Blob(pk), Sql::Blob(sk)]);
+                        sql.push_str(&format!(" AND (x.hash, x.ipk, x.isk, x.pk, x.sk) > (?{}, ?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4, n + 5));
+                    } else {
+                        let h = scan_hash(&pk);
+                        if h < lo || h >= hi {
+                            return Err(DynamoError::validation("The provided Exclusive start key does not map to the provided Segment and TotalSegments values."));
+                        }
+                        params.extend([Sql::Integer(h), Sql::Blob(pk), Sql::Blob(sk)]);
+                        sql.push_str(&format!(" AND (i.hash, i.pk, i.sk) > (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+                    }
+                }
+                if ix.is_some() {
+                    sql.push_str(" ORDER BY x.hash, x.ipk, x.isk, x.pk, x.sk");
+                } else {
+                    sql.push_str(" ORDER BY i.hash, i.pk, i.sk");
+                }
+                let col = collect(c, &sql, params, &table, ix.as_ref(), &common.filter, &common.projection, &page)?;
+                Ok(output(&table, col, &page, &input.return_consumed_capacity))
+            })
+            .await
+    }
+}
+
+/// Hash range `[lo, hi)` of a parallel-scan segment.
+fn segment_range(segment: Option<i64>, total: Option<i64>) -> Result<(i64, i64), DynamoError> {
+    const SPACE: i64 = 1 << 32;
+    match (segment, total) {
+        (None, None) => Ok((0, SPACE)),
+        (Some(_), None) => Err(DynamoError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
+        (None, Some(_)) => Err(DynamoError::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")),
+        (Some(s), Some(t)) => {
+            if t < 1 {
+                return Err(constraint(&format!("'{t}'"), "totalSegments", "Member must have value greater than or equal to 1"));
+            }
+            if t > 1_000_000 {
+                return Err(constraint(&format!("'{t}'"), "totalSegments", "Member must have value less than or equal to 1000000"));
+            }
+            if s < 0 {
+                return Err(constraint(&format!("'{s}'"), "segment", "Member must have value greater than or equal to 0"));
+            }
+            if s >= t {
+                return Err(DynamoError::validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                )));
+            }
+            Ok((s * SPACE / t, (s + 1) * SPACE / t))
+        }
+    }
+}
