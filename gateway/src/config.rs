@@ -76,21 +76,56 @@ pub struct ServeArgs {
     pub services: ServiceConfigs,
 }
 
-/// The services' own options.
-#[derive(Debug, Clone, Default, Args)]
+/// The services' own options. Each service's `Config` derives `clap::Args` under the same
+/// struct name, so their argument groups would collide; their arguments are added here without
+/// the groups (see `add_ungrouped`).
+#[derive(Debug, Clone, Default)]
 pub struct ServiceConfigs {
     /// S3 options.
-    #[command(flatten)]
     pub s3: amplocal_s3::Config,
     /// DynamoDB options.
-    #[command(flatten)]
     pub dynamodb: amplocal_dynamodb::Config,
     /// Cognito options.
-    #[command(flatten)]
     pub cognito: amplocal_cognito::Config,
     /// AppSync options.
-    #[command(flatten)]
     pub appsync: amplocal_appsync::Config,
+}
+
+fn add_ungrouped<T: Args>(mut cmd: clap::Command) -> clap::Command {
+    let scratch = T::augment_args(clap::Command::new("scratch"));
+    for arg in scratch.get_arguments() {
+        cmd = cmd.arg(arg.clone());
+    }
+    cmd
+}
+
+impl Args for ServiceConfigs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let cmd = add_ungrouped::<amplocal_s3::Config>(cmd);
+        let cmd = add_ungrouped::<amplocal_dynamodb::Config>(cmd);
+        let cmd = add_ungrouped::<amplocal_cognito::Config>(cmd);
+        add_ungrouped::<amplocal_appsync::Config>(cmd)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for ServiceConfigs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Self {
+            s3: amplocal_s3::Config::from_arg_matches(m)?,
+            dynamodb: amplocal_dynamodb::Config::from_arg_matches(m)?,
+            cognito: amplocal_cognito::Config::from_arg_matches(m)?,
+            appsync: amplocal_appsync::Config::from_arg_matches(m)?,
+        })
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.s3.update_from_arg_matches(m)?;
+        self.dynamodb.update_from_arg_matches(m)?;
+        self.cognito.update_from_arg_matches(m)?;
+        self.appsync.update_from_arg_matches(m)
+    }
 }
 
 /// The default listen address.
@@ -154,5 +189,20 @@ impl ServeArgs {
             Ok("1") | Ok("true") => "debug".into(),
             _ => "info".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["amplocal", "--ephemeral", "--cors-origins", "http://a"]).unwrap();
+        assert!(cli.serve.ephemeral);
+        assert_eq!(cli.serve.cors_origins, "http://a");
+        assert!(matches!(Cli::try_parse_from(["amplocal", "ca", "--data-dir", "x"]).unwrap().command, Some(Command::Ca { .. })));
     }
 }
