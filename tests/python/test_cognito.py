@@ -1,0 +1,327 @@
+"""Cognito with boto3 against a real amplocal binary: the admin API, every AWS error the issue
+lists, a full USER_SRP_AUTH sign-in computed client-side from scratch (Python ints are big
+integers), and RS256 verification of the tokens against the served JWKS (pure-Python RSA)."""
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+PW = "Passw0rd!"
+
+N = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDE"
+    "F9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE"
+    "386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F836"
+    "55D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E"
+    "772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728"
+    "E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8"
+    "CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE11757"
+    "7A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+    16,
+)
+G = 2
+
+
+def pad(n):
+    h = "%x" % n
+    if len(h) % 2:
+        h = "0" + h
+    elif h[0] in "89abcdef":
+        h = "00" + h
+    return bytes.fromhex(h)
+
+
+def H(*parts):
+    return int.from_bytes(hashlib.sha256(b"".join(parts)).digest(), "big")
+
+
+K_MULT = H(pad(N), pad(G))
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def timestamp(t, pad_day=False, weekday_shift=0):
+    day = ("%02d" if pad_day else "%d") % t.day
+    return "%s %s %s %02d:%02d:%02d UTC %d" % (DAYS[(t.weekday() + weekday_shift) % 7], MONTHS[t.month - 1], day, t.hour, t.minute, t.second, t.year)
+
+
+class SrpClient:
+    """The client half of Cognito's SRP, written from the protocol description."""
+
+    def __init__(self, pool_id):
+        self.pool_name = pool_id.split("_", 1)[1]
+        self.a = int.from_bytes(os.urandom(128), "big")
+        self.A = pow(G, self.a, N)
+
+    def srp_a(self):
+        return "%x" % self.A
+
+    def signature(self, params, password, ts, secret_block=None):
+        user_id = params["USER_ID_FOR_SRP"]
+        B = int(params["SRP_B"], 16)
+        salt = int(params["SALT"], 16)
+        u = H(pad(self.A), pad(B))
+        inner = hashlib.sha256((self.pool_name + user_id + ":" + password).encode()).digest()
+        x = H(pad(salt), inner)
+        S = pow((B - K_MULT * pow(G, x, N)) % N, self.a + u * x, N)
+        prk = hmac.new(pad(u), pad(S), hashlib.sha256).digest()
+        key = hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
+        block = base64.b64decode(secret_block or params["SECRET_BLOCK"])
+        msg = self.pool_name.encode() + user_id.encode() + block + ts.encode()
+        return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+
+
+def b64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def rs256_verify(token, jwks):
+    """True when `token` is a valid RS256 JWT under one of `jwks`' keys (PKCS#1 v1.5)."""
+    head, payload, sig = token.split(".")
+    header = json.loads(b64url(head))
+    keys = [k for k in jwks["keys"] if k["kid"] == header.get("kid")]
+    if header.get("alg") != "RS256" or not keys:
+        return False
+    n = int.from_bytes(b64url(keys[0]["n"]), "big")
+    e = int.from_bytes(b64url(keys[0]["e"]), "big")
+    k = (n.bit_length() + 7) // 8
+    em = pow(int.from_bytes(b64url(sig), "big"), e, n).to_bytes(k, "big")
+    digest = hashlib.sha256((head + "." + payload).encode()).digest()
+    t = bytes.fromhex("3031300d060960864801650304020105000420") + digest
+    return em == b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
+
+
+def claims(token):
+    return json.loads(b64url(token.split(".")[1]))
+
+
+def code_of(exc):
+    return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
+
+
+@pytest.fixture()
+def idp(client):
+    return client("cognito-idp")
+
+
+@pytest.fixture()
+def pool(idp):
+    pid = idp.create_user_pool(PoolName="py")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(
+        UserPoolId=pid, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    yield pid, cid
+    idp.delete_user_pool(UserPoolId=pid)
+
+
+def make_user(idp, pid, name="alice", pw=PW, email=None):
+    attrs = [{"Name": "email", "Value": email}] if email else []
+    idp.admin_create_user(UserPoolId=pid, Username=name, TemporaryPassword="Temp0rary!", MessageAction="SUPPRESS", UserAttributes=attrs)
+    idp.admin_set_user_password(UserPoolId=pid, Username=name, Password=pw, Permanent=True)
+
+
+def srp_start(idp, cid, pid, name="alice"):
+    c = SrpClient(pid)
+    r = idp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": name, "SRP_A": c.srp_a()})
+    assert r["ChallengeName"] == "PASSWORD_VERIFIER"
+    return c, r["ChallengeParameters"]
+
+
+def srp_answer(idp, cid, params, ts, sig, block=None):
+    return idp.respond_to_auth_challenge(
+        ClientId=cid,
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses={
+            "USERNAME": params["USER_ID_FOR_SRP"],
+            "PASSWORD_CLAIM_SECRET_BLOCK": block or params["SECRET_BLOCK"],
+            "PASSWORD_CLAIM_SIGNATURE": sig,
+            "TIMESTAMP": ts,
+        },
+    )
+
+
+def test_srp_sign_in_and_tokens_verify_against_jwks(idp, pool, endpoint):
+    pid, cid = pool
+    make_user(idp, pid, email="alice@example.com")
+    c, params = srp_start(idp, cid, pid)
+    ts = timestamp(datetime.datetime.now(datetime.timezone.utc))
+    out = srp_answer(idp, cid, params, ts, c.signature(params, PW, ts))
+    res = out["AuthenticationResult"]
+    jwks = requests.get(f"{endpoint}/{pid}/.well-known/jwks.json").json()
+    assert rs256_verify(res["IdToken"], jwks)
+    assert rs256_verify(res["AccessToken"], jwks)
+    idc = claims(res["IdToken"])
+    assert idc["iss"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pid}"
+    assert idc["aud"] == cid and idc["token_use"] == "id" and idc["cognito:username"] == "alice"
+    for k in ["sub", "auth_time", "iat", "exp", "jti", "origin_jti", "event_id"]:
+        assert k in idc, k
+    # tampering with the payload breaks the signature
+    h, p, s = res["IdToken"].split(".")
+    forged = json.loads(b64url(p))
+    forged["cognito:username"] = "mallory"
+    forged_p = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    assert not rs256_verify(f"{h}.{forged_p}.{s}", jwks)
+    # a token from another pool does not verify with this pool's keys
+    other = idp.create_user_pool(PoolName="other")["UserPool"]["Id"]
+    ocid = idp.create_user_pool_client(UserPoolId=other, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    make_user(idp, other, "zed")
+    ot = idp.initiate_auth(ClientId=ocid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "zed", "PASSWORD": PW})["AuthenticationResult"]
+    assert not rs256_verify(ot["IdToken"], jwks)
+    assert rs256_verify(ot["IdToken"], requests.get(f"{endpoint}/{other}/.well-known/jwks.json").json())
+    disc = requests.get(f"{endpoint}/{pid}/.well-known/openid-configuration").json()
+    assert disc["issuer"] == idc["iss"] and disc["jwks_uri"].endswith(f"{pid}/.well-known/jwks.json")
+    assert idp.get_user(AccessToken=res["AccessToken"])["Username"] == "alice"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["wrong_password", "padded_day", "wrong_weekday", "stale", "tampered_block", "replay"],
+)
+def test_srp_rejections(idp, pool, case):
+    pid, cid = pool
+    make_user(idp, pid)
+    c, params = srp_start(idp, cid, pid)
+    ts = timestamp(datetime.datetime.now(datetime.timezone.utc))
+    block = None
+    if case == "wrong_password":
+        sig = c.signature(params, "Wrong-Passw0rd", ts)
+    elif case == "padded_day":
+        real = datetime.datetime.now(datetime.timezone.utc)
+        ts = timestamp(real, pad_day=True)
+        if real.day >= 10:
+            pytest.skip("zero padding only differs on days 1-9")
+        sig = c.signature(params, PW, ts)
+    elif case == "wrong_weekday":
+        ts = timestamp(datetime.datetime.now(datetime.timezone.utc), weekday_shift=1)
+        sig = c.signature(params, PW, ts)
+    elif case == "stale":
+        ts = timestamp(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
+        sig = c.signature(params, PW, ts)
+    elif case == "tampered_block":
+        raw = bytearray(base64.b64decode(params["SECRET_BLOCK"]))
+        raw[5] ^= 0xFF
+        block = base64.b64encode(bytes(raw)).decode()
+        sig = c.signature(params, PW, ts, secret_block=block)
+    else:  # replay: a correct answer works once
+        sig = c.signature(params, PW, ts)
+        srp_answer(idp, cid, params, ts, sig)
+    with pytest.raises(ClientError) as e:
+        srp_answer(idp, cid, params, ts, sig, block)
+    assert code_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_srp_malformed_timestamp_and_zero_a(idp, pool):
+    pid, cid = pool
+    make_user(idp, pid)
+    c, params = srp_start(idp, cid, pid)
+    with pytest.raises(ClientError) as e:
+        srp_answer(idp, cid, params, "2024-01-03T07:05:09Z", "AAAA")
+    assert code_of(e) == ("InvalidParameterException", "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+    for bad in ["0", "%x" % N, "%x" % (2 * N)]:
+        with pytest.raises(ClientError) as e:
+            idp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": "alice", "SRP_A": bad})
+        assert code_of(e)[0] == "InvalidParameterException"
+
+
+def test_admin_api_and_errors(idp, pool, endpoint):
+    pid, cid = pool
+    with pytest.raises(ClientError) as e:
+        idp.admin_create_user(UserPoolId=pid, Username="bob", TemporaryPassword="abc")
+    assert code_of(e)[0] == "InvalidPasswordException"
+    u = idp.admin_create_user(UserPoolId=pid, Username="bob", TemporaryPassword="Temp0rary!", UserAttributes=[{"Name": "email", "Value": "bob@x.org"}])["User"]
+    assert u["UserStatus"] == "FORCE_CHANGE_PASSWORD" and u["Enabled"] is True
+    with pytest.raises(ClientError) as e:
+        idp.admin_create_user(UserPoolId=pid, Username="bob", TemporaryPassword="Temp0rary!")
+    assert code_of(e)[0] == "UsernameExistsException"
+    with pytest.raises(ClientError) as e:
+        idp.admin_get_user(UserPoolId=pid, Username="nobody")
+    assert code_of(e) == ("UserNotFoundException", "User does not exist.")
+    with pytest.raises(ClientError) as e:
+        idp.admin_get_user(UserPoolId="us-east-1_missing00", Username="bob")
+    assert code_of(e)[0] == "ResourceNotFoundException"
+    ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "bob", "PASSWORD": "Temp0rary!"})
+    assert ch["ChallengeName"] == "NEW_PASSWORD_REQUIRED" and ch["Session"]
+    assert json.loads(ch["ChallengeParameters"]["requiredAttributes"]) == []
+    out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=ch["Session"], ChallengeResponses={"USERNAME": "bob", "NEW_PASSWORD": PW})
+    assert "AccessToken" in out["AuthenticationResult"]
+    assert idp.admin_get_user(UserPoolId=pid, Username="bob")["UserStatus"] == "CONFIRMED"
+    # UNCONFIRMED users
+    idp.sign_up(ClientId=cid, Username="carl", Password=PW)
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "carl", "PASSWORD": PW})
+    assert code_of(e) == ("UserNotConfirmedException", "User is not confirmed.")
+    with pytest.raises(ClientError) as e:
+        idp.confirm_sign_up(ClientId=cid, Username="carl", ConfirmationCode="000000x")
+    assert code_of(e) == ("CodeMismatchException", "Invalid verification code provided, please try again.")
+    inbox = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "carl"})
+    if inbox.status_code == 200 and inbox.headers.get("content-type", "").startswith("application/json"):
+        code = inbox.json()["codes"][0]["code"]
+        idp.confirm_sign_up(ClientId=cid, Username="carl", ConfirmationCode=code)
+    else:
+        idp.admin_confirm_sign_up(UserPoolId=pid, Username="carl")
+    idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "carl", "PASSWORD": PW})
+    # ConfirmForgotPassword without a prior ForgotPassword
+    with pytest.raises(ClientError) as e:
+        idp.confirm_forgot_password(ClientId=cid, Username="bob", ConfirmationCode="123456", Password="N3w-Passw0rd")
+    assert code_of(e) == ("ExpiredCodeException", "Invalid code provided, please request a code again.")
+    idp.admin_reset_user_password(UserPoolId=pid, Username="bob")
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "bob", "PASSWORD": PW})
+    assert code_of(e)[0] == "PasswordResetRequiredException"
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "bob", "PASSWORD": "bad"})
+    assert code_of(e)[0] in ("NotAuthorizedException", "PasswordResetRequiredException")
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="NOT_A_FLOW", AuthParameters={"USERNAME": "bob"})
+    assert code_of(e)[0] == "InvalidParameterException"
+    users = idp.list_users(UserPoolId=pid, Filter='username = "bob"')["Users"]
+    assert [x["Username"] for x in users] == ["bob"]
+    idp.admin_delete_user(UserPoolId=pid, Username="bob")
+    with pytest.raises(ClientError) as e:
+        idp.admin_delete_user(UserPoolId=pid, Username="bob")
+    assert code_of(e)[0] == "UserNotFoundException"
+
+
+def test_alias_exists(idp):
+    pid = idp.create_user_pool(PoolName="alias", AliasAttributes=["email"])["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    make_user(idp, pid, "dora", email="dora@x.org")
+    idp.admin_update_user_attributes(UserPoolId=pid, Username="dora", UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    # the verified email alias signs in
+    idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "dora@x.org", "PASSWORD": PW})
+    make_user(idp, pid, "dan")
+    with pytest.raises(ClientError) as e:
+        idp.admin_update_user_attributes(UserPoolId=pid, Username="dan", UserAttributes=[{"Name": "email", "Value": "dora@x.org"}])
+    assert code_of(e)[0] == "AliasExistsException"
+    with pytest.raises(ClientError) as e:
+        idp.create_user_pool(PoolName="both", AliasAttributes=["email"], UsernameAttributes=["email"])
+    assert code_of(e)[0] == "InvalidParameterException"
+    idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_identity_pool_credentials_are_usable(client, idp, pool):
+    pid, cid = pool
+    make_user(idp, pid, "eve")
+    tokens = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "eve", "PASSWORD": PW})["AuthenticationResult"]
+    ci = client("cognito-identity")
+    provider = f"cognito-idp.us-east-1.amazonaws.com/{pid}"
+    ipid = ci.create_identity_pool(IdentityPoolName="ip", AllowUnauthenticatedIdentities=False, CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": cid}])["IdentityPoolId"]
+    ci.set_identity_pool_roles(IdentityPoolId=ipid, Roles={"authenticated": "arn:aws:iam::000000000000:role/a"})
+    with pytest.raises(ClientError) as e:
+        ci.get_id(IdentityPoolId=ipid)
+    assert code_of(e) == ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+    iid = ci.get_id(IdentityPoolId=ipid, Logins={provider: tokens["IdToken"]})["IdentityId"]
+    creds = ci.get_credentials_for_identity(IdentityId=iid, Logins={provider: tokens["IdToken"]})["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    assert isinstance(creds["Expiration"], datetime.datetime)
+    sts = client("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"], aws_session_token=creds["SessionToken"])
+    who = sts.get_caller_identity()
+    assert who["Arn"].startswith("arn:aws:sts::000000000000:assumed-role/a/")
+    ci.delete_identity_pool(IdentityPoolId=ipid)
