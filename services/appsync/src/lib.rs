@@ -3,6 +3,7 @@
 //! Skeleton: every request is answered with the protocol's not-implemented error until the
 //! service's issue lands.
 
+pub mod resolver;
 pub mod transform;
 
 use amplocal_core::protocol::{render_error, GenericError, Protocol};
