@@ -11,22 +11,9 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3::Client;
 
 /// (HTTP status, error code) of a failed call.
-fn status_code<E: ProvideErrorMetadata, R: std::fmt::Debug>(e: &SdkError<E, R>) -> (u16, String)
-where
-    R: HttpStatus,
-{
-    let status = e.raw_response().map(|r| r.status_u16()).unwrap_or(0);
+fn status_code<E: ProvideErrorMetadata>(e: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> (u16, String) {
+    let status = e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
     (status, e.code().unwrap_or("").to_string())
-}
-
-trait HttpStatus {
-    fn status_u16(&self) -> u16;
-}
-
-impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
-    fn status_u16(&self) -> u16 {
-        self.status().as_u16()
-    }
 }
 
 async fn bucket(c: &Client, name: &str) {
