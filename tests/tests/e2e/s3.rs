@@ -669,3 +669,56 @@ async fn signed_chunks_are_verified() {
     let e = c.head_object().bucket("sig").key("bad").send().await.unwrap_err();
     assert_eq!(status_code(&e).0, 404);
 }
+
+#[tokio::test]
+async fn multipart_checksums_composite_and_full_object() {
+    use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType, ObjectAttributes};
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "mpc").await;
+    let part1 = vec![b'a'; 5 * 1024 * 1024];
+    let part2 = b"tail".to_vec();
+    let mut whole = part1.clone();
+    whole.extend_from_slice(&part2);
+    for (key, ctype) in [("composite", None), ("full", Some(ChecksumType::FullObject))] {
+        let mut create = c.create_multipart_upload().bucket("mpc").key(key).checksum_algorithm(ChecksumAlgorithm::Crc32);
+        if let Some(t) = &ctype {
+            create = create.checksum_type(t.clone());
+        }
+        let id = create.send().await.unwrap().upload_id().unwrap().to_string();
+        let mut done = Vec::new();
+        for (n, body) in [(1, &part1), (2, &part2)] {
+            let out = c.upload_part().bucket("mpc").key(key).upload_id(&id).part_number(n).checksum_algorithm(ChecksumAlgorithm::Crc32).body(ByteStream::from(body.clone())).send().await.unwrap();
+            assert!(out.checksum_crc32().is_some());
+            done.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).set_checksum_crc32(out.checksum_crc32().map(String::from)).build());
+        }
+        let out = c
+            .complete_multipart_upload()
+            .bucket("mpc")
+            .key(key)
+            .upload_id(&id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done)).build())
+            .send()
+            .await
+            .unwrap();
+        let crc = out.checksum_crc32().unwrap().to_string();
+        assert_eq!(crc.ends_with("-2"), ctype.is_none(), "{crc}");
+        // the SDK validates whatever full-object checksum comes back (and skips composite ones)
+        let got = c.get_object().bucket("mpc").key(key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        assert_eq!(got.checksum_crc32(), Some(crc.as_str()));
+        assert_eq!(got.body.collect().await.unwrap().into_bytes().len(), whole.len());
+        let attrs = c
+            .get_object_attributes()
+            .bucket("mpc")
+            .key(key)
+            .object_attributes(ObjectAttributes::Etag)
+            .object_attributes(ObjectAttributes::ObjectSize)
+            .object_attributes(ObjectAttributes::ObjectParts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(attrs.object_size(), Some(whole.len() as i64));
+        assert_eq!(attrs.object_parts().and_then(|p| p.total_parts_count()), Some(2));
+        assert!(attrs.e_tag().unwrap().ends_with("-2"));
+    }
+}

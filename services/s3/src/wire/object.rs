@@ -343,7 +343,7 @@ async fn attributes(svc: &S3Service, r: Req) -> S3Result<Response> {
             }
             "ObjectParts" => {
                 if !row.parts.is_empty() {
-                    w.open("ObjectParts").elem("TotalPartsCount", &row.parts.len().to_string()).close("ObjectParts");
+                    w.open("ObjectParts").elem("PartsCount", &row.parts.len().to_string()).close("ObjectParts");
                 }
             }
             "StorageClass" => {
