@@ -1,6 +1,6 @@
 //! Authentication of a classified request: the [`AuthPolicy`] table per service and operation
-//! (`auth/policy.rs`), SigV4/SigV2 verification against the `CredentialStore` with the math in
-//! `amplocal_core::sigv4`, and failures rendered in the target service's protocol
+//! (`auth/policy.rs`), SigV4/SigV2 verification against the `CredentialStore` by
+//! `amplocal_core::sigv4::authorize`, and failures rendered in the target service's protocol
 //! (`auth/failure.rs`). See ARCHITECTURE.md "credentials" for the lenient/strict modes and
 //! https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html for SigV4.
 //!
@@ -15,19 +15,15 @@ pub mod policy;
 
 use crate::classify::{signing_service, ServiceId};
 use crate::state::AppState;
-use amplocal_core::credentials::account_for_key;
+use amplocal_core::sigv4::authorize::virtual_host_bucket;
 use amplocal_core::sigv4::canonical::RequestParts;
-use amplocal_core::sigv4::parse::QUERY_PARAMS_REQUIRED;
-use amplocal_core::sigv4::signing::sha256_hex;
-use amplocal_core::sigv4::verify::{candidate_uris, is_signed_streaming, s3_payload_hash};
-use amplocal_core::sigv4::{check_header_time, check_presigned_time, parse_request_auth, sigv2, verify_v4};
-use amplocal_core::sigv4::{AuthLocation, ParseError, RequestAuth, SigV4Auth, TimeError};
-use amplocal_core::{Caller, ChunkSigning, CredentialMode, CredentialStore, RequestContext, DEFAULT_ACCOUNT, DEFAULT_REGION};
+use amplocal_core::sigv4::{authorize_request, Payload};
+use amplocal_core::{Caller, CredentialMode, CredentialStore, RequestContext, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::request::Parts;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 pub use failure::{AuthFailure, Flavor};
 pub use policy::{policy_for, AuthPolicy};
@@ -148,141 +144,33 @@ fn request_parts(parts: &Parts) -> RequestParts<'_> {
     }
 }
 
-/// Decide, without I/O, whether the request may proceed and as whom.
+/// Decide, without I/O, whether the request may proceed and as whom: the policy decides
+/// what an unsigned request gets; a signed one goes through `amplocal_core::sigv4::authorize`.
 pub fn evaluate(creds: &CredentialStore, input: &AuthInput<'_>, now: SystemTime) -> Result<Authenticated, AuthFailure> {
     let anonymous = || Authenticated { account_id: DEFAULT_ACCOUNT.into(), region: DEFAULT_REGION.into(), caller: None };
     if input.policy == AuthPolicy::Public {
         return Ok(anonymous());
     }
     let req = request_parts(input.parts);
-    let parsed = parse_request_auth(&req).map_err(|e| match e {
-        ParseError::HeaderMalformed(m) => AuthFailure::HeaderMalformed(m),
-        ParseError::UnsupportedAlgorithm(_) => AuthFailure::HeaderMalformed(e.to_string()),
-        ParseError::QueryMalformed(m) => AuthFailure::QueryMalformed(m),
-        ParseError::MissingDate => AuthFailure::MissingDate,
-    })?;
-    // SigV2 is S3's alone.
-    let parsed = parsed.filter(|a| input.svc == ServiceId::S3 || matches!(a, RequestAuth::V4(_)));
-    let strict = creds.mode() == CredentialMode::Strict;
-    let Some(auth) = parsed else {
-        return match input.policy {
+    let host_bucket = host_bucket(input.parts);
+    let payload = match input.svc {
+        ServiceId::S3 => Payload::S3 { host_bucket: host_bucket.as_deref() },
+        _ => Payload::Body(input.body.unwrap_or_default()),
+    };
+    match authorize_request(creds, &req, payload, now)? {
+        Some(a) => Ok(Authenticated { account_id: a.account_id, region: a.region, caller: Some(a.caller) }),
+        None => match input.policy {
             AuthPolicy::Required => Err(AuthFailure::Missing),
-            AuthPolicy::S3 if strict => Err(AuthFailure::Missing),
+            AuthPolicy::S3 if creds.mode() == CredentialMode::Strict => Err(AuthFailure::Missing),
             _ => Ok(anonymous()),
-        };
-    };
-    let region = match &auth {
-        RequestAuth::V4(a) => a.region.clone(),
-        _ => DEFAULT_REGION.to_string(),
-    };
-    let access_key = auth.access_key().to_string();
-    let session_token = auth.session_token().map(str::to_string);
-    let Some(cred) = creds.get(&access_key) else {
-        if strict {
-            return Err(AuthFailure::UnknownKey(access_key));
-        }
-        let account_id = account_for_key(&access_key);
-        return Ok(Authenticated { account_id, region, caller: Some(Caller { access_key, session_token, verified: false, chunk_signing: None }) });
-    };
-    if cred.is_expired(now) {
-        return Err(AuthFailure::ExpiredToken);
+        },
     }
-    if let Some(expected) = &cred.session_token {
-        if session_token.as_deref() != Some(expected.as_str()) {
-            return Err(AuthFailure::InvalidToken);
-        }
-    }
-    let chunk_signing = match &auth {
-        RequestAuth::V4(a) => verify_sigv4(input, &req, a, &cred.secret, now)?,
-        RequestAuth::V2Query { signature, expires, .. } => {
-            let exp: u64 = expires.trim().parse().map_err(|_| AuthFailure::QueryMalformed(format!("Invalid date (should be seconds since epoch): {expires}")))?;
-            let expired_at = SystemTime::UNIX_EPOCH + Duration::from_secs(exp);
-            if now > expired_at {
-                return Err(AuthFailure::Time(TimeError::Expired { expired_at, now, expires_secs: 0 }));
-            }
-            verify_sigv2(input.parts, &req, &access_key, &cred.secret, signature, expires)?;
-            None
-        }
-        RequestAuth::V2Header { signature, .. } => {
-            let date = if input.parts.headers.contains_key("x-amz-date") {
-                String::new()
-            } else {
-                input.parts.headers.get(http::header::DATE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
-            };
-            verify_sigv2(input.parts, &req, &access_key, &cred.secret, signature, &date)?;
-            None
-        }
-    };
-    Ok(Authenticated {
-        account_id: cred.account_id.clone(),
-        region,
-        caller: Some(Caller { access_key, session_token, verified: true, chunk_signing }),
-    })
 }
 
-/// Time checks, payload hash and signature of a SigV4 request from a known key; returns the
-/// chunk-signing context for S3 signed aws-chunked bodies.
-fn verify_sigv4(input: &AuthInput<'_>, req: &RequestParts<'_>, a: &SigV4Auth, secret: &str, now: SystemTime) -> Result<Option<ChunkSigning>, AuthFailure> {
-    let is_s3 = input.svc == ServiceId::S3;
-    match a.location {
-        AuthLocation::Header => check_header_time(a, now).map_err(AuthFailure::Time)?,
-        AuthLocation::Query => {
-            if is_s3 && a.expires.is_none() {
-                return Err(AuthFailure::QueryMalformed(QUERY_PARAMS_REQUIRED.into()));
-            }
-            check_presigned_time(a, now).map_err(AuthFailure::Time)?
-        }
-    };
-    let payload_hash = if is_s3 {
-        s3_payload_hash(req, a).ok_or(AuthFailure::MissingContentSha256)?
-    } else {
-        sha256_hex(input.body.unwrap_or_default())
-    };
-    let v = verify_v4(req, a, secret, &payload_hash, &candidate_uris(req.path, is_s3));
-    if !v.matched {
-        return Err(AuthFailure::SignatureMismatch {
-            access_key: a.access_key.clone(),
-            provided: a.signature.clone(),
-            canonical_request: v.canonical_request,
-            string_to_sign: v.string_to_sign,
-        });
-    }
-    let streaming = is_s3 && a.location == AuthLocation::Header && is_signed_streaming(&payload_hash);
-    Ok(streaming.then(|| ChunkSigning { signing_key: v.signing_key, seed_signature: v.expected_signature, amz_date: a.amz_date.clone(), scope: a.scope() }))
-}
-
-fn verify_sigv2(parts: &Parts, req: &RequestParts<'_>, access_key: &str, secret: &str, signature: &str, date_or_expires: &str) -> Result<(), AuthFailure> {
-    let mut resources = vec![req.path.to_string()];
-    if let Some(bucket) = host_bucket(parts) {
-        resources.push(format!("/{bucket}{}", req.path));
-    }
-    let v = sigv2::verify(req, secret, signature, date_or_expires, &resources);
-    if v.matched {
-        return Ok(());
-    }
-    Err(AuthFailure::SignatureMismatch {
-        access_key: access_key.to_string(),
-        provided: signature.to_string(),
-        canonical_request: String::new(),
-        string_to_sign: v.string_to_sign,
-    })
-}
-
-/// The bucket of a virtual-hosted S3 request (`bucket.s3.localhost`, `bucket.localhost`,
-/// `bucket.s3.<region>.amazonaws.com`, LocalStack's `*.localhost.localstack.cloud`).
+/// The bucket of a virtual-hosted S3 request, from `Host` (or the HTTP/2 authority).
 fn host_bucket(parts: &Parts) -> Option<String> {
     let host = parts.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).or_else(|| parts.uri.host())?;
-    let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h).to_ascii_lowercase();
-    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return None;
-    }
-    for suffix in [".s3.localhost.localstack.cloud", ".localhost.localstack.cloud", ".s3.localhost", ".localhost", ".s3.amazonaws.com"] {
-        if let Some(b) = host.strip_suffix(suffix) {
-            return (!b.is_empty() && b != "s3").then(|| b.to_string());
-        }
-    }
-    let idx = host.find(".s3.").or_else(|| host.find(".s3-"))?;
-    (host.ends_with(".amazonaws.com") && idx > 0).then(|| host[..idx].to_string())
+    virtual_host_bucket(host)
 }
 
 #[cfg(test)]

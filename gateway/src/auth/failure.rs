@@ -10,7 +10,7 @@ use amplocal_core::protocol::aws_json::{self, JsonVersion};
 use amplocal_core::protocol::{aws_query, rest_json, rest_xml, GenericError, Protocol};
 use amplocal_core::sigv4::signing::format_iso8601;
 use amplocal_core::sigv4::verify::MAX_SKEW;
-use amplocal_core::sigv4::TimeError;
+use amplocal_core::sigv4::{AuthError, TimeError};
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
@@ -51,6 +51,24 @@ pub enum AuthFailure {
     TooLarge(usize),
     /// The body could not be read (client went away mid-body).
     BodyUnreadable,
+}
+
+impl From<AuthError> for AuthFailure {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::HeaderMalformed(m) => AuthFailure::HeaderMalformed(m),
+            AuthError::QueryMalformed(m) => AuthFailure::QueryMalformed(m),
+            AuthError::MissingDate => AuthFailure::MissingDate,
+            AuthError::UnknownKey(k) => AuthFailure::UnknownKey(k),
+            AuthError::InvalidToken => AuthFailure::InvalidToken,
+            AuthError::ExpiredToken => AuthFailure::ExpiredToken,
+            AuthError::SignatureMismatch { access_key, provided, canonical_request, string_to_sign } => {
+                AuthFailure::SignatureMismatch { access_key, provided, canonical_request, string_to_sign }
+            }
+            AuthError::Time(t) => AuthFailure::Time(t),
+            AuthError::MissingContentSha256 => AuthFailure::MissingContentSha256,
+        }
+    }
 }
 
 /// The shape an error must take for the request's client.

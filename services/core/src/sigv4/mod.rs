@@ -4,6 +4,7 @@
 //! See https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html
 //! Leaves out: SigV4a (ECDSA), SigV2 POST policies.
 
+pub mod authorize;
 pub mod canonical;
 pub mod chunk;
 pub mod parse;
@@ -14,6 +15,7 @@ pub mod verify;
 #[cfg(test)]
 mod vectors;
 
+pub use authorize::{authorize, authorize_request, AuthError, Authorized, Payload};
 pub use canonical::{PathMode, RequestParts};
 pub use parse::{parse_request_auth, AuthLocation, ParseError, RequestAuth, SigV4Auth};
 pub use verify::{check_header_time, check_presigned_time, verify_v4, TimeError, Verification};
