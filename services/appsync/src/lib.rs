@@ -3,7 +3,9 @@
 //! Skeleton: every request is answered with the protocol's not-implemented error until the
 //! service's issue lands.
 
+pub mod executor;
 pub mod resolver;
+pub mod schema;
 pub mod transform;
 
 use amplocal_core::protocol::{render_error, GenericError, Protocol};

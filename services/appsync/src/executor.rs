@@ -1,0 +1,250 @@
+//! The data-plane executor: maps each generated root field (`getX`, `listXs`, index queries,
+//! `create/update/deleteX`) and relation field to its resolver semantics
+//! ([`crate::resolver::requests`]) and runs them against a [`DataSource`]: `getX` returns the
+//! single item, `Unauthorized` when the key matched but a filter hid it (scannedCount 1), or
+//! null; lists return `{items, nextToken}`; mutations return the written / deleted item.
+//!
+//! Leaves out: `@auth` rule evaluation, DataStore `syncX`, `@function`/`@http` fields
+//! (answered with an error), subscriptions delivery.
+
+use crate::resolver::requests::{self, RequestError};
+use crate::resolver::{DataRequest, DataResponse, DataSource, DataSourceError, Item};
+use crate::transform::model::ModelDef;
+use crate::transform::operations::{list_name, sync_name};
+use crate::transform::relations::Resolve;
+use crate::transform::Transformed;
+use amplocal_core::{Clock, IdGen};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A field error as AppSync reports it (`errorType` + `message`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    /// `errorType`.
+    pub error_type: String,
+    /// Message.
+    pub message: String,
+}
+
+impl From<RequestError> for FieldError {
+    fn from(e: RequestError) -> Self {
+        Self { error_type: e.error_type.into(), message: e.message }
+    }
+}
+
+impl From<DataSourceError> for FieldError {
+    fn from(e: DataSourceError) -> Self {
+        Self { error_type: e.error_type, message: e.message }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RootOp {
+    Get(usize),
+    List(usize),
+    Sync,
+    Index(usize, usize),
+    Create(usize),
+    Update(usize),
+    Delete(usize),
+}
+
+/// Executes root and relation fields of one API.
+#[derive(Debug)]
+pub struct Executor {
+    models: Vec<ModelDef>,
+    tables: HashMap<String, String>,
+    roots: HashMap<(String, String), RootOp>,
+    data: Arc<dyn DataSource>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+/// `2026-11-26T12:00:00.000Z` (`$util.time.nowISO8601()`).
+pub fn iso8601_millis(t: std::time::SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.millisecond()
+    )
+}
+
+/// DynamoDB JSON back to plain JSON (numbers as JSON numbers).
+pub fn from_dynamodb(v: &Value) -> Value {
+    let Value::Object(m) = v else { return v.clone() };
+    let Some((t, inner)) = m.iter().next() else { return Value::Null };
+    match (t.as_str(), inner) {
+        ("S", v) | ("BOOL", v) => v.clone(),
+        ("NULL", _) => Value::Null,
+        ("N", Value::String(s)) => serde_json::from_str::<serde_json::Number>(s).map(Value::Number).unwrap_or(Value::String(s.clone())),
+        ("N", v) => v.clone(),
+        ("L", Value::Array(items)) => Value::Array(items.iter().map(from_dynamodb).collect()),
+        ("M", Value::Object(o)) => Value::Object(item_to_json(o).into_iter().collect()),
+        ("SS", v) | ("BS", v) | ("B", v) => v.clone(),
+        ("NS", Value::Array(items)) => Value::Array(items.iter().map(|n| from_dynamodb(&serde_json::json!({ "N": n }))).collect()),
+        _ => Value::Null,
+    }
+}
+
+fn item_to_json(item: &Item) -> Map<String, Value> {
+    item.iter().map(|(k, v)| (k.clone(), from_dynamodb(v))).collect()
+}
+
+impl Executor {
+    /// Build over a transformed API.
+    pub fn new(api: &Transformed, data: Arc<dyn DataSource>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        let mut roots = HashMap::new();
+        let mut tables = HashMap::new();
+        for (i, m) in api.models.iter().enumerate() {
+            let q = |f: String| ("Query".to_string(), f);
+            let mu = |f: String| ("Mutation".to_string(), f);
+            roots.insert(q(format!("get{}", m.name)), RootOp::Get(i));
+            roots.insert(q(list_name(&m.name)), RootOp::List(i));
+            roots.insert(q(sync_name(&m.name)), RootOp::Sync);
+            for (j, idx) in m.indexes.iter().enumerate() {
+                if let Some(qf) = &idx.query_field {
+                    roots.insert(q(qf.clone()), RootOp::Index(i, j));
+                }
+            }
+            roots.insert(mu(format!("create{}", m.name)), RootOp::Create(i));
+            roots.insert(mu(format!("update{}", m.name)), RootOp::Update(i));
+            roots.insert(mu(format!("delete{}", m.name)), RootOp::Delete(i));
+        }
+        for t in &api.tables {
+            if let Some(m) = &t.model {
+                tables.insert(m.clone(), t.name.clone());
+            }
+        }
+        Self { models: api.models.clone(), tables, roots, data, clock, ids }
+    }
+
+    fn table(&self, m: &ModelDef) -> String {
+        self.tables.get(&m.name).cloned().unwrap_or_default()
+    }
+
+    /// The model a GraphQL object type stores, if any.
+    pub fn model(&self, type_name: &str) -> Option<&ModelDef> {
+        self.models.iter().find(|m| m.name == type_name)
+    }
+
+    async fn page(&self, req: DataRequest) -> Result<(Vec<Value>, Option<String>, u32), FieldError> {
+        match self.data.call(req).await? {
+            DataResponse::Page { items, next_token, scanned_count } => {
+                Ok((items.iter().map(|i| Value::Object(item_to_json(i))).collect(), next_token, scanned_count))
+            }
+            DataResponse::Item(_) => Err(FieldError { error_type: "MappingTemplate".into(), message: "unexpected data source result".into() }),
+        }
+    }
+
+    async fn item(&self, req: DataRequest) -> Result<Value, FieldError> {
+        match self.data.call(req).await? {
+            DataResponse::Item(Some(i)) => Ok(Value::Object(item_to_json(&i))),
+            DataResponse::Item(None) => Ok(Value::Null),
+            DataResponse::Page { .. } => Err(FieldError { error_type: "MappingTemplate".into(), message: "unexpected data source result".into() }),
+        }
+    }
+
+    async fn get_one(&self, req: DataRequest, type_name: &str, field: &str) -> Result<Value, FieldError> {
+        let (mut items, _, scanned) = self.page(req).await?;
+        if items.len() == 1 {
+            return Ok(items.remove(0));
+        }
+        if scanned == 1 && items.is_empty() {
+            return Err(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type {type_name}") });
+        }
+        Ok(Value::Null)
+    }
+
+    fn connection((items, next, _): (Vec<Value>, Option<String>, u32)) -> Value {
+        serde_json::json!({ "items": items, "nextToken": next })
+    }
+
+    /// Resolve root field `type_name.field` with JSON `args`. `None` when the field is not a
+    /// generated model operation.
+    pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>) -> Option<Result<Value, FieldError>> {
+        let op = *self.roots.get(&(type_name.to_string(), field.to_string()))?;
+        Some(self.run_root(op, type_name, field, args).await)
+    }
+
+    async fn run_root(&self, op: RootOp, type_name: &str, field: &str, args: &Map<String, Value>) -> Result<Value, FieldError> {
+        let now = iso8601_millis(self.clock.now());
+        let input = || args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+        match op {
+            RootOp::Get(i) => {
+                let m = &self.models[i];
+                self.get_one(requests::get(m, &self.table(m), args)?, type_name, field).await
+            }
+            RootOp::List(i) => {
+                let m = &self.models[i];
+                Ok(Self::connection(self.page(requests::list(m, &self.table(m), args)?).await?))
+            }
+            RootOp::Sync => Err(FieldError { error_type: "UnsupportedOperation".into(), message: "sync queries are not implemented yet".into() }),
+            RootOp::Index(i, j) => {
+                let m = &self.models[i];
+                let idx = &m.indexes[j];
+                let pk = args.get(&idx.key.partition).cloned().unwrap_or(Value::Null);
+                let req = requests::index_query(&self.table(m), Some(&idx.name), (&idx.key.partition, &pk), idx.key.sort.first().map(String::as_str), args, true)?;
+                Ok(Self::connection(self.page(req).await?))
+            }
+            RootOp::Create(i) => {
+                let m = &self.models[i];
+                let id = self.ids.uuid().to_string();
+                self.item(requests::create(m, &self.table(m), &input(), args.get("condition"), &now, &id)?).await
+            }
+            RootOp::Update(i) => {
+                let m = &self.models[i];
+                self.item(requests::update(m, &self.table(m), &input(), args.get("condition"), &now)?).await
+            }
+            RootOp::Delete(i) => {
+                let m = &self.models[i];
+                self.item(requests::delete(m, &self.table(m), &input(), args.get("condition"))?).await
+            }
+        }
+    }
+
+    /// Resolve relation field `field` of model `type_name` on `source`. `None` when the field
+    /// is not a relation.
+    pub async fn resolve_relation(&self, type_name: &str, field: &str, source: &Map<String, Value>, args: &Map<String, Value>) -> Option<Result<Value, FieldError>> {
+        let m = self.model(type_name)?;
+        let rel = m.relation(field)?;
+        Some(self.run_relation(&rel.resolve, source, args, type_name, field).await)
+    }
+
+    async fn run_relation(&self, resolve: &Resolve, source: &Map<String, Value>, args: &Map<String, Value>, type_name: &str, field: &str) -> Result<Value, FieldError> {
+        match resolve {
+            Resolve::Query { model, index, partition, source_fields, sort_key } => {
+                let Some(target) = self.model(model) else { return Ok(Value::Null) };
+                let pk = source_fields.first().and_then(|f| source.get(f)).cloned().unwrap_or(Value::Null);
+                if pk.is_null() {
+                    return Ok(serde_json::json!({ "items": [], "nextToken": null }));
+                }
+                let req = requests::index_query(&self.table(target), index.as_deref(), (partition, &pk), sort_key.as_deref(), args, false)?;
+                Ok(Self::connection(self.page(req).await?))
+            }
+            Resolve::Get { model, source_fields } => {
+                let Some(target) = self.model(model) else { return Ok(Value::Null) };
+                let mut key_args = Map::new();
+                for (k, f) in target.primary.fields().iter().zip(source_fields) {
+                    match source.get(f) {
+                        Some(v) if !v.is_null() => {
+                            key_args.insert(k.clone(), v.clone());
+                        }
+                        _ => return Ok(Value::Null),
+                    }
+                }
+                self.get_one(requests::get(target, &self.table(target), &key_args)?, type_name, field).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

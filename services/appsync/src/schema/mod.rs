@@ -1,0 +1,192 @@
+//! The executable schema of one API: the transformed SDL built into an
+//! `async_graphql::dynamic::Schema` with the AWS scalars (validated as AppSync validates them),
+//! root fields resolved by the [`Executor`] and object fields read from the parent item (JSON),
+//! relation fields resolved through the executor. Errors carry `errorType` in their extensions;
+//! the HTTP layer lifts it to the top level as AppSync does.
+//!
+//! Leaves out: subscription delivery (subscription fields exist for introspection and
+//! validation but never yield), interfaces/unions resolution (built, not resolvable).
+
+pub mod scalars;
+
+use crate::executor::{Executor, FieldError};
+use crate::transform::scalars::AWS_SCALARS;
+use crate::transform::sdl::{base_type, Document, Kind};
+use async_graphql::dynamic::{
+    Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Interface, InterfaceField, Object, ResolverContext, Scalar, Schema,
+    SubscriptionField, SubscriptionFieldFuture, TypeRef, Union,
+};
+use async_graphql::{Name, Value};
+use serde_json::Map;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Parse an SDL type reference (`[Comment!]!`) into a [`TypeRef`].
+pub fn type_ref(ty: &str) -> TypeRef {
+    let ty = ty.trim();
+    if let Some(inner) = ty.strip_suffix('!') {
+        return TypeRef::NonNull(Box::new(type_ref(inner)));
+    }
+    if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return TypeRef::List(Box::new(type_ref(inner)));
+    }
+    TypeRef::named(ty.to_string())
+}
+
+fn field_error(e: FieldError) -> async_graphql::Error {
+    let t = e.error_type.clone();
+    async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(e.message), move |_, ext| ext.set("errorType", t.clone()))
+}
+
+fn args_json(ctx: &ResolverContext<'_>) -> Map<String, serde_json::Value> {
+    ctx.args.as_index_map().iter().map(|(k, v)| (k.to_string(), v.clone().into_json().unwrap_or(serde_json::Value::Null))).collect()
+}
+
+/// What the builder needs to know about output types.
+#[derive(Debug, Clone)]
+struct Shapes {
+    objects: HashSet<String>,
+    enums: HashSet<String>,
+}
+
+/// A JSON value as the output of a field of SDL type `ty`.
+fn output(shapes: &Shapes, ty: &str, v: serde_json::Value) -> Option<FieldValue<'static>> {
+    if v.is_null() {
+        return None;
+    }
+    let inner = ty.trim_end_matches('!');
+    if let Some(elem) = inner.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let serde_json::Value::Array(items) = v else { return None };
+        return Some(FieldValue::list(items.into_iter().map(|i| output(shapes, elem, i).unwrap_or(FieldValue::NULL))));
+    }
+    let base = base_type(inner);
+    if shapes.objects.contains(base) {
+        return Some(FieldValue::owned_any(v));
+    }
+    if shapes.enums.contains(base) {
+        if let serde_json::Value::String(s) = &v {
+            return Some(FieldValue::value(Value::Enum(Name::new(s))));
+        }
+    }
+    if base == "AWSJSON" && !v.is_string() {
+        return Some(FieldValue::value(Value::String(v.to_string())));
+    }
+    Value::from_json(v).ok().map(FieldValue::value)
+}
+
+fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, root: bool) -> Field {
+    let ty = f.ty.clone();
+    let name = f.name.clone();
+    let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
+        let (shapes, exec, type_name, name, ty) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone());
+        FieldFuture::new(async move {
+            let args = args_json(&ctx);
+            if root {
+                return match exec.resolve_root(&type_name, &name, &args).await {
+                    Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
+                    Some(Err(e)) => Err(field_error(e)),
+                    None => Err(field_error(FieldError {
+                        error_type: "UnsupportedOperation".into(),
+                        message: format!("{type_name}.{name} has no local resolver (custom resolvers are not emulated yet)"),
+                    })),
+                };
+            }
+            let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
+            let source = parent.as_object().cloned().unwrap_or_default();
+            if let Some(r) = exec.resolve_relation(&type_name, &name, &source, &args).await {
+                return r.map(|v| output(&shapes, &ty, v)).map_err(field_error);
+            }
+            Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v)))
+        })
+    });
+    for a in &f.args {
+        field = field.argument(input_value(a));
+    }
+    field
+}
+
+fn input_value(a: &crate::transform::sdl::InputValue) -> InputValue {
+    let mut iv = InputValue::new(a.name.clone(), type_ref(&a.ty));
+    if let Some(d) = &a.default {
+        iv = iv.default_value(d.clone());
+    }
+    iv
+}
+
+/// Build the executable schema of `doc` with `exec` behind the resolvers.
+pub fn build(doc: &Document, exec: Arc<Executor>) -> Result<Schema, String> {
+    let shapes = Arc::new(Shapes {
+        objects: doc.types.iter().filter(|t| matches!(t.kind, Kind::Object | Kind::Interface | Kind::Union)).map(|t| t.name.clone()).collect(),
+        enums: doc.types.iter().filter(|t| t.kind == Kind::Enum).map(|t| t.name.clone()).collect(),
+    });
+    let has = |n: &str| doc.get(n).is_some_and(|t| t.kind == Kind::Object);
+    if !has("Query") {
+        return Err("Schema must define a Query type".into());
+    }
+    let mut builder = Schema::build("Query", has("Mutation").then_some("Mutation"), has("Subscription").then_some("Subscription"));
+    for s in AWS_SCALARS {
+        let name = s.to_string();
+        builder = builder.register(Scalar::new(*s).validator(move |v| scalars::validate(&name, v)));
+    }
+    for t in &doc.types {
+        match t.kind {
+            Kind::Object if t.name == "Subscription" => {
+                let mut sub = async_graphql::dynamic::Subscription::new(t.name.clone());
+                for f in &t.fields {
+                    let mut sf = SubscriptionField::new(f.name.clone(), type_ref(&f.ty), |_ctx| {
+                        SubscriptionFieldFuture::new(async { Ok(futures_util::stream::pending::<async_graphql::Result<FieldValue<'static>>>()) })
+                    });
+                    for a in &f.args {
+                        sf = sf.argument(input_value(a));
+                    }
+                    sub = sub.field(sf);
+                }
+                builder = builder.register(sub);
+            }
+            Kind::Object => {
+                let root = t.name == "Query" || t.name == "Mutation";
+                let mut obj = Object::new(t.name.clone());
+                for i in &t.members {
+                    obj = obj.implement(i.clone());
+                }
+                for f in &t.fields {
+                    obj = obj.field(object_field(shapes.clone(), exec.clone(), t.name.clone(), f, root));
+                }
+                builder = builder.register(obj);
+            }
+            Kind::Input => {
+                let mut io = InputObject::new(t.name.clone());
+                for f in &t.fields {
+                    let mut iv = InputValue::new(f.name.clone(), type_ref(&f.ty));
+                    if let Some(d) = &f.default {
+                        iv = iv.default_value(d.clone());
+                    }
+                    io = io.field(iv);
+                }
+                builder = builder.register(io);
+            }
+            Kind::Enum => {
+                builder = builder.register(t.values.iter().fold(Enum::new(t.name.clone()), |e, v| e.item(v.clone())));
+            }
+            Kind::Scalar => {
+                if !AWS_SCALARS.contains(&t.name.as_str()) {
+                    builder = builder.register(Scalar::new(t.name.clone()));
+                }
+            }
+            Kind::Interface => {
+                let mut it = Interface::new(t.name.clone());
+                for f in &t.fields {
+                    it = it.field(InterfaceField::new(f.name.clone(), type_ref(&f.ty)));
+                }
+                builder = builder.register(it);
+            }
+            Kind::Union => {
+                builder = builder.register(t.members.iter().fold(Union::new(t.name.clone()), |u, m| u.possible_type(m.clone())));
+            }
+        }
+    }
+    builder.finish().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;
