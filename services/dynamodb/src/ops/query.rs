@@ -101,7 +101,10 @@ fn lek(table: &Table, ix: Option<&IndexDef>, item: &Item) -> Item {
 }
 
 /// Encoded (ipk, isk, pk, sk) of an ExclusiveStartKey.
-fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>), DynamoError> {
+/// Encoded keys of an ExclusiveStartKey: (index pk, index sk, table pk, table sk).
+struct StartKey(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<StartKey, DynamoError> {
     let bad = |m: &str| DynamoError::validation(format!("The provided starting key is invalid: {m}"));
     let mut attrs: Vec<KeyAttr> = std::iter::once(table.meta.hash_key()).chain(table.meta.range_key()).collect();
     if let Some(ix) = ix {
@@ -133,7 +136,7 @@ fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<(Vec<u8
         }),
         None => (Vec::new(), Vec::new()),
     };
-    Ok((ipk, isk, pk, sk))
+    Ok(StartKey(ipk, isk, pk, sk))
 }
 
 fn key_value(ka: &KeyAttr, o: &Operand) -> Result<Vec<u8>, DynamoError> {
@@ -255,16 +258,17 @@ struct Collected {
 }
 
 /// Run `sql` (selecting `item, size`) and build one page.
-fn collect(
-    c: &Connection,
-    sql: &str,
-    params: Vec<Sql>,
-    table: &Table,
-    ix: Option<&IndexDef>,
-    filter: &Option<Cond>,
-    projection: &Option<Vec<Path>>,
-    page: &Page,
-) -> Result<Collected, DynamoError> {
+/// What one page reads and how it shapes the result.
+struct Scope<'a> {
+    table: &'a Table,
+    ix: Option<&'a IndexDef>,
+    filter: &'a Option<Cond>,
+    projection: &'a Option<Vec<Path>>,
+    page: &'a Page,
+}
+
+fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result<Collected, DynamoError> {
+    let Scope { table, ix, filter, projection, page } = sc;
     let mut st = c.prepare_cached(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut out = Collected { items: Vec::new(), count: 0, scanned: 0, last: None, bytes: 0 };
@@ -310,17 +314,21 @@ fn output(table: &Table, col: Collected, page: &Page, rcc: &Option<String>) -> Q
     }
 }
 
-fn parse_common(
-    names: Option<&Names>,
-    values: Option<&Values>,
-    filter_expr: Option<&String>,
-    projection_expr: Option<&String>,
-    key_expr: Option<&String>,
-    legacy_filter: Option<(&std::collections::BTreeMap<String, Condition>, &'static str)>,
-    attributes_to_get_param: Option<&Vec<String>>,
-    key_conditions: Option<&std::collections::BTreeMap<String, Condition>>,
-    conditional_operator: &Option<String>,
-) -> Result<Common, DynamoError> {
+/// The expression-related parameters of a Query or Scan.
+struct ReadParams<'a> {
+    names: Option<&'a Names>,
+    values: Option<&'a Values>,
+    filter_expr: Option<&'a String>,
+    projection_expr: Option<&'a String>,
+    key_expr: Option<&'a String>,
+    legacy_filter: Option<(&'a std::collections::BTreeMap<String, Condition>, &'static str)>,
+    attributes_to_get_param: Option<&'a Vec<String>>,
+    key_conditions: Option<&'a std::collections::BTreeMap<String, Condition>>,
+    conditional_operator: &'a Option<String>,
+}
+
+fn parse_common(p: ReadParams<'_>) -> Result<Common, DynamoError> {
+    let ReadParams { names, values, filter_expr, projection_expr, key_expr, legacy_filter, attributes_to_get_param, key_conditions, conditional_operator } = p;
     let mut expr = Vec::new();
     if key_expr.is_some() {
         expr.push("KeyConditionExpression");
@@ -373,17 +381,17 @@ impl DynamoDbService {
         check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
         check_limit(input.limit)?;
         check_select(&input.select, input.projection_expression.is_some() || input.attributes_to_get.is_some())?;
-        let common = parse_common(
-            input.expression_attribute_names.as_ref(),
-            input.expression_attribute_values.as_ref(),
-            input.filter_expression.as_ref(),
-            input.projection_expression.as_ref(),
-            input.key_condition_expression.as_ref(),
-            input.query_filter.as_ref().map(|f| (f, "QueryFilter")),
-            input.attributes_to_get.as_ref(),
-            input.key_conditions.as_ref(),
-            &input.conditional_operator,
-        )?;
+        let common = parse_common(ReadParams {
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
+            filter_expr: input.filter_expression.as_ref(),
+            projection_expr: input.projection_expression.as_ref(),
+            key_expr: input.key_condition_expression.as_ref(),
+            legacy_filter: input.query_filter.as_ref().map(|f| (f, "QueryFilter")),
+            attributes_to_get_param: input.attributes_to_get.as_ref(),
+            key_conditions: input.key_conditions.as_ref(),
+            conditional_operator: &input.conditional_operator,
+        })?;
         let key_cond = common
             .key_cond
             .clone()
@@ -438,7 +446,7 @@ impl DynamoDbService {
                 }
                 let dir = if forward { "ASC" } else { "DESC" };
                 let cmp = if forward { ">" } else { "<" };
-                if let Some((_, isk, spk, ssk)) = start {
+                if let Some(StartKey(_, isk, spk, ssk)) = start {
                     if keycol {
                         let n = params.len();
                         params.extend([Sql::Blob(isk), Sql::Blob(spk), Sql::Blob(ssk)]);
@@ -453,7 +461,7 @@ impl DynamoDbService {
                 } else {
                     sql.push_str(&format!(" ORDER BY i.sk {dir}"));
                 }
-                let col = collect(c, &sql, params, &table, ix.as_ref(), &common.filter, &common.projection, &page)?;
+                let col = collect(c, &sql, params, Scope { table: &table, ix: ix.as_ref(), filter: &common.filter, projection: &common.projection, page: &page })?;
                 Ok(output(&table, col, &page, &input.return_consumed_capacity))
             })
             .await
@@ -466,17 +474,17 @@ impl DynamoDbService {
         check_limit(input.limit)?;
         check_select(&input.select, input.projection_expression.is_some() || input.attributes_to_get.is_some())?;
         let (lo, hi) = segment_range(input.segment, input.total_segments)?;
-        let common = parse_common(
-            input.expression_attribute_names.as_ref(),
-            input.expression_attribute_values.as_ref(),
-            input.filter_expression.as_ref(),
-            input.projection_expression.as_ref(),
-            None,
-            input.scan_filter.as_ref().map(|f| (f, "ScanFilter")),
-            input.attributes_to_get.as_ref(),
-            None,
-            &input.conditional_operator,
-        )?;
+        let common = parse_common(ReadParams {
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
+            filter_expr: input.filter_expression.as_ref(),
+            projection_expr: input.projection_expression.as_ref(),
+            key_expr: None,
+            legacy_filter: input.scan_filter.as_ref().map(|f| (f, "ScanFilter")),
+            attributes_to_get_param: input.attributes_to_get.as_ref(),
+            key_conditions: None,
+            conditional_operator: &input.conditional_operator,
+        })?;
         let page = Page { limit: input.limit, count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         self.db()
@@ -492,7 +500,7 @@ impl DynamoDbService {
                     }
                     None => "SELECT i.item, i.size FROM items i WHERE i.tid = ?1 AND i.hash >= ?2 AND i.hash < ?3".to_string(),
                 };
-                if let Some((ipk, isk, pk, sk)) = start {
+                if let Some(StartKey(ipk, isk, pk, sk)) = start {
                     let n = params.len();
                     if ix.is_some() {
                         let h = scan_hash(&ipk);
@@ -515,7 +523,7 @@ impl DynamoDbService {
                 } else {
                     sql.push_str(" ORDER BY i.hash, i.pk, i.sk");
                 }
-                let col = collect(c, &sql, params, &table, ix.as_ref(), &common.filter, &common.projection, &page)?;
+                let col = collect(c, &sql, params, Scope { table: &table, ix: ix.as_ref(), filter: &common.filter, projection: &common.projection, page: &page })?;
                 Ok(output(&table, col, &page, &input.return_consumed_capacity))
             })
             .await

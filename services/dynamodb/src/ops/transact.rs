@@ -30,6 +30,14 @@ enum Kind {
     Update,
 }
 
+struct Planned {
+    table: String,
+    key: KeyBytes,
+    old: Option<Item>,
+    new: Option<Item>,
+    writes: bool,
+}
+
 struct Action {
     kind: Kind,
     a: TransactAction,
@@ -120,7 +128,7 @@ impl DynamoDbService {
                 }
                 let mut tables: HashMap<String, Table> = HashMap::new();
                 let mut seen: HashSet<(i64, KeyBytes)> = HashSet::new();
-                let mut plan: Vec<(String, KeyBytes, Option<Item>, Option<Item>, bool)> = Vec::new();
+                let mut plan: Vec<Planned> = Vec::new();
                 let mut reasons = Vec::with_capacity(actions.len());
                 let mut failed = false;
                 for act in &actions {
@@ -181,13 +189,13 @@ impl DynamoDbService {
                         }
                         None => reasons.push(CancellationReason::none()),
                     }
-                    plan.push((name, k, old, new, act.kind != Kind::Check));
+                    plan.push(Planned { table: name, key: k, old, new, writes: act.kind != Kind::Check });
                 }
                 if failed {
                     return Err(cancelled(reasons));
                 }
                 let mut per_table: HashMap<String, f64> = HashMap::new();
-                for (name, k, old, new, writes) in plan {
+                for Planned { table: name, key: k, old, new, writes } in plan {
                     let size = new.as_ref().map(item_size).unwrap_or(0).max(old.as_ref().map(item_size).unwrap_or(0));
                     *per_table.entry(name.clone()).or_default() += 2.0 * units(size, true, true);
                     if writes && (old.is_some() || new.is_some()) {

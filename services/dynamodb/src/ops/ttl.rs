@@ -79,10 +79,11 @@ impl DynamoDbService {
                 let mut cache = std::collections::HashMap::new();
                 let mut n = 0;
                 for (tid, pk, sk) in rows {
-                    if !cache.contains_key(&tid) {
-                        cache.insert(tid, catalog::load_by_id(tx, tid)?);
-                    }
-                    let Some(Some((table, _account, region))) = cache.get(&tid) else { continue };
+                    let entry = match cache.entry(tid) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => v.insert(catalog::load_by_id(tx, tid)?),
+                    };
+                    let Some((table, _account, region)) = entry.as_ref() else { continue };
                     let k = KeyBytes { pk, sk };
                     let Some(old) = items::get(tx, tid, &k)? else { continue };
                     let cx = ChangeCtx { region: region.clone(), now: now_f, actor: Actor::TtlService };

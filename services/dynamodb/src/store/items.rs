@@ -96,7 +96,11 @@ pub fn key_item(meta: &TableMeta, item: &Item) -> Item {
 
 /// Index entries `(index, ipk, isk)` of an item; items missing an index key are not indexed
 /// (sparse indexes); a present index key of the wrong type is an error.
-pub fn index_entries(meta: &TableMeta, item: &Item) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, DynamoError> {
+/// One index entry of an item: (index name, encoded index partition key, encoded index sort key).
+pub type IndexEntry = (String, Vec<u8>, Vec<u8>);
+
+/// Index entries `(index, ipk, isk)` of an item.
+pub fn index_entries(meta: &TableMeta, item: &Item) -> Result<Vec<IndexEntry>, DynamoError> {
     let mut out = Vec::new();
     for ix in meta.indexes() {
         if let Some(e) = index_entry(&ix, item)? {
@@ -106,7 +110,7 @@ pub fn index_entries(meta: &TableMeta, item: &Item) -> Result<Vec<(String, Vec<u
     Ok(out)
 }
 
-fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<(String, Vec<u8>, Vec<u8>)>, DynamoError> {
+fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<IndexEntry>, DynamoError> {
     let mut enc = Vec::with_capacity(2);
     for ka in std::iter::once(&ix.hash).chain(ix.range.as_ref()) {
         let Some(v) = item.get(&ka.name) else { return Ok(None) };
