@@ -13,6 +13,8 @@ pub mod sigv2;
 pub mod verify;
 
 #[cfg(test)]
+mod crosscheck;
+#[cfg(test)]
 mod vectors;
 
 pub use authorize::{authorize, authorize_request, AuthError, Authorized, Payload};
