@@ -72,6 +72,7 @@ impl S3Service {
     /// The router the gateway dispatches this service's requests to. The gateway has put a
     /// [`amplocal_core::RequestContext`] in the request's extensions.
     pub fn router(&self) -> Router {
+        self.spawn_cleanup();
         let svc = self.clone();
         Router::new().fallback(move |req: Request| {
             let svc = svc.clone();
@@ -107,6 +108,26 @@ impl S3Service {
     /// A new multipart upload id.
     pub fn new_upload_id(&self) -> String {
         self.inner.core.ids.string_from(ALNUM, 64)
+    }
+
+    /// Start the background task aborting abandoned multipart uploads (when an age is
+    /// configured and a runtime is running). It holds only a weak reference and ends when the
+    /// service is dropped or the runtime shuts down.
+    fn spawn_cleanup(&self) {
+        let (Some(age), Ok(rt)) = (self.inner.multipart_max_age, tokio::runtime::Handle::try_current()) else { return };
+        let weak = Arc::downgrade(&self.inner);
+        let period = (age / 4).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                let n = S3Service { inner }.cleanup_uploads().await;
+                if n > 0 {
+                    tracing::info!(aborted = n, "aborted abandoned multipart uploads");
+                }
+            }
+        });
     }
 
     /// Abort multipart uploads older than the configured age, once; returns how many.

@@ -722,3 +722,27 @@ async fn multipart_checksums_composite_and_full_object() {
         assert!(attrs.e_tag().unwrap().ends_with("-2"));
     }
 }
+
+#[tokio::test]
+async fn abandoned_multipart_uploads_are_cleaned_up() {
+    use amplocal_core::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(std::time::SystemTime::now()));
+    let env = TestEnv::builder().clock(clock.clone()).services(|s| s.s3.multipart_max_age_secs = 600).start().await;
+    let c = env.s3();
+    bucket(&c, "gcb").await;
+    let old = c.create_multipart_upload().bucket("gcb").key("old").send().await.unwrap().upload_id().unwrap().to_string();
+    c.upload_part().bucket("gcb").key("old").upload_id(&old).part_number(1).body(ByteStream::from_static(b"part")).send().await.unwrap();
+    clock.advance(std::time::Duration::from_secs(500));
+    let young = c.create_multipart_upload().bucket("gcb").key("young").send().await.unwrap().upload_id().unwrap().to_string();
+    // stays inside the gateway's 15-minute clock-skew window
+    clock.advance(std::time::Duration::from_secs(200));
+    assert_eq!(env.state.s3.cleanup_uploads().await, 1);
+    let left: Vec<String> = c.list_multipart_uploads().bucket("gcb").send().await.unwrap().uploads().iter().map(|u| u.upload_id().unwrap().to_string()).collect();
+    assert_eq!(left, vec![young]);
+    let e = c.list_parts().bucket("gcb").key("old").upload_id(&old).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+    // the part's blob is gone too: only the young upload (no parts) remains, so no blobs
+    let mut files = Vec::new();
+    files_under(&env.dir.path().join("s3/blobs"), &mut files);
+    assert!(files.iter().all(|f| f.is_dir()), "{files:?}");
+}
