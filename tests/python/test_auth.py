@@ -112,3 +112,58 @@ def test_strict_mode_rejects_unknown_keys(client, strict_endpoint):
 
 def test_lenient_mode_accepts_any_unknown_key(client):
     client("dynamodb", aws_access_key_id="AKIDWHATEVER", aws_secret_access_key="anything").list_tables()
+
+
+@pytest.fixture
+def temp_creds(client):
+    """Temporary credentials issued by amplocal's STS (registered in its credential store)."""
+    c = client("sts").assume_role(RoleArn="arn:aws:iam::000000000000:role/auth-test", RoleSessionName="auth-test")["Credentials"]
+    return dict(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+
+
+def test_temporary_credentials_need_their_session_token(client, temp_creds, bucket):
+    client("dynamodb", **temp_creds).list_tables()
+    client("s3", **temp_creds).head_bucket(Bucket=bucket)
+    wrong = {**temp_creds, "aws_session_token": "not-the-token"}
+    with pytest.raises(ClientError) as ei:
+        client("dynamodb", **wrong).list_tables()
+    assert err(ei)[:2] == (400, "UnrecognizedClientException")
+    with pytest.raises(ClientError) as ei:
+        client("s3", **wrong).list_buckets()
+    assert err(ei)[:2] == (400, "InvalidToken")
+    bad_secret = {**temp_creds, "aws_secret_access_key": "wrong"}
+    with pytest.raises(ClientError) as ei:
+        client("s3", **bad_secret).list_buckets()
+    assert err(ei)[:2] == (403, "SignatureDoesNotMatch")
+
+
+def test_sigv2_presigned_url_with_temporary_credentials(client, temp_creds, bucket):
+    # botocore moves x-amz-security-token into the query string; it is part of the SigV2 signature.
+    v2 = client("s3", config=Config(signature_version="s3", retries=NO_RETRY, s3={"addressing_style": "path"}), **temp_creds)
+    url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "dir/file one.txt"}, ExpiresIn=300)
+    assert "x-amz-security-token=" in url
+    r = requests.get(url)
+    assert r.status_code == 200, r.text
+    assert r.content == b"hello presigned"
+    v4 = client("s3", config=Config(signature_version="s3v4", retries=NO_RETRY, s3={"addressing_style": "path"}), **temp_creds)
+    r = requests.get(v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "dir/file one.txt"}, ExpiresIn=300))
+    assert r.status_code == 200, r.text
+
+
+def test_aws_cli_presign(endpoint, bucket):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    aws = shutil.which("aws") or os.path.join(os.path.dirname(sys.executable), "aws")
+    if not os.path.exists(aws):
+        pytest.skip("AWS CLI not installed")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    out = subprocess.run(
+        [aws, "s3", "presign", f"s3://{bucket}/dir/file one.txt", "--endpoint-url", endpoint, "--expires-in", "120"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout.strip()
+    r = requests.get(out)
+    assert r.status_code == 200, (out, r.text)
+    assert r.content == b"hello presigned"

@@ -40,20 +40,38 @@ pub fn canonical_resource(resource_path: &str, query: &str) -> String {
 
 /// The SigV2 string to sign. `date_or_expires` is the `Expires` query value for presigned
 /// URLs, the `Date` header (empty when `x-amz-date` is sent) for header auth.
+///
+/// AWS quirk: botocore's presigner moves the `x-amz-*` headers it signed (notably
+/// `x-amz-security-token`), `Content-Type` and `Content-MD5` into the query string, so for
+/// query auth those parameters count as headers.
 pub fn string_to_sign(req: &RequestParts<'_>, date_or_expires: &str, resource_path: &str) -> String {
-    let header = |n: &str| req.headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("").to_string();
-    let mut amz: Vec<(String, String)> = Vec::new();
+    let query_auth = query_pairs(req.query).iter().any(|(k, _)| k == "AWSAccessKeyId");
+    let from_query: Vec<(String, String)> = if query_auth { query_pairs(req.query) } else { Vec::new() };
+    let header = |n: &str| {
+        req.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+            .or_else(|| from_query.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    let mut amz: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
     for name in req.headers.keys() {
         let n = name.as_str();
         if n.starts_with("x-amz-") {
-            let vals: Vec<String> = req.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string()).collect();
-            amz.push((n.to_string(), vals.join(",")));
+            let vals = req.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string());
+            amz.entry(n.to_string()).or_default().extend(vals);
         }
     }
-    amz.sort();
+    for (k, v) in &from_query {
+        let k = k.to_ascii_lowercase();
+        if k.starts_with("x-amz-") && !req.headers.contains_key(k.as_str()) {
+            amz.entry(k).or_default().push(v.trim().to_string());
+        }
+    }
     let mut s = format!("{}\n{}\n{}\n{}\n", req.method, header("content-md5"), header("content-type"), date_or_expires);
     for (k, v) in amz {
-        s.push_str(&format!("{k}:{v}\n"));
+        s.push_str(&format!("{k}:{}\n", v.join(",")));
     }
     s.push_str(&canonical_resource(resource_path, req.query));
     s
@@ -111,6 +129,14 @@ mod tests {
         let v = verify(&req, secret, "NpgCjnDzrM+WFzoENXmpNDUsSn8=", "1175139620", &["/photos/puppy.jpg".into(), "/johnsmith/photos/puppy.jpg".into()]);
         assert!(v.matched);
         assert!(!verify(&req, "wrong", "NpgCjnDzrM+WFzoENXmpNDUsSn8=", "1175139620", &["/johnsmith/photos/puppy.jpg".into()]).matched);
+    }
+
+    #[test]
+    fn botocore_query_headers_count_as_headers() {
+        let h = HeaderMap::new();
+        let q = "AWSAccessKeyId=ASIA&Signature=x&Expires=100&x-amz-security-token=tok%2B1&content-type=text%2Fplain";
+        let req = RequestParts { method: "PUT", path: "/b/k", query: q, headers: &h, authority: None };
+        assert_eq!(string_to_sign(&req, "100", "/b/k"), "PUT\n\ntext/plain\n100\nx-amz-security-token:tok+1\n/b/k");
     }
 
     #[test]
