@@ -15,9 +15,11 @@
 //! origin gets a 403 preflight and undecorated responses.
 
 use crate::classify::{classify, ServiceId};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
@@ -90,38 +92,111 @@ fn decorate(headers: &mut HeaderMap, origin: HeaderValue) {
     headers.append(VARY, HeaderValue::from_static("Origin"));
 }
 
-/// The middleware (`axum::middleware::from_fn_with_state`).
-pub async fn layer(State(cfg): State<CorsConfig>, req: Request, next: Next) -> Response {
-    let Some(origin) = req.headers().get(ORIGIN).cloned() else {
-        return next.run(req).await;
-    };
-    let (parts, body) = req.into_parts();
-    if !is_ours(&parts) {
-        return next.run(Request::from_parts(parts, body)).await;
+/// The tower layer applying [`Cors`] (no boxing: a request without `Origin` costs one header
+/// lookup).
+#[derive(Debug, Clone)]
+pub struct CorsLayer(pub CorsConfig);
+
+impl<S> tower::Layer<S> for CorsLayer {
+    type Service = Cors<S>;
+    fn layer(&self, inner: S) -> Cors<S> {
+        Cors { inner, cfg: self.0.clone() }
     }
-    let allowed = cfg.allows(&origin);
-    if is_preflight(&parts) {
-        let mut resp = Response::new(axum::body::Body::empty());
-        if !allowed {
-            *resp.status_mut() = StatusCode::FORBIDDEN;
-            return resp;
-        }
-        let h = resp.headers_mut();
-        decorate(h, origin);
-        h.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
-        let requested = parts.headers.get(ACCESS_CONTROL_REQUEST_HEADERS).cloned();
-        h.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.unwrap_or(HeaderValue::from_static(DEFAULT_ALLOW_HEADERS)));
-        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("7200"));
-        h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE));
+}
+
+/// Answers preflights and decorates responses for non-S3 requests carrying `Origin`.
+#[derive(Debug, Clone)]
+pub struct Cors<S> {
+    inner: S,
+    cfg: CorsConfig,
+}
+
+fn preflight(parts: &http::request::Parts, origin: HeaderValue, allowed: bool) -> Response {
+    let mut resp = Response::new(axum::body::Body::empty());
+    if !allowed {
+        *resp.status_mut() = StatusCode::FORBIDDEN;
         return resp;
     }
-    let mut resp = next.run(Request::from_parts(parts, body)).await;
-    if allowed {
-        let h = resp.headers_mut();
-        decorate(h, origin);
-        h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE));
-    }
+    let h = resp.headers_mut();
+    decorate(h, origin);
+    h.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
+    let requested = parts.headers.get(ACCESS_CONTROL_REQUEST_HEADERS).cloned();
+    h.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.unwrap_or(HeaderValue::from_static(DEFAULT_ALLOW_HEADERS)));
+    h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("7200"));
+    h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE));
     resp
+}
+
+impl<S> tower::Service<Request> for Cors<S>
+where
+    S: tower::Service<Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = CorsFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let Some(origin) = req.headers().get(ORIGIN).cloned() else {
+            return CorsFuture::Pass(self.inner.call(req));
+        };
+        let (parts, body) = req.into_parts();
+        if !is_ours(&parts) {
+            return CorsFuture::Pass(self.inner.call(Request::from_parts(parts, body)));
+        }
+        let allowed = self.cfg.allows(&origin);
+        if is_preflight(&parts) {
+            return CorsFuture::Ready(Some(preflight(&parts, origin, allowed)));
+        }
+        let fut = self.inner.call(Request::from_parts(parts, body));
+        if allowed {
+            CorsFuture::Decorate(fut, Some(origin))
+        } else {
+            CorsFuture::Pass(fut)
+        }
+    }
+}
+
+/// The future of [`Cors`].
+pub enum CorsFuture<F> {
+    /// Not a CORS request for us.
+    Pass(F),
+    /// A preflight answered here.
+    Ready(Option<Response>),
+    /// An allowed cross-origin request: add the headers to the response.
+    Decorate(F, Option<HeaderValue>),
+}
+
+impl<F, E> Future for CorsFuture<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            CorsFuture::Pass(f) => Pin::new(f).poll(cx),
+            CorsFuture::Ready(r) => match r.take() {
+                Some(resp) => Poll::Ready(Ok(resp)),
+                None => Poll::Pending, // polled after completion: never resolves again
+            },
+            CorsFuture::Decorate(f, origin) => match Pin::new(f).poll(cx) {
+                Poll::Ready(Ok(mut resp)) => {
+                    if let Some(origin) = origin.take() {
+                        let h = resp.headers_mut();
+                        decorate(h, origin);
+                        h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE));
+                    }
+                    Poll::Ready(Ok(resp))
+                }
+                other => other,
+            },
+        }
+    }
 }
 
 #[cfg(test)]

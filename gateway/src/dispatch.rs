@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
 use http::HeaderValue;
+use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
 
@@ -44,7 +45,8 @@ impl Routers {
 }
 
 /// Route one AWS request.
-pub async fn dispatch(State((state, routers)): State<(AppState, Routers)>, req: Request) -> Response {
+pub async fn dispatch(State(shared): State<Arc<(AppState, Routers)>>, req: Request) -> Response {
+    let (state, routers) = &*shared;
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let svc = classify(&parts);
@@ -56,7 +58,7 @@ pub async fn dispatch(State((state, routers)): State<(AppState, Routers)>, req: 
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.rsplit_once('.'))
         .map(|(_, op)| op.to_string());
-    let mut resp = match auth::authenticate(&state, svc, &parts, body, request_id.clone()).await {
+    let mut resp = match auth::authenticate(state, svc, &parts, body, request_id.clone()).await {
         Ok((ctx, body)) => {
             let mut req = Request::from_parts(parts, body);
             req.extensions_mut().insert(ctx);

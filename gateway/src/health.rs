@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// The crate version reported by the health endpoints.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -23,7 +24,7 @@ fn services(state: &AppState) -> Map<String, Value> {
 }
 
 /// `GET /_amplocal/health`.
-pub async fn amplocal_health(State(state): State<AppState>) -> Response {
+pub async fn amplocal_health(State(state): State<Arc<AppState>>) -> Response {
     Json(json!({
         "status": "ok",
         "version": VERSION,
@@ -35,7 +36,7 @@ pub async fn amplocal_health(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /_localstack/health`.
-pub async fn localstack_health(State(state): State<AppState>) -> Response {
+pub async fn localstack_health(State(state): State<Arc<AppState>>) -> Response {
     Json(json!({
         "services": services(&state),
         "edition": "community",

@@ -41,10 +41,10 @@ pub fn build_app(state: AppState) -> Router {
     let internal = Router::new()
         .route("/_amplocal/health", get(health::amplocal_health))
         .route("/_localstack/health", get(health::localstack_health).head(health::localstack_health_head))
-        .with_state(state.clone());
+        .with_state(std::sync::Arc::new(state.clone()));
     internal
-        .fallback_service(Router::new().fallback(dispatch::dispatch).with_state((state, routers)))
-        .layer(axum::middleware::from_fn_with_state(cors, cors::layer))
+        .fallback_service(Router::new().fallback(dispatch::dispatch).with_state(std::sync::Arc::new((state, routers))))
+        .layer(cors::CorsLayer(cors))
 }
 
 /// Serve `app` over plain HTTP (HTTP/1.1, h2c) on `listener` until `shutdown` resolves, then

@@ -76,6 +76,7 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         let state = AppState::new(core, &args.services)?.with_cors(cors);
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        let shutdown = shutdown_signal()?;
         tracing::info!(
             "amplocal {} listening on {local} (http and https), data dir {}{}, CA {}",
             amplocal::health::VERSION,
@@ -88,7 +89,7 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
             writeln!(out, "Ready.")?;
             out.flush()?;
         }
-        run_with(listener, build_app(state), opts, shutdown_signal()).await?;
+        run_with(listener, build_app(state), opts, shutdown).await?;
         tracing::info!("amplocal stopped");
         Ok::<_, anyhow::Error>(temp)
     });
@@ -99,21 +100,24 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (before
+/// `Ready.` is printed), so a signal arriving right after `Ready.` is never lost.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
