@@ -1,35 +1,109 @@
-//! amplocal-appsync: AWS AppSync: Amplify GraphQL APIs, auth modes and real-time subscriptions.
+//! amplocal-appsync: AWS AppSync: Amplify GraphQL APIs served locally.
 //!
-//! Skeleton: every request is answered with the protocol's not-implemented error until the
-//! service's issue lands.
+//! [`transform`] turns an Amplify schema into AppSync SDL and tables; [`schema`] builds the
+//! executable schema; [`executor`] + [`resolver`] implement the generated resolvers over a
+//! data source; [`control`] is the restJson1 control plane stored in `appsync.db`;
+//! [`graphql`] is the `/graphql` endpoint. Leaves out (for now): the DynamoDB-backed data
+//! source, Cognito/OIDC/Lambda auth, `@auth` rule evaluation, realtime subscriptions.
 
+pub mod control;
+pub mod error;
 pub mod executor;
+pub mod graphql;
 pub mod resolver;
+pub mod runtime;
 pub mod schema;
+pub mod store;
 pub mod transform;
+pub mod wire;
 
-use amplocal_core::protocol::{render_error, GenericError, Protocol};
-use amplocal_core::{CoreCtx, InternalError, RequestContext, ServiceState};
+use amplocal_core::{CoreCtx, InternalError, ServiceState};
+use amplocal_core::protocol::Protocol;
 use axum::extract::Request;
-use axum::response::Response;
 use axum::Router;
+use control::Control;
+use runtime::Runtime;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{ApiRow, KeyRow, Store};
+use transform::auth::AuthMode;
 
 /// Service configuration, flattened into the gateway's CLI (every flag also an `AMPLOCAL_*`
 /// environment variable).
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct Config {}
+pub struct Config {
+    /// An Amplify (or plain AppSync) GraphQL schema to serve; repeatable. The API is named after
+    /// the file (`schema.graphql` → `schema`).
+    #[arg(long = "graphql-schema", env = "AMPLOCAL_GRAPHQL_SCHEMA", value_name = "FILE", value_delimiter = ',')]
+    pub graphql_schema: Vec<PathBuf>,
+    /// A fixed API key (`da2-…` or any string) for the APIs loaded with --graphql-schema.
+    #[arg(long = "graphql-api-key", env = "AMPLOCAL_GRAPHQL_API_KEY", value_name = "KEY")]
+    pub graphql_api_key: Option<String>,
+    /// Fixed API ids for the --graphql-schema APIs, in the same order.
+    #[arg(long = "graphql-api-id", env = "AMPLOCAL_GRAPHQL_API_ID", value_name = "ID", value_delimiter = ',')]
+    pub graphql_api_id: Vec<String>,
+    /// Allow public API-key access to models without @auth (Amplify's sandbox mode).
+    #[arg(long = "graphql-sandbox", env = "AMPLOCAL_GRAPHQL_SANDBOX")]
+    pub graphql_sandbox: bool,
+}
+
+/// A schema file read and compiled at startup.
+#[derive(Debug, Clone)]
+struct ConfigApi {
+    name: String,
+    definition: String,
+    fixed_id: Option<String>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    core: CoreCtx,
+    config: Config,
+    store: Store,
+    runtime: Runtime,
+    control: Control,
+    config_apis: Vec<ConfigApi>,
+    registered: tokio::sync::OnceCell<Result<(), String>>,
+}
 
 /// The appsync service: cheap to clone, built once at startup.
 #[derive(Debug, Clone)]
 pub struct AppSyncService {
-    #[allow(dead_code)]
-    core: CoreCtx,
+    inner: Arc<Inner>,
 }
 
+const CONFIG_MODES: (AuthMode, [AuthMode; 2]) = (AuthMode::ApiKey, [AuthMode::UserPools, AuthMode::Iam]);
+
 impl AppSyncService {
-    /// Build the service over the shared context.
-    pub fn new(core: CoreCtx, _config: Config) -> Result<Self, InternalError> {
-        Ok(Self { core })
+    /// Build the service over the shared context; fails when a --graphql-schema file cannot
+    /// be read or compiled.
+    pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
+        let store = Store::open(&core.data_dir.join("appsync.db"))?;
+        let runtime = Runtime::new(core.clock.clone(), core.ids.clone(), config.graphql_sandbox);
+        let mut config_apis = Vec::new();
+        for (i, path) in config.graphql_schema.iter().enumerate() {
+            let definition = std::fs::read_to_string(path).map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("api").to_string();
+            runtime
+                .compile("validate", &definition, CONFIG_MODES.0, CONFIG_MODES.1.to_vec())
+                .map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
+            config_apis.push(ConfigApi { name, definition, fixed_id: config.graphql_api_id.get(i).cloned() });
+        }
+        let control = Control { store: store.clone(), runtime: runtime.clone(), clock: core.clock.clone(), ids: core.ids.clone() };
+        Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default() }) })
+    }
+
+    /// The control plane.
+    pub fn control(&self) -> &Control {
+        &self.inner.control
+    }
+
+    /// Register the --graphql-schema APIs (once per process): reuse the stored id of an API
+    /// loaded from the same file name, install the schema and the fixed (or a generated) key.
+    pub async fn ensure_config_apis(&self) -> Result<(), String> {
+        let inner = self.inner.clone();
+        self.inner.registered.get_or_init(|| async move { register_config_apis(&inner).await.map_err(|e| e.to_string()) }).await.clone()
     }
 
     /// The wire protocol, so the gateway renders auth errors the way this service's clients parse them.
@@ -39,19 +113,61 @@ impl AppSyncService {
 
     /// Health state for the health endpoints.
     pub fn state(&self) -> ServiceState {
-        ServiceState::Available
+        ServiceState::Running
     }
 
-    /// The router the gateway dispatches this service's requests to. The gateway has put a
-    /// [`RequestContext`] in the request's extensions.
+    /// The router the gateway dispatches this service's requests to.
     pub fn router(&self) -> Router {
-        let protocol = self.protocol();
-        Router::new().fallback(move |req: Request| async move { not_implemented(protocol, &req) })
+        let svc = self.clone();
+        Router::new().fallback(move |req: Request| wire::handle(svc.clone(), req))
     }
 }
 
-fn not_implemented(protocol: Protocol, req: &Request) -> Response {
-    let rid = req.extensions().get::<RequestContext>().map(|c| c.request_id.clone()).unwrap_or_default();
-    let err = GenericError::new("UnknownOperationException", 400, "Unknown operation");
-    render_error(protocol, &err, &rid, req.method() == http::Method::HEAD)
+async fn register_config_apis(inner: &Inner) -> Result<(), error::AppSyncError> {
+    let (account, region) = (amplocal_core::DEFAULT_ACCOUNT, amplocal_core::DEFAULT_REGION);
+    let now = amplocal_core::clock::epoch_secs(inner.core.clock.now()) as i64;
+    for c in &inner.config_apis {
+        let existing = inner.store.api_by_config_name(account, region, &c.name).await?;
+        let api_id = c
+            .fixed_id
+            .clone()
+            .or_else(|| existing.as_ref().map(|e| e.api_id.clone()))
+            .unwrap_or_else(|| inner.core.ids.string_from(amplocal_core::ids::LOWER_ALNUM, 26));
+        if let Some(old) = existing.as_ref().filter(|e| e.api_id != api_id) {
+            inner.store.delete_api(account, region, &old.api_id).await?;
+        }
+        let body = json!({
+            "authenticationType": CONFIG_MODES.0.as_aws(),
+            "additionalAuthenticationProviders": CONFIG_MODES.1.iter().map(|m| match m {
+                AuthMode::UserPools => json!({"authenticationType": m.as_aws(), "userPoolConfig": {"userPoolId": "", "awsRegion": region}}),
+                _ => json!({"authenticationType": m.as_aws()}),
+            }).collect::<Vec<_>>(),
+        });
+        let version = existing.as_ref().map(|e| e.schema_version + 1).unwrap_or(1);
+        let row = ApiRow {
+            account: account.into(),
+            region: region.into(),
+            api_id: api_id.clone(),
+            name: c.name.clone(),
+            body,
+            created: existing.as_ref().map(|e| e.created).unwrap_or(now),
+            definition: Some(c.definition.clone()),
+            schema_status: Some("SUCCESS".into()),
+            schema_details: Some("Loaded from --graphql-schema.".into()),
+            schema_version: version,
+            config_name: Some(c.name.clone()),
+        };
+        inner.store.put_api(row).await?;
+        let key = match &inner.config.graphql_api_key {
+            Some(k) => k.clone(),
+            None => match inner.store.list_keys(&api_id).await?.into_iter().next() {
+                Some(k) => k.id,
+                None => format!("da2-{}", inner.core.ids.string_from(amplocal_core::ids::LOWER_ALNUM, 26)),
+            },
+        };
+        let expires = now + 365 * 24 * 3600;
+        inner.store.put_key(KeyRow { api_id: api_id.clone(), id: key.clone(), description: Some("amplocal --graphql-api-key".into()), expires, deletes: expires + 60 * 24 * 3600 }).await?;
+        tracing::info!(api = %c.name, api_id = %api_id, api_key = %key, "GraphQL API loaded");
+    }
+    Ok(())
 }

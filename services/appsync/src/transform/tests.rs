@@ -242,3 +242,15 @@ fn comparison_detects_differences() {
     let d = diff(&expected, &out.document);
     assert!(d.iter().any(|l| l.contains("aws_iam")), "{d:?}");
 }
+
+#[test]
+fn example_schemas_transform_and_build() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+    for (file, models) in [("todo.graphql", 3), ("kitchen-sink.graphql", 5)] {
+        let f = &fixtures()[3];
+        let out = transform(&read(root.join(file)), &config(f)).unwrap();
+        assert_eq!(out.tables.len(), models, "{file}");
+        let rt = crate::runtime::Runtime::new(std::sync::Arc::new(amplocal_core::SystemClock), std::sync::Arc::new(amplocal_core::RandomIds), false);
+        rt.compile("x", &read(root.join(file)), AuthMode::ApiKey, vec![AuthMode::UserPools, AuthMode::Iam]).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+}

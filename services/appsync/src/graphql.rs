@@ -1,0 +1,187 @@
+//! The GraphQL endpoint (`POST /graphql`, `/graphql/<apiId>`, host `<apiId>.appsync-api.localhost`):
+//! request-level auth (<https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html>),
+//! body parsing and AppSync's response shape — errors with `errorType`, `errorInfo`, `data`,
+//! `path` and `locations[].sourceName` at the top level; 401 `UnauthorizedException` for a
+//! missing or bad credential; 400 `MalformedHttpRequestException` for an unusable body.
+//!
+//! Leaves out: Cognito user-pool / OIDC / Lambda tokens (answered 401 until Cognito's JWKS is
+//! wired), per-field `@aws_*` checks, GET requests, the realtime WebSocket.
+
+use crate::control::api_modes;
+use crate::runtime::LoadedApi;
+use crate::store::ApiRow;
+use crate::transform::auth::AuthMode;
+use crate::AppSyncService;
+use amplocal_core::RequestContext;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// An error answered before execution (status + `errorType` + message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFailure {
+    /// HTTP status.
+    pub status: u16,
+    /// `errorType`.
+    pub error_type: &'static str,
+    /// Message.
+    pub message: String,
+}
+
+impl RequestFailure {
+    fn unauthorized(message: &str) -> Self {
+        Self { status: 401, error_type: "UnauthorizedException", message: message.into() }
+    }
+
+    fn malformed(message: &str) -> Self {
+        Self { status: 400, error_type: "MalformedHttpRequestException", message: message.into() }
+    }
+}
+
+/// Render a JSON body with AppSync's headers.
+pub fn json_response(status: u16, body: &Value, request_id: &str, error_type: Option<&str>) -> Response {
+    let mut resp = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    if let Some(t) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
+        h.insert("x-amzn-errortype", t);
+    }
+    resp
+}
+
+fn failure_response(f: &RequestFailure, request_id: &str) -> Response {
+    json_response(f.status, &json!({ "errors": [{ "errorType": f.error_type, "message": f.message }] }), request_id, Some(f.error_type))
+}
+
+/// The API id named by a host `<apiId>.appsync-api.<anything>`.
+pub fn api_id_from_host(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(http::header::HOST)?.to_str().ok()?;
+    let (id, rest) = host.split_once('.')?;
+    rest.starts_with("appsync-api.").then(|| id.to_string())
+}
+
+impl AppSyncService {
+    /// Serve one GraphQL POST.
+    pub async fn graphql(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Response {
+        match self.graphql_inner(ctx, api_id, headers, body).await {
+            Ok(v) => json_response(200, &v, &ctx.request_id, None),
+            Err(f) => failure_response(&f, &ctx.request_id),
+        }
+    }
+
+    async fn find(&self, api_id: Option<String>) -> Result<ApiRow, RequestFailure> {
+        self.ensure_config_apis().await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e })?;
+        let store = &self.inner.store;
+        let internal = |e: crate::error::AppSyncError| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() };
+        let row = match &api_id {
+            Some(id) => store.find_api(id).await.map_err(internal)?,
+            None => store.all_apis().await.map_err(internal)?.into_iter().next(),
+        };
+        row.ok_or_else(|| RequestFailure {
+            status: 404,
+            error_type: "NotFoundException",
+            message: match api_id {
+                Some(id) => format!("GraphQL API {id} not found."),
+                None => "No GraphQL API is loaded (start amplocal with --graphql-schema FILE or create one).".into(),
+            },
+        })
+    }
+
+    async fn authorize(&self, ctx: &RequestContext, row: &ApiRow, headers: &HeaderMap) -> Result<AuthMode, RequestFailure> {
+        let (default, additional) = api_modes(&row.body);
+        let enabled = |m: AuthMode| default == m || additional.contains(&m);
+        if let Some(key) = headers.get("x-api-key") {
+            let key = key.to_str().unwrap_or_default();
+            if !enabled(AuthMode::ApiKey) {
+                return Err(RequestFailure::unauthorized("You are not authorized to make this call."));
+            }
+            let now = amplocal_core::clock::epoch_secs(ctx.now) as i64;
+            let keys = self.inner.store.list_keys(&row.api_id).await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() })?;
+            return match keys.iter().find(|k| k.id == key) {
+                Some(k) if k.expires > now => Ok(AuthMode::ApiKey),
+                _ => Err(RequestFailure::unauthorized("You are not authorized to make this call.")),
+            };
+        }
+        if let Some(auth) = headers.get(http::header::AUTHORIZATION) {
+            let auth = auth.to_str().unwrap_or_default().trim();
+            if auth.starts_with("AWS4-") {
+                return if enabled(AuthMode::Iam) && ctx.caller.is_some() {
+                    Ok(AuthMode::Iam)
+                } else {
+                    Err(RequestFailure::unauthorized("You are not authorized to make this call."))
+                };
+            }
+            return Err(RequestFailure::unauthorized("Valid authorization header not provided."));
+        }
+        Err(RequestFailure::unauthorized("Missing authorization header"))
+    }
+
+    async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
+        let row = self.find(api_id).await?;
+        self.authorize(ctx, &row, headers).await?;
+        let loaded = match self.inner.runtime.get(&row) {
+            Ok(Some(l)) => l,
+            Ok(None) => return Err(RequestFailure { status: 400, error_type: "BadRequestException", message: "The API has no schema.".into() }),
+            Err(e) => return Err(RequestFailure { status: 400, error_type: "BadRequestException", message: e }),
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(RequestFailure::malformed("Request body is empty."));
+        }
+        let request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
+        Ok(execute(&loaded, request).await)
+    }
+}
+
+fn parse_request(body: &[u8]) -> Option<async_graphql::Request> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let obj = v.as_object()?;
+    let query = obj.get("query")?.as_str()?;
+    let mut req = async_graphql::Request::new(query);
+    match obj.get("variables") {
+        None | Some(Value::Null) => {}
+        Some(vars @ Value::Object(_)) => req = req.variables(async_graphql::Variables::from_json(vars.clone())),
+        Some(_) => return None,
+    }
+    if let Some(op) = obj.get("operationName").and_then(Value::as_str) {
+        req = req.operation_name(op);
+    }
+    Some(req)
+}
+
+/// Execute and shape the response as AppSync does.
+pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Value {
+    let resp = api.schema.execute(request).await;
+    let data = resp.data.into_json().unwrap_or(Value::Null);
+    let mut out = serde_json::Map::new();
+    let executed = resp.errors.iter().any(|e| !e.path.is_empty()) || data != Value::Null;
+    if executed || resp.errors.is_empty() {
+        out.insert("data".into(), data);
+    }
+    if !resp.errors.is_empty() {
+        let errors: Vec<Value> = resp.errors.iter().map(shape_error).collect();
+        out.insert("errors".into(), Value::Array(errors));
+    }
+    Value::Object(out)
+}
+
+fn shape_error(e: &async_graphql::ServerError) -> Value {
+    let locations: Vec<Value> = e.locations.iter().map(|l| json!({ "line": l.line, "column": l.column, "sourceName": null })).collect();
+    let path = if e.path.is_empty() { Value::Null } else { serde_json::to_value(&e.path).unwrap_or(Value::Null) };
+    let error_type = e.extensions.as_ref().and_then(|x| x.get("errorType")).and_then(|v| v.clone().into_json().ok());
+    let mut o = serde_json::Map::new();
+    o.insert("path".into(), path);
+    if let Some(t) = error_type {
+        o.insert("data".into(), Value::Null);
+        o.insert("errorType".into(), t);
+        o.insert("errorInfo".into(), Value::Null);
+    }
+    o.insert("locations".into(), Value::Array(locations));
+    o.insert("message".into(), Value::String(e.message.clone()));
+    Value::Object(o)
+}

@@ -1,0 +1,131 @@
+//! Loaded APIs: a schema definition compiled (Amplify transform when it uses `@model`, then
+//! the executable dynamic schema) and cached per API id and schema version, so the data plane
+//! rebuilds lazily after a restart.
+//!
+//! Leaves out: schema hot-reload from files.
+
+use crate::control::api_modes;
+use crate::executor::Executor;
+use crate::resolver::{DataSource, Unwired};
+use crate::store::ApiRow;
+use crate::transform::auth::{AuthMode, AuthSettings};
+use crate::transform::sdl::Document;
+use crate::transform::{transform, TransformConfig, Transformed};
+use amplocal_core::{Clock, IdGen};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The standard introspection query (for `GetIntrospectionSchema` JSON).
+pub const INTROSPECTION_QUERY: &str = "query { __schema { queryType { name } mutationType { name } subscriptionType { name } types { kind name description fields(includeDeprecated: true) { name description args { name description type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } defaultValue } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } isDeprecated deprecationReason } inputFields { name description type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } defaultValue } interfaces { kind name } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { kind name } } directives { name description locations args { name description type { kind name ofType { kind name } } defaultValue } } } }";
+
+/// One compiled API.
+#[derive(Debug)]
+pub struct LoadedApi {
+    /// The executable schema.
+    pub schema: async_graphql::dynamic::Schema,
+    /// The served SDL document.
+    pub document: Document,
+    /// The transform output, when the definition was an Amplify schema.
+    pub transformed: Option<Transformed>,
+    /// Number of type definitions.
+    pub type_count: usize,
+    /// Auth modes: default and additional.
+    pub modes: (AuthMode, Vec<AuthMode>),
+}
+
+/// The AWS directive definitions AppSync includes with `includeDirectives`.
+const AWS_DIRECTIVES: &str = "directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION\n\ndirective @aws_api_key on FIELD_DEFINITION | OBJECT\n\ndirective @aws_iam on FIELD_DEFINITION | OBJECT\n\ndirective @aws_oidc on FIELD_DEFINITION | OBJECT\n\ndirective @aws_lambda on FIELD_DEFINITION | OBJECT\n\ndirective @aws_cognito_user_pools(cognito_groups: [String]) on FIELD_DEFINITION | OBJECT\n\ndirective @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION\n";
+
+impl LoadedApi {
+    /// The SDL, with or without directives.
+    pub fn sdl(&self, include_directives: bool) -> String {
+        if include_directives {
+            format!("{AWS_DIRECTIVES}\n{}", self.document.to_sdl())
+        } else {
+            let mut doc = self.document.clone();
+            for t in &mut doc.types {
+                t.directives.clear();
+                for f in &mut t.fields {
+                    f.directives.clear();
+                }
+            }
+            doc.to_sdl()
+        }
+    }
+
+    /// Whether `mode` is enabled on the API.
+    pub fn allows(&self, mode: AuthMode) -> bool {
+        self.modes.0 == mode || self.modes.1.contains(&mode)
+    }
+}
+
+/// Compiled APIs by id, with the schema version they were compiled from.
+type Cache = HashMap<String, (i64, Arc<LoadedApi>)>;
+
+/// Compiles and caches APIs.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    cache: Arc<Mutex<Cache>>,
+    data: Arc<dyn DataSource>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    sandbox: bool,
+}
+
+impl Runtime {
+    /// A runtime whose resolvers use `data` (the unwired data source until DynamoDB is wired).
+    pub fn new(clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>, sandbox: bool) -> Self {
+        Self { cache: Arc::default(), data: Arc::new(Unwired), clock, ids, sandbox }
+    }
+
+    /// Compile `definition` for API `api_id` with its auth modes.
+    pub fn compile(&self, api_id: &str, definition: &str, default: AuthMode, additional: Vec<AuthMode>) -> Result<LoadedApi, String> {
+        let is_amplify = Document::parse(definition)?.types.iter().any(|t| t.directive("model").is_some());
+        let cfg = TransformConfig {
+            auth: AuthSettings { default_mode: default, additional: additional.clone(), sandbox: self.sandbox },
+            versioned: false,
+            api_id: api_id.to_string(),
+            env: "NONE".into(),
+        };
+        let (document, transformed) = if is_amplify {
+            let t = transform(definition, &cfg).map_err(|e| e.0)?;
+            (t.document.clone(), Some(t))
+        } else {
+            (Document::parse(definition)?, None)
+        };
+        let empty = Transformed { document: Document::default(), models: vec![], tables: vec![] };
+        let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), self.data.clone(), self.clock.clone(), self.ids.clone()));
+        let schema = crate::schema::build(&document, exec)?;
+        let type_count = document.types.len();
+        Ok(LoadedApi { schema, document, transformed, type_count, modes: (default, additional) })
+    }
+
+    /// Cache a compiled API as `version`.
+    pub fn install(&self, api_id: &str, version: i64, api: LoadedApi) {
+        self.lock().insert(api_id.to_string(), (version, Arc::new(api)));
+    }
+
+    /// Drop a cached API.
+    pub fn evict(&self, api_id: &str) {
+        self.lock().remove(api_id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The compiled form of a stored API (compiling its definition if the cache is stale);
+    /// `Ok(None)` when it has no schema.
+    pub fn get(&self, row: &ApiRow) -> Result<Option<Arc<LoadedApi>>, String> {
+        if let Some((v, api)) = self.lock().get(&row.api_id) {
+            if *v == row.schema_version {
+                return Ok(Some(api.clone()));
+            }
+        }
+        let Some(def) = row.definition.as_deref().filter(|_| row.schema_status.as_deref() == Some("SUCCESS")) else { return Ok(None) };
+        let (default, additional) = api_modes(&row.body);
+        let api = Arc::new(self.compile(&row.api_id, def, default, additional)?);
+        self.lock().insert(row.api_id.clone(), (row.schema_version, api.clone()));
+        Ok(Some(api))
+    }
+}

@@ -1,0 +1,208 @@
+//! `appsync.db`: GraphQL APIs (their descriptor JSON, schema definition and creation status)
+//! and API keys, keyed by account and region. A config-loaded API remembers the file name it
+//! came from so its id and key stay stable across restarts.
+//!
+//! Leaves out: data sources, resolvers, functions, types (not stored: the Amplify transform
+//! derives them).
+
+use crate::error::AppSyncError;
+use amplocal_core::SqliteDb;
+use rusqlite::{params, OptionalExtension};
+use serde_json::Value;
+
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE apis (
+  account TEXT NOT NULL, region TEXT NOT NULL, api_id TEXT NOT NULL, name TEXT NOT NULL,
+  body TEXT NOT NULL, created INTEGER NOT NULL,
+  definition TEXT, schema_status TEXT, schema_details TEXT, schema_version INTEGER NOT NULL DEFAULT 0,
+  config_name TEXT,
+  PRIMARY KEY (account, region, api_id)
+);
+CREATE UNIQUE INDEX apis_by_id ON apis(api_id);
+CREATE TABLE api_keys (
+  api_id TEXT NOT NULL, key_id TEXT NOT NULL, description TEXT, expires INTEGER NOT NULL, deletes INTEGER NOT NULL,
+  PRIMARY KEY (api_id, key_id)
+);
+"];
+
+/// One stored API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiRow {
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// API id.
+    pub api_id: String,
+    /// Name.
+    pub name: String,
+    /// The `GraphqlApi` descriptor without computed fields (`uris`, `arn`).
+    pub body: Value,
+    /// Creation time (epoch seconds).
+    pub created: i64,
+    /// Last schema definition submitted.
+    pub definition: Option<String>,
+    /// `PROCESSING` / `SUCCESS` / `FAILED` / …
+    pub schema_status: Option<String>,
+    /// Details of the last schema creation.
+    pub schema_details: Option<String>,
+    /// Increments on each successful schema change.
+    pub schema_version: i64,
+    /// Config file name the API came from.
+    pub config_name: Option<String>,
+}
+
+/// One stored API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    /// API id.
+    pub api_id: String,
+    /// `da2-…`
+    pub id: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Expiry (epoch seconds).
+    pub expires: i64,
+    /// Deletion time (epoch seconds).
+    pub deletes: i64,
+}
+
+/// The AppSync store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: SqliteDb,
+}
+
+const API_COLS: &str = "account, region, api_id, name, body, created, definition, schema_status, schema_details, schema_version, config_name";
+
+fn api_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiRow> {
+    let body: String = r.get(4)?;
+    Ok(ApiRow {
+        account: r.get(0)?,
+        region: r.get(1)?,
+        api_id: r.get(2)?,
+        name: r.get(3)?,
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        created: r.get(5)?,
+        definition: r.get(6)?,
+        schema_status: r.get(7)?,
+        schema_details: r.get(8)?,
+        schema_version: r.get(9)?,
+        config_name: r.get(10)?,
+    })
+}
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow { api_id: r.get(0)?, id: r.get(1)?, description: r.get(2)?, expires: r.get(3)?, deletes: r.get(4)? })
+}
+
+impl Store {
+    /// Open `<data_dir>/appsync.db`.
+    pub fn open(path: &std::path::Path) -> Result<Self, amplocal_core::InternalError> {
+        Ok(Self { db: SqliteDb::open(path, MIGRATIONS)? })
+    }
+
+    /// Insert or replace an API.
+    pub async fn put_api(&self, row: ApiRow) -> Result<(), AppSyncError> {
+        self.db
+            .write(move |tx| {
+                tx.execute(
+                    &format!("INSERT OR REPLACE INTO apis ({API_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                    params![row.account, row.region, row.api_id, row.name, row.body.to_string(), row.created, row.definition, row.schema_status, row.schema_details, row.schema_version, row.config_name],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// The API `api_id` of an account/region.
+    pub async fn get_api(&self, account: &str, region: &str, api_id: &str) -> Result<Option<ApiRow>, AppSyncError> {
+        let (a, r, i) = (account.to_string(), region.to_string(), api_id.to_string());
+        self.db
+            .read(move |c| {
+                Ok(c.query_row(&format!("SELECT {API_COLS} FROM apis WHERE account = ?1 AND region = ?2 AND api_id = ?3"), params![a, r, i], api_row).optional()?)
+            })
+            .await
+    }
+
+    /// The API `api_id` in any account (data plane: the id alone names it).
+    pub async fn find_api(&self, api_id: &str) -> Result<Option<ApiRow>, AppSyncError> {
+        let i = api_id.to_string();
+        self.db.read(move |c| Ok(c.query_row(&format!("SELECT {API_COLS} FROM apis WHERE api_id = ?1"), params![i], api_row).optional()?)).await
+    }
+
+    /// Every API (data plane `/graphql` without an id picks among them).
+    pub async fn all_apis(&self) -> Result<Vec<ApiRow>, AppSyncError> {
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare(&format!("SELECT {API_COLS} FROM apis ORDER BY config_name IS NULL, created, api_id"))?;
+                let rows = st.query_map([], api_row)?.collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    /// APIs of an account/region ordered by id, starting after `after`.
+    pub async fn list_apis(&self, account: &str, region: &str, after: Option<String>, limit: usize) -> Result<Vec<ApiRow>, AppSyncError> {
+        let (a, r) = (account.to_string(), region.to_string());
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare(&format!("SELECT {API_COLS} FROM apis WHERE account = ?1 AND region = ?2 AND api_id > ?3 ORDER BY api_id LIMIT ?4"))?;
+                let rows = st.query_map(params![a, r, after.unwrap_or_default(), limit as i64], api_row)?.collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    /// The API loaded from config file `name` in an account/region.
+    pub async fn api_by_config_name(&self, account: &str, region: &str, name: &str) -> Result<Option<ApiRow>, AppSyncError> {
+        let (a, r, n) = (account.to_string(), region.to_string(), name.to_string());
+        self.db
+            .read(move |c| {
+                Ok(c.query_row(&format!("SELECT {API_COLS} FROM apis WHERE account = ?1 AND region = ?2 AND config_name = ?3"), params![a, r, n], api_row).optional()?)
+            })
+            .await
+    }
+
+    /// Delete an API and its keys; false when it did not exist.
+    pub async fn delete_api(&self, account: &str, region: &str, api_id: &str) -> Result<bool, AppSyncError> {
+        let (a, r, i) = (account.to_string(), region.to_string(), api_id.to_string());
+        self.db
+            .write(move |tx| {
+                let n = tx.execute("DELETE FROM apis WHERE account = ?1 AND region = ?2 AND api_id = ?3", params![a, r, i])?;
+                if n > 0 {
+                    tx.execute("DELETE FROM api_keys WHERE api_id = ?1", params![i])?;
+                }
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    /// Insert or replace a key.
+    pub async fn put_key(&self, k: KeyRow) -> Result<(), AppSyncError> {
+        self.db
+            .write(move |tx| {
+                tx.execute("INSERT OR REPLACE INTO api_keys (api_id, key_id, description, expires, deletes) VALUES (?1, ?2, ?3, ?4, ?5)", params![k.api_id, k.id, k.description, k.expires, k.deletes])?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Keys of an API ordered by id.
+    pub async fn list_keys(&self, api_id: &str) -> Result<Vec<KeyRow>, AppSyncError> {
+        let i = api_id.to_string();
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare("SELECT api_id, key_id, description, expires, deletes FROM api_keys WHERE api_id = ?1 ORDER BY key_id")?;
+                let rows = st.query_map(params![i], key_row)?.collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    /// Delete a key; false when it did not exist.
+    pub async fn delete_key(&self, api_id: &str, key_id: &str) -> Result<bool, AppSyncError> {
+        let (i, k) = (api_id.to_string(), key_id.to_string());
+        self.db.write(move |tx| Ok(tx.execute("DELETE FROM api_keys WHERE api_id = ?1 AND key_id = ?2", params![i, k])? > 0)).await
+    }
+}
