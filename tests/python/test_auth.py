@@ -167,3 +167,15 @@ def test_aws_cli_presign(endpoint, bucket):
     r = requests.get(out)
     assert r.status_code == 200, (out, r.text)
     assert r.content == b"hello presigned"
+
+
+def test_sts_errors_are_aws_query_xml(client):
+    client("sts").get_caller_identity()
+    with pytest.raises(ClientError) as ei:
+        client("sts", aws_secret_access_key="wrong").get_caller_identity()
+    status, code, e = err(ei)
+    assert (status, code) == (403, "SignatureDoesNotMatch")
+    assert e["Message"].startswith(SIG_MESSAGE)
+    r = requests.post(client("sts").meta.endpoint_url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert r.status_code == 403
+    assert "<Code>MissingAuthenticationToken</Code>" in r.text and r.headers["content-type"] == "text/xml"

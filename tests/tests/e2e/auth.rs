@@ -231,3 +231,29 @@ async fn oversized_json_body_is_refused() {
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["__type"], "com.amazon.coral.service#RequestEntityTooLarge");
 }
+
+/// HTTP/2 has no `Host` header: the signed `host` is the `:authority`.
+#[tokio::test]
+async fn presigned_url_over_h2c_signs_the_authority() {
+    use amplocal::deps::http_body_util::{self, BodyExt};
+    use amplocal::deps::hyper;
+    use amplocal::deps::hyper_util::rt::{TokioExecutor, TokioIo};
+    let env = TestEnv::start().await;
+    let c = s3(&env, "test", "test", None);
+    c.create_bucket().bucket("h2c-bkt").send().await.unwrap();
+    c.put_object().bucket("h2c-bkt").key("k").body(ByteStream::from_static(b"over h2")).send().await.unwrap();
+    let url = c.get_object().bucket("h2c-bkt").key("k").presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap()).await.unwrap().uri().to_string();
+    let tcp = tokio::net::TcpStream::connect(env.addr).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp)).await.unwrap();
+    tokio::spawn(conn);
+    for (u, want) in [(url.clone(), 200), (url.replace("X-Amz-Signature=", "X-Amz-Signature=0"), 403)] {
+        let req = http::Request::get(u).body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+        assert!(req.headers().get("host").is_none());
+        let resp = send.send_request(req).await.unwrap();
+        assert_eq!((resp.version(), resp.status().as_u16()), (http::Version::HTTP_2, want));
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        if want == 200 {
+            assert_eq!(&body[..], b"over h2");
+        }
+    }
+}
