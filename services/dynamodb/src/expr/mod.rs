@@ -9,6 +9,7 @@ pub mod eval;
 mod lexer;
 mod parser;
 mod reserved;
+mod update_parser;
 pub mod update;
 
 pub use ast::{Cond, Path, PathElem, Update};

@@ -4,7 +4,7 @@
 //! placeholders, unknown functions, IN with more than 100 operands, nesting depth).
 //! Precedence (low → high): OR, AND, NOT, then comparisons / BETWEEN / IN / functions / parens.
 
-use super::ast::{CmpOp, Cond, Operand, Path, PathElem, SetOperand, SetValue, Update};
+use super::ast::{CmpOp, Cond, Operand, Path, PathElem};
 use super::lexer::{lex, Tok, Token};
 use super::reserved::is_reserved;
 use super::{ExprCtx, ExprKind};
@@ -17,7 +17,7 @@ pub(super) struct Parser<'a, 'c> {
     src: &'a str,
     toks: Vec<Token>,
     pos: usize,
-    kind: ExprKind,
+    pub(super) kind: ExprKind,
     ctx: &'c mut ExprCtx,
 }
 
@@ -38,19 +38,19 @@ impl<'a, 'c> Parser<'a, 'c> {
         DynamoError::validation(format!("Invalid {}: {msg}", kind.name()))
     }
 
-    fn err(&self, msg: &str) -> DynamoError {
+    pub(super) fn err(&self, msg: &str) -> DynamoError {
         Self::err_kind(self.kind, msg)
     }
 
-    fn peek(&self) -> &Tok {
+    pub(super) fn peek(&self) -> &Tok {
         &self.toks[self.pos.min(self.toks.len() - 1)].tok
     }
 
-    fn peek_at(&self, n: usize) -> &Tok {
+    pub(super) fn peek_at(&self, n: usize) -> &Tok {
         &self.toks[(self.pos + n).min(self.toks.len() - 1)].tok
     }
 
-    fn bump(&mut self) -> Tok {
+    pub(super) fn bump(&mut self) -> Tok {
         let t = self.peek().clone();
         if self.pos < self.toks.len() - 1 {
             self.pos += 1;
@@ -58,7 +58,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         t
     }
 
-    fn is_punct(&self, p: &str) -> bool {
+    pub(super) fn is_punct(&self, p: &str) -> bool {
         matches!(self.peek(), Tok::Punct(q) if *q == p)
     }
 
@@ -67,7 +67,7 @@ impl<'a, 'c> Parser<'a, 'c> {
     }
 
     /// `Syntax error; token: "<tok>", near: "<prev tok next>"`.
-    fn syntax(&self) -> DynamoError {
+    pub(super) fn syntax(&self) -> DynamoError {
         let i = self.pos.min(self.toks.len() - 1);
         let t = &self.toks[i];
         let tok = t.tok.display(self.src, t);
@@ -77,7 +77,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         self.err(&format!("Syntax error; token: \"{tok}\", near: \"{}\"", &self.src[start..end]))
     }
 
-    fn expect(&mut self, p: &str) -> R<()> {
+    pub(super) fn expect(&mut self, p: &str) -> R<()> {
         if self.is_punct(p) {
             self.bump();
             Ok(())
@@ -86,7 +86,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         }
     }
 
-    fn expect_eof(&self) -> R<()> {
+    pub(super) fn expect_eof(&self) -> R<()> {
         if matches!(self.peek(), Tok::Eof) {
             Ok(())
         } else {
@@ -113,7 +113,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         }
     }
 
-    fn path(&mut self) -> R<Path> {
+    pub(super) fn path(&mut self) -> R<Path> {
         let mut p = vec![PathElem::Attr(self.name_elem()?)];
         loop {
             if self.is_punct(".") {
@@ -140,7 +140,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         Ok(p)
     }
 
-    fn value(&mut self, v: &str) -> R<AttributeValue> {
+    pub(super) fn value(&mut self, v: &str) -> R<AttributeValue> {
         self.ctx.resolve_value(v).ok_or_else(|| self.err(&format!("An expression attribute value used in expression is not defined; attribute value: {v}")))
     }
 
@@ -357,152 +357,9 @@ impl<'a, 'c> Parser<'a, 'c> {
             _ => Err(self.err(&format!("Invalid function name; function: {f}"))),
         }
     }
-
-    // ---------- projection ----------
-
-    pub(super) fn parse_projection(mut self) -> R<Vec<Path>> {
-        let mut v = vec![self.path()?];
-        while self.is_punct(",") {
-            self.bump();
-            v.push(self.path()?);
-        }
-        self.expect_eof()?;
-        super::check_overlaps(self.kind, &v.iter().collect::<Vec<_>>())?;
-        Ok(v)
-    }
-
-    // ---------- update ----------
-
-    pub(super) fn parse_update(mut self) -> R<Update> {
-        let mut u = Update::default();
-        let mut seen: Vec<String> = Vec::new();
-        if matches!(self.peek(), Tok::Eof) {
-            return Err(self.syntax());
-        }
-        while !matches!(self.peek(), Tok::Eof) {
-            let kw = match self.peek() {
-                Tok::Ident(w) => w.to_ascii_uppercase(),
-                _ => return Err(self.syntax()),
-            };
-            if !["SET", "REMOVE", "ADD", "DELETE"].contains(&kw.as_str()) {
-                return Err(self.syntax());
-            }
-            if seen.contains(&kw) {
-                return Err(self.err(&format!("The \"{kw}\" section can only be used once in an update expression;")));
-            }
-            seen.push(kw.clone());
-            self.bump();
-            loop {
-                match kw.as_str() {
-                    "SET" => {
-                        let p = self.path()?;
-                        self.expect("=")?;
-                        let v = self.set_value()?;
-                        u.set.push((p, v));
-                    }
-                    "REMOVE" => u.remove.push(self.path()?),
-                    _ => {
-                        let p = self.path()?;
-                        let v = match self.peek().clone() {
-                            Tok::Value(v) => {
-                                self.bump();
-                                self.value(&v)?
-                            }
-                            _ => return Err(self.syntax()),
-                        };
-                        let ok = if kw == "ADD" {
-                            matches!(v, AttributeValue::N(_) | AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_))
-                        } else {
-                            matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_))
-                        };
-                        if !ok {
-                            return Err(self.err(&format!("Incorrect operand type for operator or function; operator: {kw}, operand type: {}", type_word(&v))));
-                        }
-                        if kw == "ADD" {
-                            u.add.push((p, v));
-                        } else {
-                            u.delete.push((p, v));
-                        }
-                    }
-                }
-                if self.is_punct(",") {
-                    self.bump();
-                } else {
-                    break;
-                }
-            }
-        }
-        super::check_overlaps(self.kind, &u.paths())?;
-        Ok(u)
-    }
-
-    fn set_value(&mut self) -> R<SetValue> {
-        let a = self.set_operand()?;
-        if self.is_punct("+") || self.is_punct("-") {
-            let plus = self.is_punct("+");
-            self.bump();
-            let b = self.set_operand()?;
-            for o in [&a, &b] {
-                if let SetOperand::Value(v) = o {
-                    if !matches!(v, AttributeValue::N(_)) {
-                        return Err(self.err(&format!(
-                            "Incorrect operand type for operator or function; operator: {}, operand type: {}",
-                            if plus { "+" } else { "-" },
-                            type_word(v)
-                        )));
-                    }
-                }
-            }
-            return Ok(if plus { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) });
-        }
-        Ok(SetValue::Operand(a))
-    }
-
-    fn set_operand(&mut self) -> R<SetOperand> {
-        match self.peek().clone() {
-            Tok::Value(v) => {
-                self.bump();
-                Ok(SetOperand::Value(self.value(&v)?))
-            }
-            Tok::Ident(f) if matches!(self.peek_at(1), Tok::Punct("(")) => {
-                self.bump();
-                self.bump();
-                match f.as_str() {
-                    "if_not_exists" => {
-                        let p = self.path()?;
-                        self.expect(",")?;
-                        let v = self.set_operand()?;
-                        self.expect(")")?;
-                        Ok(SetOperand::IfNotExists(p, Box::new(v)))
-                    }
-                    "list_append" => {
-                        let a = self.set_operand()?;
-                        self.expect(",")?;
-                        let b = self.set_operand()?;
-                        self.expect(")")?;
-                        for o in [&a, &b] {
-                            if let SetOperand::Value(v) = o {
-                                if !matches!(v, AttributeValue::L(_)) {
-                                    return Err(self.err(&format!(
-                                        "Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
-                                        type_word(v)
-                                    )));
-                                }
-                            }
-                        }
-                        Ok(SetOperand::ListAppend(Box::new(a), Box::new(b)))
-                    }
-                    other if is_function(other) => Err(self.err(&format!("The function is not allowed in an update expression; function: {other}"))),
-                    other => Err(self.err(&format!("Invalid function name; function: {other}"))),
-                }
-            }
-            Tok::Ident(_) | Tok::Name(_) => Ok(SetOperand::Path(self.path()?)),
-            _ => Err(self.syntax()),
-        }
-    }
 }
 
-fn is_function(f: &str) -> bool {
+pub(super) fn is_function(f: &str) -> bool {
     ["attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains", "size"].contains(&f)
 }
 

@@ -5,11 +5,13 @@
 mod batch;
 mod conditions;
 mod item;
+mod key_condition;
 mod legacy;
 mod query;
 mod read;
 mod streams;
 mod table;
+mod table_validate;
 mod transact;
 mod ttl;
 

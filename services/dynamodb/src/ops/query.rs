@@ -5,10 +5,11 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html>.
 
 use super::conditions::attributes_to_get;
+use super::key_condition::{analyze, SkCond};
 use super::{capacity, check_enum, check_table_name, constraint, legacy, units, RETURN_CAPACITY};
 use crate::error::DynamoError;
-use crate::expr::ast::{CmpOp, Cond, Operand};
-use crate::expr::{eval, ExprCtx, ExprKind, Path, PathElem};
+use crate::expr::ast::{CmpOp, Cond};
+use crate::expr::{eval, ExprCtx, ExprKind, Path};
 use crate::model::*;
 use crate::store::catalog::{self, IndexDef, KeyAttr, Table};
 use crate::store::items::{self, decode};
@@ -21,14 +22,6 @@ use rusqlite::Connection;
 
 const PAGE_BYTES: i64 = 1024 * 1024;
 
-/// Sort-key restriction of a Query.
-#[derive(Debug, Clone)]
-enum SkCond {
-    Cmp(CmpOp, Vec<u8>),
-    Between(Vec<u8>, Vec<u8>),
-    Prefix(Vec<u8>),
-}
-
 struct Common {
     filter: Option<Cond>,
     projection: Option<Vec<Path>>,
@@ -37,6 +30,8 @@ struct Common {
 
 struct Page {
     limit: Option<i64>,
+    /// `Select: ALL_ATTRIBUTES` (an LSI then fetches whole items from the table).
+    all_attributes: bool,
     count_only: bool,
     consistent: bool,
 }
@@ -139,116 +134,6 @@ fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<StartKe
     Ok(StartKey(ipk, isk, pk, sk))
 }
 
-fn key_value(ka: &KeyAttr, o: &Operand) -> Result<Vec<u8>, DynamoError> {
-    match o {
-        Operand::Value(v) if v.type_name() == ka.ty => Ok(key::encode(v).unwrap_or_default()),
-        Operand::Value(_) => Err(DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")),
-        _ => Err(DynamoError::validation("Invalid KeyConditionExpression: Query key condition not supported")),
-    }
-}
-
-fn flatten(c: &Cond, out: &mut Vec<Cond>) -> Result<(), DynamoError> {
-    let op = |name: &str| DynamoError::validation(format!("Invalid operator used in KeyConditionExpression: {name}"));
-    match c {
-        Cond::And(a, b) => {
-            flatten(a, out)?;
-            flatten(b, out)
-        }
-        Cond::Or(..) => Err(op("OR")),
-        Cond::Not(..) => Err(op("NOT")),
-        Cond::In(..) => Err(op("IN")),
-        Cond::Exists(..) => Err(op("attribute_exists")),
-        Cond::NotExists(..) => Err(op("attribute_not_exists")),
-        Cond::Type(..) => Err(op("attribute_type")),
-        Cond::Contains(..) => Err(op("contains")),
-        Cond::Cmp(CmpOp::Ne, ..) => Err(op("<>")),
-        other => {
-            out.push(other.clone());
-            Ok(())
-        }
-    }
-}
-
-fn attr_of(o: &Operand) -> Result<Option<String>, DynamoError> {
-    match o {
-        Operand::Path(p) if p.len() == 1 => match &p[0] {
-            PathElem::Attr(a) => Ok(Some(a.clone())),
-            PathElem::Index(_) => Err(DynamoError::validation("KeyConditionExpressions cannot have conditions on nested attributes")),
-        },
-        Operand::Path(_) => Err(DynamoError::validation("KeyConditionExpressions cannot have conditions on nested attributes")),
-        Operand::Size(_) => Err(DynamoError::validation("Invalid operator used in KeyConditionExpression: size")),
-        Operand::Value(_) => Ok(None),
-    }
-}
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Ge => CmpOp::Le,
-        o => o,
-    }
-}
-
-/// Split a key condition into the partition key value and the sort-key restriction.
-fn analyze(c: &Cond, hash: &KeyAttr, range: Option<&KeyAttr>) -> Result<(Vec<u8>, Option<SkCond>), DynamoError> {
-    let mut parts = Vec::new();
-    flatten(c, &mut parts)?;
-    let unsupported = || DynamoError::validation("Query key condition not supported");
-    let mut pk = None;
-    let mut sk = None;
-    for p in parts {
-        let (attr, cond) = match &p {
-            Cond::Cmp(op, a, b) => match (attr_of(a)?, attr_of(b)?) {
-                (Some(n), None) => (n, (Some(*op), vec![b.clone()])),
-                (None, Some(n)) => (n, (Some(flip(*op)), vec![a.clone()])),
-                _ => return Err(unsupported()),
-            },
-            Cond::Between(a, lo, hi) => (attr_of(a)?.ok_or_else(unsupported)?, (None, vec![lo.clone(), hi.clone()])),
-            Cond::BeginsWith(a, pre) => (attr_of(a)?.ok_or_else(unsupported)?, (None, vec![pre.clone()])),
-            _ => return Err(unsupported()),
-        };
-        if attr == hash.name {
-            if pk.is_some() {
-                return Err(DynamoError::validation("KeyConditionExpressions must only contain one condition per key"));
-            }
-            match cond {
-                (Some(CmpOp::Eq), v) => pk = Some(key_value(hash, &v[0])?),
-                _ => return Err(unsupported()),
-            }
-        } else if range.is_some_and(|r| r.name == attr) {
-            let r = range.ok_or_else(unsupported)?;
-            if sk.is_some() {
-                return Err(DynamoError::validation("KeyConditionExpressions must only contain one condition per key"));
-            }
-            sk = Some(match (&p, cond) {
-                (Cond::Between(..), (_, v)) => {
-                    let (lo, hi) = (key_value(r, &v[0])?, key_value(r, &v[1])?);
-                    if let (Operand::Value(a), Operand::Value(b)) = (&v[0], &v[1]) {
-                        if eval::compare(a, b) == Some(std::cmp::Ordering::Greater) {
-                            return Err(DynamoError::validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound"));
-                        }
-                    }
-                    SkCond::Between(lo, hi)
-                }
-                (Cond::BeginsWith(..), (_, v)) => {
-                    if r.ty == "N" {
-                        return Err(DynamoError::validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: NUMBER"));
-                    }
-                    SkCond::Prefix(key_value(r, &v[0])?)
-                }
-                (_, (Some(op), v)) => SkCond::Cmp(op, key_value(r, &v[0])?),
-                _ => return Err(unsupported()),
-            });
-        } else {
-            return Err(unsupported());
-        }
-    }
-    let pk = pk.ok_or_else(|| DynamoError::validation(format!("Query condition missed key schema element: {}", hash.name)))?;
-    Ok((pk, sk))
-}
-
 struct Collected {
     items: Vec<Item>,
     count: i64,
@@ -287,7 +172,7 @@ fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result
             out.count += 1;
             if !page.count_only {
                 let mut shown = match (ix, projection) {
-                    (Some(ix), None) => index_projection(table, ix, visible.clone()),
+                    (Some(ix), None) if !page.all_attributes => index_projection(table, ix, visible.clone()),
                     _ => visible.clone(),
                 };
                 if let Some(p) = projection {
@@ -396,7 +281,7 @@ impl DynamoDbService {
             .key_cond
             .clone()
             .ok_or_else(|| DynamoError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
-        let page = Page { limit: input.limit, count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
+        let page = Page { limit: input.limit, all_attributes: input.select.as_deref() == Some("ALL_ATTRIBUTES"), count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         self.db()
             .read(move |c| {
@@ -485,7 +370,7 @@ impl DynamoDbService {
             key_conditions: None,
             conditional_operator: &input.conditional_operator,
         })?;
-        let page = Page { limit: input.limit, count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
+        let page = Page { limit: input.limit, all_attributes: input.select.as_deref() == Some("ALL_ATTRIBUTES"), count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         self.db()
             .read(move |c| {
