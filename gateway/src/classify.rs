@@ -1,7 +1,8 @@
 //! Which service a request is for, decided from headers, host and path only (never the body),
 //! in ARCHITECTURE.md's order: `X-Amz-Target` prefix, then the SigV4 scope's service, then the
-//! host (service hosts, S3 virtual hosts), then the path, else S3. `/_amplocal/*` and
-//! `/_localstack/*` never get here: the internal router answers them first (`lib.rs`).
+//! host (service hosts, S3 virtual hosts), then the path, else S3. The gateway's own
+//! `/_amplocal/health` and `/_localstack/*` never get here (the internal router answers them
+//! first, `lib.rs`); a service's internal endpoints `/_amplocal/<service>/…` go to that service.
 
 use http::request::Parts;
 
@@ -80,8 +81,24 @@ fn host_of(parts: &Parts) -> Option<&str> {
     Some(h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit())).map_or(h, |(h, _)| h))
 }
 
+/// `/_amplocal/<service>/…`: a service's own internal endpoint (e.g. Cognito's code inbox).
+/// No bucket can be named `_amplocal`, so this shadows no S3 path.
+fn internal_service(path: &str) -> Option<ServiceId> {
+    let rest = path.strip_prefix("/_amplocal/")?;
+    match rest.split('/').next()? {
+        "s3" => Some(ServiceId::S3),
+        "dynamodb" => Some(ServiceId::DynamoDb),
+        "cognito" => Some(ServiceId::Cognito),
+        "appsync" => Some(ServiceId::AppSync),
+        _ => None,
+    }
+}
+
 /// Classify a request.
 pub fn classify(parts: &Parts) -> ServiceId {
+    if let Some(svc) = internal_service(parts.uri.path()) {
+        return svc;
+    }
     if let Some(svc) = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(service_from_target) {
         return svc;
     }

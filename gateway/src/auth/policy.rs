@@ -67,6 +67,7 @@ pub const STS_PUBLIC: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRoleWithSA
 /// The table. `None` as service means every service.
 const TABLE: &[(Option<ServiceId>, Match, AuthPolicy)] = &[
     (None, Match::Method("OPTIONS"), AuthPolicy::Public),
+    (None, Match::PathPrefix("/_amplocal/"), AuthPolicy::Public),
     (Some(ServiceId::Cognito), Match::PathSuffix("/.well-known/jwks.json"), AuthPolicy::Public),
     (Some(ServiceId::Cognito), Match::PathSuffix("/.well-known/openid-configuration"), AuthPolicy::Public),
     (Some(ServiceId::Cognito), Match::Target("AWSCognitoIdentityProviderService", COGNITO_IDP_PUBLIC), AuthPolicy::Optional),
@@ -170,5 +171,6 @@ mod tests {
         assert_eq!(policy_for(ServiceId::S3, &req("GET", "/bucket/key", &[]), None), AuthPolicy::S3);
         assert_eq!(policy_for(ServiceId::S3, &req("POST", "/bucket", &[("content-type", "multipart/form-data; boundary=x")]), None), AuthPolicy::Delegated);
         assert_eq!(policy_for(ServiceId::S3, &req("OPTIONS", "/bucket/key", &[]), None), AuthPolicy::Public);
+        assert_eq!(policy_for(ServiceId::Cognito, &req("GET", "/_amplocal/cognito/codes", &[]), None), AuthPolicy::Public);
     }
 }

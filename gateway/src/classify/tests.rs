@@ -91,6 +91,9 @@ fn shapes() -> Vec<Shape> {
         s("realtime host", "GET", "abcdefghijklmnopqrstuvwxyz.appsync-realtime-api.localhost:4566", "/graphql?header=eyJ9&payload=e30=", &[("upgrade", "websocket")], AppSync),
         s("aws-sdk-rust ListGraphqlApis", "GET", "127.0.0.1:4566", "/v1/apis", &[("authorization", &appsync)], AppSync),
         s("boto3 StartSchemaCreation", "POST", "127.0.0.1:4566", "/v1/apis/abc/schemacreation", &[("content-type", "application/json"), ("authorization", &appsync)], AppSync),
+        // amplocal's own per-service endpoints
+        s("Cognito code inbox", "GET", "127.0.0.1:4566", "/_amplocal/cognito/codes?pool=us-east-1_x&username=carl", &[], Cognito),
+        s("a service's internal route wins over the scope", "GET", "127.0.0.1:4566", "/_amplocal/dynamodb/tables", &[("authorization", &s3)], DynamoDb),
         s("GraphQL preflight", "OPTIONS", "localhost:4566", "/graphql", &[("origin", "http://localhost:5173"), ("access-control-request-headers", "content-type,x-api-key")], AppSync),
     ]
 }
