@@ -219,3 +219,35 @@ def test_cors_preflight_default(endpoint, bucket):
     assert r.status_code == 200
     assert r.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert "ETag" in r.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("sigv", ["s3", "s3v4"])
+def test_post_object_with_policy(client, bucket, sigv):
+    """Browser form uploads: boto3 presigned POST (SigV2 by default, SigV4 on request)."""
+    s3c = client("s3", config=Config(signature_version=sigv, s3={"addressing_style": "path"}))
+    post = s3c.generate_presigned_post(
+        bucket,
+        "uploads/${filename}",
+        Fields={"success_action_status": "201", "Content-Type": "text/plain"},
+        Conditions=[{"success_action_status": "201"}, {"Content-Type": "text/plain"}, ["starts-with", "$key", "uploads/"], ["content-length-range", 1, 100]],
+        ExpiresIn=300,
+    )
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", b"form upload")}, timeout=10)
+    assert r.status_code == 201, r.text
+    assert "<Key>uploads/hello.txt</Key>" in r.text and "<ETag>" in r.text
+    got = s3c.get_object(Bucket=bucket, Key="uploads/hello.txt")
+    assert got["Body"].read() == b"form upload" and got["ContentType"] == "text/plain"
+
+    too_big = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 101)}, timeout=10)
+    assert too_big.status_code == 400 and "<Code>EntityTooLarge</Code>" in too_big.text
+    extra = dict(post["fields"], **{"x-amz-meta-sneaky": "1"})
+    r = requests.post(post["url"], data=extra, files={"file": ("a.txt", b"x")}, timeout=10)
+    assert r.status_code == 403 and "<Code>AccessDenied</Code>" in r.text
+    sig_field = "x-amz-signature" if sigv == "s3v4" else "signature"
+    forged = dict(post["fields"], **{sig_field: post["fields"][sig_field][:-4] + ("AAAA" if sigv == "s3" else "0000")})
+    r = requests.post(post["url"], data=forged, files={"file": ("a.txt", b"x")}, timeout=10)
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text
+    r = requests.post(post["url"], data=post["fields"], timeout=10)  # not multipart/form-data
+    assert r.status_code == 412
+    r = requests.post(post["url"], data=post["fields"], files={"x-ignore-me": (None, "1")}, timeout=10)  # no file part
+    assert r.status_code == 400 and "<Code>InvalidArgument</Code>" in r.text

@@ -86,6 +86,12 @@ pub enum S3Error {
     /// 403: a chunk or trailer signature does not match.
     #[error("The request signature we calculated does not match the signature you provided. Check your key and signing method.")]
     SignatureDoesNotMatch,
+    /// 400: a POST Object form is not valid multipart/form-data.
+    #[error("The body of your POST request is not well-formed multipart/form-data.")]
+    MalformedPOSTRequest,
+    /// 400: a POST policy is not valid.
+    #[error("{0}")]
+    InvalidPolicyDocument(String),
     /// 400: the bucket policy is not valid JSON.
     #[error("Policies must be valid JSON and the first byte must be '{{'")]
     MalformedPolicy,
@@ -164,6 +170,8 @@ impl AwsError for S3Error {
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             MalformedXML => "MalformedXML",
             MalformedPolicy => "MalformedPolicy",
+            MalformedPOSTRequest => "MalformedPOSTRequest",
+            InvalidPolicyDocument(_) => "InvalidPolicyDocument",
             MethodNotAllowed { .. } => "MethodNotAllowed",
             NotImplemented(_) => "NotImplemented",
             KeyTooLongError => "KeyTooLongError",
@@ -199,6 +207,8 @@ impl AwsError for S3Error {
             | IncompleteBody
             | MalformedXML
             | MalformedPolicy
+            | MalformedPOSTRequest
+            | InvalidPolicyDocument(_)
             | KeyTooLongError => 400,
             InvalidRange { .. } => 416,
             PreconditionFailed { .. } => 412,

@@ -8,6 +8,7 @@ pub mod integrity;
 pub mod list;
 pub mod multipart;
 pub mod object;
+pub mod post_object;
 
 use crate::error::{S3Error, S3Result};
 use crate::store::{self, BucketRow};

@@ -5,10 +5,12 @@
 
 pub mod body;
 pub mod bucket;
+pub mod form;
 pub mod headers;
 pub mod list;
 pub mod multipart;
 pub mod object;
+pub mod post;
 pub mod route;
 pub mod xml;
 
@@ -190,7 +192,8 @@ async fn dispatch(svc: &S3Service, op: Op, r: Req) -> S3Result<Response> {
     match op {
         Op::Preflight => preflight(svc, &r).await,
         Op::MethodNotAllowed => Err(S3Error::MethodNotAllowed { method: r.method.to_string(), resource: "SERVICE" }),
-        Op::NotImplemented | Op::PostObject => Err(S3Error::NotImplemented("A header you provided implies functionality that is not implemented".into())),
+        Op::PostObject => post::post_object(svc, r).await,
+        Op::NotImplemented => Err(S3Error::NotImplemented("A header you provided implies functionality that is not implemented".into())),
         Op::ListBuckets
         | Op::CreateBucket
         | Op::HeadBucket
