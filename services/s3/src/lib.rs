@@ -31,6 +31,10 @@ pub struct Config {
     /// Abort multipart uploads older than this many seconds (0 = never).
     #[arg(long = "s3-multipart-max-age", env = "AMPLOCAL_S3_MULTIPART_MAX_AGE", default_value_t = 7 * 24 * 3600)]
     pub multipart_max_age_secs: u64,
+    /// Skip the fsync of each object body before it is committed (faster; an acknowledged
+    /// PUT still survives a process crash, but not an OS crash or power loss).
+    #[arg(long = "s3-no-fsync", env = "AMPLOCAL_S3_NO_FSYNC")]
+    pub no_fsync: bool,
 }
 
 /// The s3 service: cheap to clone, built once at startup.
@@ -52,7 +56,7 @@ impl S3Service {
     /// Build the service over the shared context: opens `<data_dir>/s3.db` and the blob dir.
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("s3.db"), store::MIGRATIONS)?;
-        let blobs = BlobDir::open(&core.data_dir, core.ids.clone())?;
+        let blobs = BlobDir::open(&core.data_dir, core.ids.clone(), !config.no_fsync)?;
         let mut hosts: Vec<String> = config.hostnames.iter().map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
         hosts.extend(["s3.localhost", "localhost", "s3.localhost.localstack.cloud", "localhost.localstack.cloud"].map(String::from));
         let multipart_max_age = (config.multipart_max_age_secs > 0).then(|| Duration::from_secs(config.multipart_max_age_secs));

@@ -52,7 +52,13 @@ pub fn verify(declared: &Declared, got: &DigestValues) -> S3Result<Option<(Check
         match got.checksum(*alg) {
             Some(v) if v == value => {}
             Some(_) => {
-                return Err(S3Error::BadDigest(format!("The {} you specified did not match the calculated checksum.", alg.name())));
+                let mut msg = format!("The {} you specified did not match the calculated checksum.", alg.name());
+                if *alg == ChecksumAlg::Crc32 && value == "AAAAAA==" {
+                    // AWS quirk: @aws-sdk/s3-request-presigner bakes the CRC32 of an empty body
+                    // into presigned PUT URLs (aws-sdk-js-v3#6994); real S3 rejects the upload too.
+                    msg.push_str(" (AAAAAA== is the CRC32 of an empty body: JS SDK presigned PUT URLs carry it unless the client is created with requestChecksumCalculation: \"WHEN_REQUIRED\")");
+                }
+                return Err(S3Error::BadDigest(msg));
             }
             None => return Err(S3Error::Internal(amplocal_core::InternalError::new("checksum not computed"))),
         }

@@ -1,6 +1,6 @@
 //! Object bodies on disk: `<data_dir>/s3/blobs/<2 hex>/<32 hex id>`, names generated from
 //! ids and never from object keys. A body is written to `<data_dir>/s3/blobs/tmp/<id>`,
-//! fsynced, renamed into its fan-out directory, and only then referenced by a metadata row
+//! fsynced (unless `--s3-no-fsync`), renamed into its fan-out directory, and only then referenced by a metadata row
 //! (the SQLite commit is the linearisation point; an unreferenced file is garbage).
 
 use crate::checksum::{DigestValues, Digests};
@@ -17,6 +17,7 @@ const WRITE_BUF: usize = 1 << 20;
 pub struct BlobDir {
     root: PathBuf,
     ids: Arc<dyn IdGen>,
+    fsync: bool,
 }
 
 /// A body fully written and durable on disk, not yet referenced by metadata.
@@ -58,6 +59,7 @@ pub struct BlobWriter {
     buf: Vec<u8>,
     size: u64,
     digests: Digests,
+    fsync: bool,
 }
 
 impl Drop for BlobWriter {
@@ -70,7 +72,7 @@ impl Drop for BlobWriter {
 
 impl BlobDir {
     /// Open (creating) the blob directory under `data_dir`.
-    pub fn open(data_dir: &Path, ids: Arc<dyn IdGen>) -> Result<Self, InternalError> {
+    pub fn open(data_dir: &Path, ids: Arc<dyn IdGen>, fsync: bool) -> Result<Self, InternalError> {
         let root = data_dir.join("s3").join("blobs");
         std::fs::create_dir_all(root.join("tmp"))?;
         // temp files of a crashed process are never referenced: drop them
@@ -79,7 +81,7 @@ impl BlobDir {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        Ok(Self { root, ids })
+        Ok(Self { root, ids, fsync })
     }
 
     /// The path of blob `id` (ids are generated hex, validated here anyway).
@@ -96,7 +98,7 @@ impl BlobDir {
         let tmp = self.root.join("tmp").join(&id);
         let dest = self.root.join(&id[..2]).join(&id);
         let file = tokio::fs::File::create(&tmp).await?;
-        Ok(BlobWriter { id, tmp, dest, file: Some(file), buf: Vec::with_capacity(WRITE_BUF), size: 0, digests })
+        Ok(BlobWriter { id, tmp, dest, file: Some(file), buf: Vec::with_capacity(WRITE_BUF), size: 0, digests, fsync: self.fsync })
     }
 
     /// Remove blobs no longer referenced (best effort).
@@ -155,7 +157,9 @@ impl BlobWriter {
         let dest = self.dest.clone();
         let res: std::io::Result<()> = async {
             f.flush().await?;
-            f.sync_all().await?;
+            if self.fsync {
+                f.sync_all().await?;
+            }
             drop(f);
             if let Some(parent) = dest.parent() {
                 tokio::fs::create_dir_all(parent).await?;

@@ -87,11 +87,12 @@ pub fn declared(r: &Req) -> S3Result<(Declared, Vec<ChecksumAlg>)> {
         d.sha256_hex = Some(sha.to_ascii_lowercase());
     }
     for alg in ChecksumAlg::ALL {
-        if let Some(v) = r.header(alg.header()) {
+        // presigned URLs carry them as query parameters ("hoisted" headers)
+        if let Some(v) = r.header(alg.header()).or(r.q.get(alg.header())) {
             d.checksums.push((alg, v.trim().to_string()));
         }
     }
-    if let Some(a) = r.header("x-amz-sdk-checksum-algorithm").or(r.header("x-amz-checksum-algorithm")) {
+    if let Some(a) = r.header("x-amz-sdk-checksum-algorithm").or(r.header("x-amz-checksum-algorithm")).or(r.q.get("x-amz-sdk-checksum-algorithm")) {
         d.algorithm = Some(ChecksumAlg::parse(a).ok_or_else(|| S3Error::InvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]".into()))?);
     }
     let mut algs = d.algorithms();
