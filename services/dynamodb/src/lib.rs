@@ -9,6 +9,7 @@ pub mod error;
 pub mod expr;
 pub mod model;
 pub mod ops;
+pub mod partiql;
 pub mod store;
 pub mod value;
 mod wire;

@@ -3,15 +3,17 @@
 //! Inputs deserialize from the wire JSON; outputs serialize to it (the wire layer drops `null`s).
 //! In-process callers (AppSync) build these structs directly; every input implements `Default`.
 
-mod batch;
-mod item;
-mod query;
-mod streams;
-mod table;
-mod transact;
+pub mod batch;
+pub mod item;
+pub mod partiql;
+pub mod query;
+pub mod streams;
+pub mod table;
+pub mod transact;
 
 pub use batch::*;
 pub use item::*;
+pub use partiql::*;
 pub use query::*;
 pub use streams::*;
 pub use table::*;

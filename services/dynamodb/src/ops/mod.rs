@@ -7,6 +7,7 @@ mod conditions;
 mod item;
 mod key_condition;
 mod legacy;
+mod partiql;
 mod query;
 mod read;
 mod streams;
