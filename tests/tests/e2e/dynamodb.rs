@@ -642,3 +642,44 @@ async fn malformed_requests_get_aws_errors() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["Endpoints"][0]["Address"].is_string());
 }
+
+#[tokio::test]
+async fn partiql_statements() {
+    use aws_sdk_dynamodb::types::{BatchStatementRequest, ParameterizedStatement};
+    let env = TestEnv::start().await;
+    let c = env.dynamodb();
+    make_table(&c, "music").await;
+    c.execute_statement().statement(r#"INSERT INTO "music" VALUE {'pk': 'Acme', 'sk': 1, 'title': 'One', 'tags': <<'a', 'b'>>}"#).send().await.unwrap();
+    c.execute_statement().statement(r#"INSERT INTO music VALUE {'pk': ?, 'sk': ?, 'title': 'Two'}"#).parameters(s("Acme")).parameters(n("2")).send().await.unwrap();
+    let e = c.execute_statement().statement(r#"INSERT INTO music VALUE {'pk': 'Acme', 'sk': 1}"#).send().await.unwrap_err();
+    assert_eq!(err(e), ("DuplicateItemException".into(), "Duplicate primary key exists in table".into()));
+    let out = c.execute_statement().statement(r#"SELECT title FROM music WHERE pk = ? AND sk >= 1"#).parameters(s("Acme")).send().await.unwrap();
+    let titles: Vec<&str> = out.items().iter().map(|i| i["title"].as_s().unwrap().as_str()).collect();
+    assert_eq!(titles, ["One", "Two"]);
+    c.execute_statement().statement(r#"UPDATE music SET title = 'Uno', plays = 1 REMOVE tags WHERE pk = 'Acme' AND sk = 1"#).send().await.unwrap();
+    let e = c.execute_statement().statement(r#"UPDATE music SET title = 'x' WHERE pk = 'Nobody' AND sk = 1"#).send().await.unwrap_err();
+    assert_eq!(err(e).0, "ConditionalCheckFailedException");
+    let out = c.execute_statement().statement(r#"SELECT * FROM music WHERE title = 'Uno'"#).send().await.unwrap();
+    assert_eq!(out.items().len(), 1);
+    assert!(out.items()[0].get("tags").is_none());
+    let b = c
+        .batch_execute_statement()
+        .statements(BatchStatementRequest::builder().statement("SELECT * FROM music WHERE pk = 'Acme' AND sk = 2").build().unwrap())
+        .statements(BatchStatementRequest::builder().statement("INSERT INTO music VALUE {'pk': 'Acme', 'sk': 2}").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(b.responses()[0].item().unwrap()["title"], s("Two"));
+    assert_eq!(b.responses()[1].error().unwrap().code().unwrap().as_str(), "DuplicateItem");
+    c.execute_transaction()
+        .transact_statements(ParameterizedStatement::builder().statement("DELETE FROM music WHERE pk = 'Acme' AND sk = 1").build().unwrap())
+        .transact_statements(ParameterizedStatement::builder().statement("UPDATE music SET plays = 5 WHERE pk = 'Acme' AND sk = 2").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let out = c.execute_statement().statement("SELECT * FROM music").send().await.unwrap();
+    assert_eq!(out.items().len(), 1);
+    assert_eq!(out.items()[0]["plays"], n("5"));
+    let e = c.execute_statement().statement("SELEKT * FROM music").send().await.unwrap_err();
+    assert_eq!(err(e).0, "ValidationException");
+}
