@@ -325,3 +325,61 @@ def test_identity_pool_credentials_are_usable(client, idp, pool):
     who = sts.get_caller_identity()
     assert who["Arn"].startswith("arn:aws:sts::000000000000:assumed-role/a/")
     ci.delete_identity_pool(IdentityPoolId=ipid)
+
+
+def totp(secret, t=None, step_shift=0):
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    step = int((t or datetime.datetime.now(datetime.timezone.utc).timestamp()) // 30) + step_shift
+    h = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
+    o = h[-1] & 0x0F
+    return "%06d" % ((int.from_bytes(h[o:o + 4], "big") & 0x7FFFFFFF) % 1000000)
+
+
+def test_totp_mfa_optional(idp):
+    pid = idp.create_user_pool(PoolName="mfa", MfaConfiguration="OPTIONAL")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+    make_user(idp, pid, "mo")
+    login = lambda: idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "mo", "PASSWORD": PW})
+    access = login()["AuthenticationResult"]["AccessToken"]
+    with pytest.raises(ClientError) as e:
+        idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    assert code_of(e)[0] == "InvalidParameterException"
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    assert len(secret) == 32
+    with pytest.raises(ClientError) as e:
+        idp.verify_software_token(AccessToken=access, UserCode="000000" if totp(secret) != "000000" else "111111")
+    assert code_of(e)[0] == "EnableSoftwareTokenMFAException"
+    assert idp.verify_software_token(AccessToken=access, UserCode=totp(secret), FriendlyDeviceName="phone")["Status"] == "SUCCESS"
+    idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    me = idp.get_user(AccessToken=access)
+    assert me["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and me["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+    ch = login()
+    assert ch["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and ch["Session"]
+    with pytest.raises(ClientError) as e:
+        idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"], ChallengeResponses={"USERNAME": "mo", "SOFTWARE_TOKEN_MFA_CODE": totp(secret, step_shift=5)})
+    assert code_of(e) == ("CodeMismatchException", "Invalid code or auth state for the user.")
+    # SRP first, then the TOTP step
+    c, params = srp_start(idp, cid, pid, "mo")
+    ts = timestamp(datetime.datetime.now(datetime.timezone.utc))
+    ch = srp_answer(idp, cid, params, ts, c.signature(params, PW, ts))
+    assert ch["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"], ChallengeResponses={"USERNAME": "mo", "SOFTWARE_TOKEN_MFA_CODE": totp(secret)})
+    assert "IdToken" in out["AuthenticationResult"]
+    idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_totp_mfa_required_setup_with_session(idp):
+    pid = idp.create_user_pool(PoolName="mfa-on", MfaConfiguration="ON")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    make_user(idp, pid, "ned")
+    ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ned", "PASSWORD": PW})
+    assert ch["ChallengeName"] == "MFA_SETUP"
+    assert json.loads(ch["ChallengeParameters"]["MFAS_CAN_SETUP"]) == ["SOFTWARE_TOKEN_MFA"]
+    a = idp.associate_software_token(Session=ch["Session"])
+    v = idp.verify_software_token(Session=a["Session"], UserCode=totp(a["SecretCode"]))
+    assert v["Status"] == "SUCCESS"
+    out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="MFA_SETUP", Session=v["Session"], ChallengeResponses={"USERNAME": "ned"})
+    assert "AccessToken" in out["AuthenticationResult"]
+    ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ned", "PASSWORD": PW})
+    assert ch["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    idp.delete_user_pool(UserPoolId=pid)

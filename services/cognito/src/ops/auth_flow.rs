@@ -4,8 +4,8 @@
 //! Flows: USER_SRP_AUTH (exact SRP, see [`crate::srp`]), USER_PASSWORD_AUTH,
 //! ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH), REFRESH_TOKEN_AUTH / REFRESH_TOKEN,
 //! USER_AUTH (PASSWORD and PASSWORD_SRP, with or without PREFERRED_CHALLENGE);
-//! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE.
-//! Left out: CUSTOM_AUTH (needs Lambda triggers), MFA challenges, devices, refresh-token rotation.
+//! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE, SOFTWARE_TOKEN_MFA, MFA_SETUP.
+//! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS/email MFA, devices, refresh-token rotation.
 
 use super::client::{allows, validities};
 use super::session::{Pending, SrpState};
@@ -130,6 +130,18 @@ async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool,
                 "ChallengeParameters": {"USER_ID_FOR_SRP": user.username, "requiredAttributes": "[]", "userAttributes": Value::Object(attrs).to_string()},
             }))
         }
+        _ if super::mfa::totp_enabled(pool, &user) => {
+            let session = svc.put_pending(pending(pool, client, &user, "SOFTWARE_TOKEN_MFA", now(ctx)), 96);
+            let mut params = json!({"USER_ID_FOR_SRP": user.username});
+            if let Some(d) = user.mfa["device_name"].as_str() {
+                params["FRIENDLY_DEVICE_NAME"] = d.into();
+            }
+            Ok(json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session, "ChallengeParameters": params}))
+        }
+        _ if pool.data["MfaConfiguration"] == "ON" => {
+            let session = svc.put_pending(pending(pool, client, &user, "MFA_SETUP", now(ctx)), 96);
+            Ok(json!({"ChallengeName": "MFA_SETUP", "Session": session, "ChallengeParameters": {"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}}))
+        }
         _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?})),
     }
 }
@@ -224,13 +236,25 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
     let client_id = client["ClientId"].as_str().unwrap_or_default();
     match name {
         "PASSWORD_VERIFIER" => password_verifier(svc, ctx, pool, client, &r).await,
-        "NEW_PASSWORD_REQUIRED" | "SELECT_CHALLENGE" => {
+        "NEW_PASSWORD_REQUIRED" | "SELECT_CHALLENGE" | "SOFTWARE_TOKEN_MFA" | "MFA_SETUP" => {
             let session = opt(input, "Session").ok_or_else(|| CognitoError::param("Missing required parameter Session"))?;
             let pend = svc.take_pending(session, now(ctx)).filter(|s| s.challenge == name && s.client_id == client_id && s.pool_id == pool.id).ok_or_else(invalid_session)?;
             let user = load_user(svc, pool, &pend.username).await?.ok_or_else(|| missing_user(client))?;
             check_secret_hash(client, &[need(&r, "USERNAME").unwrap_or(&user.username), &user.username], p(&r, "SECRET_HASH"))?;
             if name == "NEW_PASSWORD_REQUIRED" {
                 new_password(svc, ctx, pool, client, user, &r).await
+            } else if name == "SOFTWARE_TOKEN_MFA" {
+                let code = need(&r, "SOFTWARE_TOKEN_MFA_CODE")?;
+                let secret = user.mfa["totp_secret"].as_str().unwrap_or_default();
+                if !super::mfa::totp_ok(secret, code, now(ctx)) {
+                    return Err(CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()));
+                }
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+            } else if name == "MFA_SETUP" {
+                if !user.mfa["totp_secret"].is_string() {
+                    return Err(CognitoError::param("MFA setup has not been completed: call AssociateSoftwareToken and VerifySoftwareToken with the Session first."));
+                }
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
             } else {
                 match need(&r, "ANSWER")? {
                     "PASSWORD" => {
@@ -248,7 +272,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                 }
             }
         }
-        "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "MFA_SETUP" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
+        "SMS_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
             Err(CognitoError::UnsupportedOperationException(format!("Challenge {name} is not supported by amplocal yet.")))
         }
         other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set"))),
@@ -307,7 +331,7 @@ async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, c
             Ok::<_, CognitoError>(u2)
         })
         .await?;
-    Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+    after_password(svc, ctx, pool, client, user).await
 }
 
 enum Secret<'a> {

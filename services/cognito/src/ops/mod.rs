@@ -5,8 +5,10 @@
 
 pub mod auth_flow;
 pub mod client;
+pub mod device;
 pub mod group;
 pub mod identity_pool;
+pub mod mfa;
 pub mod self_service;
 pub mod session;
 pub mod signup;

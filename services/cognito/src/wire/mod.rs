@@ -6,7 +6,7 @@
 pub mod sts;
 
 use crate::error::CognitoError;
-use crate::ops::{self, auth_flow, client, group, identity_pool, self_service, signup, user, user_pool};
+use crate::ops::{self, auth_flow, client, device, group, identity_pool, mfa, self_service, signup, user, user_pool};
 use crate::CognitoService;
 use amplocal_core::protocol::aws_json::{self, JsonVersion};
 use amplocal_core::{OperationName, RequestContext};
@@ -138,6 +138,15 @@ async fn idp(svc: &CognitoService, ctx: &RequestContext, op: &str, input: Value)
         "DeleteUser" => self_service::delete_user,
         "GetUserAttributeVerificationCode" => self_service::get_user_attribute_verification_code,
         "VerifyUserAttribute" => self_service::verify_user_attribute,
+        "AssociateSoftwareToken" => mfa::associate_software_token,
+        "VerifySoftwareToken" => mfa::verify_software_token,
+        "SetUserMFAPreference" => mfa::set_user_mfa_preference,
+        "AdminSetUserMFAPreference" => mfa::admin_set_user_mfa_preference,
+        "ListDevices" => device::list_devices,
+        "AdminListDevices" => device::admin_list_devices,
+        "ForgetDevice" => device::forget_device,
+        "GetDevice" => device::get_device,
+        "ConfirmDevice" => device::confirm_device,
         "CreateGroup" => group::create_group,
         "GetGroup" => group::get_group,
         "ListGroups" => group::list_groups,
