@@ -125,7 +125,7 @@ impl AppSyncService {
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
         let row = self.find(api_id).await?;
         self.authorize(ctx, &row, headers).await?;
-        let loaded = match self.inner.runtime.get(&row) {
+        let loaded = match self.inner.runtime.get(&row).await {
             Ok(Some(l)) => l,
             Ok(None) => return Err(RequestFailure { status: 400, error_type: "BadRequestException", message: "The API has no schema.".into() }),
             Err(e) => return Err(RequestFailure { status: 400, error_type: "BadRequestException", message: e }),

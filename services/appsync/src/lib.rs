@@ -80,18 +80,24 @@ impl AppSyncService {
     /// be read or compiled.
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let store = Store::open(&core.data_dir.join("appsync.db"))?;
-        let runtime = Runtime::new(core.clock.clone(), core.ids.clone(), config.graphql_sandbox);
+        let runtime = Runtime::new(core.clone(), config.graphql_sandbox);
         let mut config_apis = Vec::new();
         for (i, path) in config.graphql_schema.iter().enumerate() {
             let definition = std::fs::read_to_string(path).map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("api").to_string();
             runtime
-                .compile("validate", &definition, CONFIG_MODES.0, CONFIG_MODES.1.to_vec())
+                .compile((amplocal_core::DEFAULT_ACCOUNT, amplocal_core::DEFAULT_REGION), "validate", &definition, CONFIG_MODES.0, CONFIG_MODES.1.to_vec())
                 .map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
             config_apis.push(ConfigApi { name, definition, fixed_id: config.graphql_api_id.get(i).cloned() });
         }
         let control = Control { store: store.clone(), runtime: runtime.clone(), clock: core.clock.clone(), ids: core.ids.clone() };
         Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default() }) })
+    }
+
+    /// Serve model operations from amplocal's DynamoDB (in process). The gateway calls this
+    /// once both services exist; until then model resolvers answer with an error.
+    pub fn attach_dynamodb(&self, ddb: amplocal_dynamodb::DynamoDbService) {
+        self.inner.runtime.attach_dynamodb(ddb);
     }
 
     /// The control plane.
@@ -157,7 +163,8 @@ async fn register_config_apis(inner: &Inner) -> Result<(), error::AppSyncError> 
             schema_version: version,
             config_name: Some(c.name.clone()),
         };
-        inner.store.put_api(row).await?;
+        inner.store.put_api(row.clone()).await?;
+        inner.runtime.get(&row).await.map_err(|e| error::AppSyncError::Internal(InternalError::new(e)))?;
         let key = match &inner.config.graphql_api_key {
             Some(k) => k.clone(),
             None => match inner.store.list_keys(&api_id).await?.into_iter().next() {

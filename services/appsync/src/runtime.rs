@@ -6,14 +6,16 @@
 
 use crate::control::api_modes;
 use crate::executor::Executor;
+use crate::resolver::dynamodb::{ensure_tables, DynamoDataSource};
 use crate::resolver::{DataSource, Unwired};
 use crate::store::ApiRow;
 use crate::transform::auth::{AuthMode, AuthSettings};
 use crate::transform::sdl::Document;
 use crate::transform::{transform, TransformConfig, Transformed};
-use amplocal_core::{Clock, IdGen};
+use amplocal_core::CoreCtx;
+use amplocal_dynamodb::DynamoDbService;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The standard introspection query (for `GetIntrospectionSchema` JSON).
 pub const INTROSPECTION_QUERY: &str = "query { __schema { queryType { name } mutationType { name } subscriptionType { name } types { kind name description fields(includeDeprecated: true) { name description args { name description type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } defaultValue } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } isDeprecated deprecationReason } inputFields { name description type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } defaultValue } interfaces { kind name } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { kind name } } directives { name description locations args { name description type { kind name ofType { kind name } } defaultValue } } } }";
@@ -66,20 +68,34 @@ type Cache = HashMap<String, (i64, Arc<LoadedApi>)>;
 #[derive(Debug, Clone)]
 pub struct Runtime {
     cache: Arc<Mutex<Cache>>,
-    data: Arc<dyn DataSource>,
-    clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
+    dynamodb: Arc<OnceLock<DynamoDbService>>,
+    core: CoreCtx,
     sandbox: bool,
 }
 
 impl Runtime {
-    /// A runtime whose resolvers use `data` (the unwired data source until DynamoDB is wired).
-    pub fn new(clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>, sandbox: bool) -> Self {
-        Self { cache: Arc::default(), data: Arc::new(Unwired), clock, ids, sandbox }
+    /// A runtime; resolvers answer with an error until [`Runtime::attach_dynamodb`].
+    pub fn new(core: CoreCtx, sandbox: bool) -> Self {
+        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox }
     }
 
-    /// Compile `definition` for API `api_id` with its auth modes.
-    pub fn compile(&self, api_id: &str, definition: &str, default: AuthMode, additional: Vec<AuthMode>) -> Result<LoadedApi, String> {
+    /// Use amplocal's DynamoDB for the model tables (APIs compiled before are recompiled).
+    pub fn attach_dynamodb(&self, ddb: DynamoDbService) {
+        if self.dynamodb.set(ddb).is_ok() {
+            self.lock().clear();
+        }
+    }
+
+    /// Create the tables of a compiled Amplify API in `account`/`region` (no-op without DynamoDB).
+    pub async fn provision(&self, account: &str, region: &str, api: &LoadedApi) -> Result<(), String> {
+        match (self.dynamodb.get(), &api.transformed) {
+            (Some(ddb), Some(t)) => ensure_tables(ddb, &self.core, account, region, &t.tables).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Compile `definition` for API `api_id` of `account`/`region` with its auth modes.
+    pub fn compile(&self, (account, region): (&str, &str), api_id: &str, definition: &str, default: AuthMode, additional: Vec<AuthMode>) -> Result<LoadedApi, String> {
         let is_amplify = Document::parse(definition)?.types.iter().any(|t| t.directive("model").is_some());
         let cfg = TransformConfig {
             auth: AuthSettings { default_mode: default, additional: additional.clone(), sandbox: self.sandbox },
@@ -94,7 +110,11 @@ impl Runtime {
             (Document::parse(definition)?, None)
         };
         let empty = Transformed { document: Document::default(), models: vec![], tables: vec![] };
-        let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), self.data.clone(), self.clock.clone(), self.ids.clone()));
+        let data: Arc<dyn DataSource> = match self.dynamodb.get() {
+            Some(ddb) => Arc::new(DynamoDataSource::new(ddb.clone(), self.core.clone(), account, region)),
+            None => Arc::new(Unwired),
+        };
+        let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), data, self.core.clock.clone(), self.core.ids.clone()));
         let schema = crate::schema::build(&document, exec)?;
         let type_count = document.types.len();
         Ok(LoadedApi { schema, document, transformed, type_count, modes: (default, additional) })
@@ -114,9 +134,9 @@ impl Runtime {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The compiled form of a stored API (compiling its definition if the cache is stale);
-    /// `Ok(None)` when it has no schema.
-    pub fn get(&self, row: &ApiRow) -> Result<Option<Arc<LoadedApi>>, String> {
+    /// The compiled form of a stored API (compiling its definition and provisioning its tables
+    /// if the cache is stale); `Ok(None)` when it has no schema.
+    pub async fn get(&self, row: &ApiRow) -> Result<Option<Arc<LoadedApi>>, String> {
         if let Some((v, api)) = self.lock().get(&row.api_id) {
             if *v == row.schema_version {
                 return Ok(Some(api.clone()));
@@ -124,7 +144,8 @@ impl Runtime {
         }
         let Some(def) = row.definition.as_deref().filter(|_| row.schema_status.as_deref() == Some("SUCCESS")) else { return Ok(None) };
         let (default, additional) = api_modes(&row.body);
-        let api = Arc::new(self.compile(&row.api_id, def, default, additional)?);
+        let api = Arc::new(self.compile((&row.account, &row.region), &row.api_id, def, default, additional)?);
+        self.provision(&row.account, &row.region, &api).await?;
         self.lock().insert(row.api_id.clone(), (row.schema_version, api.clone()));
         Ok(Some(api))
     }

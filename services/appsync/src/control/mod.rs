@@ -183,7 +183,11 @@ impl Control {
         }
         let text = String::from_utf8(definition.to_vec()).map_err(|_| bad("Schema definition is not valid UTF-8."))?;
         let (default, additional) = api_modes(&row.body);
-        match self.runtime.compile(&row.api_id, &text, default, additional) {
+        let compiled = match self.runtime.compile((&row.account, &row.region), &row.api_id, &text, default, additional) {
+            Ok(loaded) => self.runtime.provision(&row.account, &row.region, &loaded).await.map(|_| loaded),
+            Err(e) => Err(e),
+        };
+        match compiled {
             Ok(loaded) => {
                 row.schema_status = Some("SUCCESS".into());
                 row.schema_details = Some(format!("Successfully created schema with {} types.", loaded.type_count));
@@ -210,7 +214,7 @@ impl Control {
     /// GetIntrospectionSchema: the SDL (`format=SDL`) or introspection JSON (`format=JSON`).
     pub async fn get_introspection_schema(&self, ctx: &RequestContext, api_id: &str, format: Option<&str>, include_directives: bool) -> Result<Vec<u8>, AppSyncError> {
         let row = self.api(ctx, api_id).await?;
-        let loaded = self.runtime.get(&row).map_err(|_| AppSyncError::NotFoundException("The schema is not available.".into()))?;
+        let loaded = self.runtime.get(&row).await.map_err(|_| AppSyncError::NotFoundException("The schema is not available.".into()))?;
         let Some(loaded) = loaded else { return Err(AppSyncError::NotFoundException("No schema exists for this API.".into())) };
         match format {
             Some("SDL") => Ok(loaded.sdl(include_directives).into_bytes()),

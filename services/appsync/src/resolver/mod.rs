@@ -8,6 +8,7 @@
 //! Leaves out: the DynamoDB-backed `DataSource` (next step: over amplocal-dynamodb's typed
 //! ops), auth filters, DataStore `Sync`.
 
+pub mod dynamodb;
 pub mod filter;
 pub mod requests;
 

@@ -81,22 +81,30 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
         let (shapes, exec, type_name, name, ty) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone());
         FieldFuture::new(async move {
             let args = args_json(&ctx);
+            // AWS quirk: a failed field is null in `data` next to its error (with a path); the
+            // dynamic executor would drop the key instead, so errors are recorded here.
+            let fail = |e: FieldError| {
+                let se = ctx.ctx.set_error_path(field_error(e).into_server_error(ctx.ctx.item.pos));
+                ctx.ctx.add_error(se);
+                Ok(None)
+            };
             if root {
                 return match exec.resolve_root(&type_name, &name, &args).await {
                     Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
-                    Some(Err(e)) => Err(field_error(e)),
-                    None => Err(field_error(FieldError {
+                    Some(Err(e)) => fail(e),
+                    None => fail(FieldError {
                         error_type: "UnsupportedOperation".into(),
                         message: format!("{type_name}.{name} has no local resolver (custom resolvers are not emulated yet)"),
-                    })),
+                    }),
                 };
             }
             let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
             let source = parent.as_object().cloned().unwrap_or_default();
-            if let Some(r) = exec.resolve_relation(&type_name, &name, &source, &args).await {
-                return r.map(|v| output(&shapes, &ty, v)).map_err(field_error);
+            match exec.resolve_relation(&type_name, &name, &source, &args).await {
+                Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
+                Some(Err(e)) => fail(e),
+                None => Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v))),
             }
-            Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v)))
         })
     });
     for a in &f.args {

@@ -250,7 +250,13 @@ fn example_schemas_transform_and_build() {
         let f = &fixtures()[3];
         let out = transform(&read(root.join(file)), &config(f)).unwrap();
         assert_eq!(out.tables.len(), models, "{file}");
-        let rt = crate::runtime::Runtime::new(std::sync::Arc::new(amplocal_core::SystemClock), std::sync::Arc::new(amplocal_core::RandomIds), false);
-        rt.compile("x", &read(root.join(file)), AuthMode::ApiKey, vec![AuthMode::UserPools, AuthMode::Iam]).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let core = amplocal_core::CoreCtx::new(
+            std::sync::Arc::new(amplocal_core::SystemClock),
+            std::sync::Arc::new(amplocal_core::RandomIds),
+            amplocal_core::CredentialStore::new(amplocal_core::CredentialMode::Lenient),
+            std::env::temp_dir(),
+        );
+        let rt = crate::runtime::Runtime::new(core, false);
+        rt.compile(("000000000000", "us-east-1"), "x", &read(root.join(file)), AuthMode::ApiKey, vec![AuthMode::UserPools, AuthMode::Iam]).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
 }
