@@ -19,7 +19,14 @@ pub(super) struct Parser<'a, 'c> {
     pos: usize,
     pub(super) kind: ExprKind,
     ctx: &'c mut ExprCtx,
+    /// Token positions of the `(` and `)` of the last parenthesized group parsed.
+    paren_span: Option<(usize, usize)>,
+    /// Current nesting depth (bounded, so deep input cannot exhaust the stack).
+    depth: usize,
 }
+
+/// Maximum nesting of parentheses / NOT in one expression.
+const MAX_NESTING: usize = 100;
 
 type R<T> = Result<T, DynamoError>;
 
@@ -31,7 +38,7 @@ impl<'a, 'c> Parser<'a, 'c> {
         if src.len() > 4096 {
             return Err(Self::err_kind(kind, &format!("Expression size has exceeded the maximum allowed size; expression size: {}", src.len())));
         }
-        Ok(Self { src, toks: lex(src), pos: 0, kind, ctx })
+        Ok(Self { src, toks: lex(src), pos: 0, kind, ctx, paren_span: None, depth: 0 })
     }
 
     fn err_kind(kind: ExprKind, msg: &str) -> DynamoError {
@@ -175,26 +182,35 @@ impl<'a, 'c> Parser<'a, 'c> {
     fn not(&mut self) -> R<Cond> {
         if self.is_kw("NOT") {
             self.bump();
-            return Ok(Cond::Not(Box::new(self.not()?)));
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(self.err(&format!("The expression has too many levels of nesting; maximum allowed: {MAX_NESTING}")));
+            }
+            let c = self.not()?;
+            self.depth -= 1;
+            return Ok(Cond::Not(Box::new(c)));
         }
         self.primary()
     }
 
     fn primary(&mut self) -> R<Cond> {
         if self.is_punct("(") {
-            self.bump();
-            if self.is_punct("(") {
-                // `((x))`: AWS rejects parentheses that group nothing new.
-                let save = self.pos;
-                self.bump();
-                let inner = self.or();
-                if inner.is_ok() && self.is_punct(")") && matches!(self.peek_at(1), Tok::Punct(")")) {
-                    return Err(self.err("The expression has redundant parentheses;"));
-                }
-                self.pos = save;
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(self.err(&format!("The expression has too many levels of nesting; maximum allowed: {MAX_NESTING}")));
             }
+            let open = self.pos;
+            self.bump();
+            self.paren_span = None;
             let c = self.or()?;
+            let close = self.pos;
             self.expect(")")?;
+            self.depth -= 1;
+            if self.paren_span == Some((open + 1, close - 1)) {
+                // `((x))`: AWS rejects parentheses that group nothing new.
+                return Err(self.err("The expression has redundant parentheses;"));
+            }
+            self.paren_span = Some((open, close));
             return Ok(c);
         }
         if let (Tok::Ident(f), Tok::Punct("(")) = (self.peek().clone(), self.peek_at(1).clone()) {

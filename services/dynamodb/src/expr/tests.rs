@@ -97,6 +97,16 @@ fn validation_messages() {
     assert!(c.condition(ExprKind::Condition, "attribute_exists(#b)").unwrap_err().to_string().contains("attribute name: #b"));
     let e = cond("((a = :v))", &[(":v", n("1"))]).unwrap_err();
     assert_eq!(e, "Invalid ConditionExpression: The expression has redundant parentheses;");
+    assert!(cond("(a = :v) AND ((a = :v) OR (a = :v))", &[(":v", n("1"))]).is_ok());
+    // deep nesting is bounded and fast (no exponential re-parsing, no stack exhaustion)
+    let deep = format!("{}a = :v{}", "(".repeat(2000), ")".repeat(2000));
+    let t = std::time::Instant::now();
+    assert!(cond(&deep, &[(":v", n("1"))]).unwrap_err().contains("nesting"));
+    let nots = format!("{}a = :v", "NOT ".repeat(1000));
+    assert!(cond(&nots, &[(":v", n("1"))]).is_err());
+    let mixed = format!("{}a = :v{}", "(a = :v AND ".repeat(40), ")".repeat(40));
+    assert!(cond(&mixed, &[(":v", n("1"))]).is_ok());
+    assert!(t.elapsed() < std::time::Duration::from_secs(1));
 }
 
 fn upd(src: &str, names: &[(&str, &str)], values: &[(&str, V)], old: &Item) -> Result<Item, String> {

@@ -168,13 +168,17 @@ fn lex(src: &str) -> Result<Vec<T>, DynamoError> {
 struct P<'a> {
     t: Vec<T>,
     i: usize,
+    depth: usize,
     params: &'a [AttributeValue],
     used: usize,
 }
 
 /// Parse a statement, substituting `params` for `?` in order.
 pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, DynamoError> {
-    let mut p = P { t: lex(src)?, i: 0, params, used: 0 };
+    if src.len() > 8192 {
+        return Err(DynamoError::validation("1 validation error detected: Value at 'statement' failed to satisfy constraint: Member must have length less than or equal to 8192"));
+    }
+    let mut p = P { t: lex(src)?, i: 0, depth: 0, params, used: 0 };
     let st = p.statement()?;
     if p.peek() != &T::Eof {
         return Err(bad(&format!("Unexpected token: {:?}", p.peek())));
@@ -358,11 +362,18 @@ impl P<'_> {
     }
 
     fn not(&mut self) -> Result<PExpr, DynamoError> {
-        if self.kw("NOT") {
-            self.i += 1;
-            return Ok(PExpr::Not(Box::new(self.not()?)));
+        self.depth += 1;
+        if self.depth > 100 {
+            return Err(bad("Expression nesting is too deep"));
         }
-        self.predicate()
+        let r = if self.kw("NOT") {
+            self.i += 1;
+            self.not().map(|e| PExpr::Not(Box::new(e)))
+        } else {
+            self.predicate()
+        };
+        self.depth -= 1;
+        r
     }
 
     fn predicate(&mut self) -> Result<PExpr, DynamoError> {
@@ -425,6 +436,16 @@ impl P<'_> {
     }
 
     fn operand(&mut self) -> Result<PExpr, DynamoError> {
+        self.depth += 1;
+        if self.depth > 100 {
+            return Err(bad("Expression nesting is too deep"));
+        }
+        let r = self.operand_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn operand_inner(&mut self) -> Result<PExpr, DynamoError> {
         if let (T::Ident(f), T::P("(")) = (self.peek().clone(), self.t.get(self.i + 1).cloned().unwrap_or(T::Eof)) {
             if !["TRUE", "FALSE", "NULL"].contains(&f.to_ascii_uppercase().as_str()) {
                 self.i += 2;
@@ -445,6 +466,16 @@ impl P<'_> {
     }
 
     fn value(&mut self) -> Result<AttributeValue, DynamoError> {
+        self.depth += 1;
+        if self.depth > 100 {
+            return Err(bad("Value nesting is too deep"));
+        }
+        let r = self.value_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn value_inner(&mut self) -> Result<AttributeValue, DynamoError> {
         match self.next() {
             T::Param => {
                 let v = self.params.get(self.used).cloned().ok_or_else(|| DynamoError::validation("Number of parameters in request and statement don't match."))?;
@@ -561,5 +592,11 @@ mod tests {
         assert!(parse("DELETE FROM Music WHERE Artist = ?", &[AttributeValue::s("A")]).is_ok());
         assert!(parse("DELETE FROM Music WHERE Artist = ?", &[]).is_err());
         assert!(parse("SELEKT * FROM x", &[]).is_err());
+        let deep = format!("SELECT * FROM t WHERE {}a = 1{}", "(".repeat(4000), ")".repeat(4000));
+        assert!(parse(&deep, &[]).is_err());
+        let deep = format!("SELECT * FROM t WHERE {}a){}", "size(".repeat(1500), ")".repeat(1500));
+        assert!(parse(&deep, &[]).is_err());
+        let deep = format!("INSERT INTO t VALUE {}", "[".repeat(5000));
+        assert!(parse(&deep, &[]).is_err());
     }
 }
