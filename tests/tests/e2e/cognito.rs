@@ -109,10 +109,11 @@ async fn sign_up_confirm_sign_in_refresh_sign_out() {
     let code_value = env.state.cognito.last_code(&pool, "alice", "signup").await.unwrap().unwrap();
     assert_eq!(code_value.len(), 6);
     // the inbox is also served over HTTP
-    let inbox: Value = env.http().get(format!("{}/_amplocal/cognito/codes?pool={pool}&username=alice", env.endpoint)).send().await.unwrap().json().await.unwrap_or(Value::Null);
-    if inbox != Value::Null {
-        assert_eq!(inbox["codes"][0]["code"], code_value.as_str());
-    }
+    let inbox: Value = env.http().get(format!("{}/_amplocal/cognito/codes?pool={pool}&username=alice", env.endpoint)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(inbox["codes"][0]["code"], code_value.as_str());
+    assert_eq!(inbox["codes"][0]["purpose"], "signup");
+    let missing = env.http().get(format!("{}/_amplocal/cognito/codes", env.endpoint)).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
     c.confirm_sign_up().client_id(&client).username("alice").confirmation_code(&code_value).send().await.unwrap();
     let (code, _) = err(c.confirm_sign_up().client_id(&client).username("alice").confirmation_code(&code_value).send().await);
     assert_eq!(code, "NotAuthorizedException");

@@ -7,13 +7,13 @@
 //! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE, SOFTWARE_TOKEN_MFA, MFA_SETUP.
 //! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS/email MFA, devices, refresh-token rotation.
 
-use super::client::{allows, validities};
+use super::client::allows;
+use super::token::{issue, refresh_flow, Secret};
 use super::session::{Pending, SrpState};
-use super::{check_password, check_secret_hash, client_and_pool, find_user, missing_user, now, now_i, opt, req, set_password, str_map, user_verifier};
+use super::{check_password, check_secret_hash, client_and_pool, find_user, missing_user, now, opt, req, set_password, str_map, user_verifier};
 use crate::error::{CognitoError, Result};
-use crate::store::user::{self as users, RefreshRow, User};
+use crate::store::user::{self as users, User};
 use crate::store::{self, Pool};
-use crate::tokens::jwt::{self, TokenRequest};
 use crate::{srp, CognitoService};
 use amplocal_core::RequestContext;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -31,7 +31,8 @@ fn need<'a>(m: &'a Params, k: &str) -> Result<&'a str> {
     p(m, k).ok_or_else(|| CognitoError::param(format!("Missing required parameter {k}")))
 }
 
-fn flow_disabled(flow: &str) -> CognitoError {
+/// "<FLOW> flow not enabled for this client".
+pub fn flow_disabled(flow: &str) -> CognitoError {
     CognitoError::param(format!("{flow} flow not enabled for this client"))
 }
 
@@ -41,7 +42,8 @@ fn allows_srp(client: &Value) -> bool {
     allows(client, "ALLOW_USER_SRP_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
 }
 
-fn allows_refresh(client: &Value) -> bool {
+/// Whether the client allows refresh (legacy clients always did).
+pub fn allows_refresh(client: &Value) -> bool {
     let flows = store::str_list(&client["ExplicitAuthFlows"]);
     allows(client, "ALLOW_REFRESH_TOKEN_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
 }
@@ -334,92 +336,3 @@ async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, c
     after_password(svc, ctx, pool, client, user).await
 }
 
-enum Secret<'a> {
-    Hash(Option<&'a str>),
-    ClientSecret(Option<&'a str>),
-}
-
-/// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
-async fn refresh_flow(svc: &CognitoService, ctx: &RequestContext, client: &Value, token: &str, secret: Secret<'_>) -> Result<Value> {
-    let tok = token.to_string();
-    let row = svc.db().read(move |c| users::get_refresh(c, &tok)).await?;
-    let invalid = || CognitoError::NotAuthorizedException("Invalid Refresh Token".into());
-    let row = row.filter(|r| !r.revoked && r.client_id == client["ClientId"].as_str().unwrap_or_default()).ok_or_else(invalid)?;
-    if row.expires <= now(ctx) {
-        return Err(CognitoError::NotAuthorizedException("Refresh Token has expired".into()));
-    }
-    match secret {
-        Secret::Hash(h) => check_secret_hash(client, &[&row.username], h)?,
-        Secret::ClientSecret(s) => {
-            if let Some(want) = client["ClientSecret"].as_str() {
-                if s != Some(want) {
-                    return Err(CognitoError::NotAuthorizedException(format!("Unable to verify secret hash for client {}", client["ClientId"].as_str().unwrap_or_default())));
-                }
-            }
-        }
-    }
-    let (pid, un) = (row.pool_id.clone(), row.username.clone());
-    let (pool, user) = svc
-        .db()
-        .read(move |c| Ok::<_, CognitoError>((store::get_pool_any(c, &pid)?, users::get(c, &pid, &un)?)))
-        .await?;
-    let pool = pool.ok_or_else(invalid)?;
-    let user = user.ok_or_else(|| CognitoError::NotAuthorizedException("User does not exist.".into()))?;
-    super::ensure_enabled(&user)?;
-    let result = issue(svc, ctx, &pool, client, &user, Some(&row)).await?;
-    Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": result}))
-}
-
-/// GetTokensFromRefreshToken (public; what Amplify v6 uses to refresh).
-pub async fn get_tokens_from_refresh_token(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
-    let client_id = req(&input, "ClientId")?;
-    let token = req(&input, "RefreshToken")?;
-    let (_, client) = client_and_pool(svc, client_id).await?;
-    if !allows_refresh(&client) {
-        return Err(flow_disabled("REFRESH_TOKEN_AUTH"));
-    }
-    let mut out = refresh_flow(svc, ctx, &client, token, Secret::ClientSecret(opt(&input, "ClientSecret"))).await?;
-    Ok(json!({"AuthenticationResult": out["AuthenticationResult"].take()}))
-}
-
-/// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`.
-pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>) -> Result<Value> {
-    let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
-    let (pid, un) = (pool.id.clone(), user.username.clone());
-    let groups = svc.db().read(move |c| users::groups_of(c, &pid, &un)).await?;
-    let (access_v, id_v, refresh_v) = validities(client);
-    let ids = &svc.core().ids;
-    let t = now_i(ctx);
-    let origin = refresh.map(|r| r.origin_jti.clone()).unwrap_or_else(|| ids.uuid().to_string());
-    let auth_time = refresh.map(|r| r.auth_time).unwrap_or(t);
-    let event_id = ids.uuid().to_string();
-    let (id_jti, access_jti) = (ids.uuid().to_string(), ids.uuid().to_string());
-    let issuer = svc.issuer(&pool.region, &pool.id);
-    let client_id = client["ClientId"].as_str().unwrap_or_default().to_string();
-    let r = TokenRequest {
-        issuer: &issuer,
-        client_id: &client_id,
-        user,
-        groups: &groups,
-        auth_time,
-        origin_jti: &origin,
-        event_id: &event_id,
-        now: t,
-        id_validity: id_v,
-        access_validity: access_v,
-        id_jti: &id_jti,
-        access_jti: &access_jti,
-    };
-    let mut out = json!({"AccessToken": jwt::access_token(&key, &r)?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": jwt::id_token(&key, &r)?});
-    if refresh.is_none() {
-        // JWE-looking, 5 base64url parts, unguessable; only its row gives it meaning.
-        let header = URL_SAFE_NO_PAD.encode(br#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
-        let parts: Vec<String> = [256usize, 12, 384, 16].iter().map(|n| URL_SAFE_NO_PAD.encode(ids.bytes(*n))).collect();
-        let token = format!("{header}.{}", parts.join("."));
-        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false };
-        let t2 = token.clone();
-        svc.db().write(move |c| users::put_refresh(c, &t2, &row)).await?;
-        out["RefreshToken"] = token.into();
-    }
-    Ok(out)
-}

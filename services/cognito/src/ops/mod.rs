@@ -13,6 +13,7 @@ pub mod self_service;
 pub mod session;
 pub mod signup;
 pub mod sts;
+pub mod token;
 pub mod user;
 pub mod user_pool;
 

@@ -128,7 +128,7 @@ async fn idp(svc: &CognitoService, ctx: &RequestContext, op: &str, input: Value)
         "AdminInitiateAuth" => auth_flow::admin_initiate_auth,
         "RespondToAuthChallenge" => auth_flow::respond_to_auth_challenge,
         "AdminRespondToAuthChallenge" => auth_flow::admin_respond_to_auth_challenge,
-        "GetTokensFromRefreshToken" => auth_flow::get_tokens_from_refresh_token,
+        "GetTokensFromRefreshToken" => ops::token::get_tokens_from_refresh_token,
         "GetUser" => self_service::get_user,
         "GlobalSignOut" => self_service::global_sign_out,
         "RevokeToken" => self_service::revoke_token,
