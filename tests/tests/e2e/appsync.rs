@@ -223,3 +223,113 @@ async fn expired_api_key_is_rejected() {
     let (status, _, body) = post(&env, &format!("/graphql/{id}"), &[("x-api-key", &key)], r#"{"query":"{ __typename }"}"#).await;
     assert_eq!(status, 401, "{body}");
 }
+
+/// The Todo API with model resolvers on amplocal's DynamoDB (attached as the gateway will).
+async fn env_with_data() -> TestEnv {
+    let env = env_with_todo().await;
+    env.state.appsync.attach_dynamodb(env.state.dynamodb.clone());
+    env
+}
+
+async fn gql(env: &TestEnv, query: &str, variables: Value) -> Value {
+    let body = json!({"query": query, "variables": variables}).to_string();
+    let (status, _, out) = post(env, "/graphql", &[("x-api-key", KEY)], &body).await;
+    assert_eq!(status, 200, "{out}");
+    out
+}
+
+#[tokio::test]
+async fn model_crud_on_dynamodb_with_fixture_semantics() {
+    let env = env_with_data().await;
+    let create = "mutation C($i: CreateTodoInput!, $c: ModelTodoConditionInput) { createTodo(input: $i, condition: $c) { id name done priority createdAt updatedAt __typename } }";
+    let out = gql(&env, create, json!({"i": {"name": "milk", "priority": 2}})).await;
+    let todo = &out["data"]["createTodo"];
+    let id = todo["id"].as_str().unwrap().to_string();
+    assert_eq!((todo["name"].as_str(), todo["priority"].as_i64(), todo["__typename"].as_str()), (Some("milk"), Some(2), Some("Todo")));
+    assert_eq!(todo["createdAt"], todo["updatedAt"]);
+    assert!(todo["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    // The table and item are visible through the DynamoDB API, with __typename stored.
+    let ddb = env.dynamodb();
+    let item = ddb.get_item().table_name("Todo-todoapi-NONE").key("id", aws_sdk_dynamodb::types::AttributeValue::S(id.clone())).send().await.unwrap();
+    let item = item.item().unwrap();
+    assert_eq!(item["__typename"].as_s().unwrap(), "Todo");
+    assert_eq!(item["priority"].as_n().unwrap(), "2");
+    let comment = ddb.describe_table().table_name("Comment-todoapi-NONE").send().await.unwrap();
+    let gsis: Vec<_> = comment.table().unwrap().global_secondary_indexes().iter().map(|g| g.index_name().unwrap().to_string()).collect();
+    assert_eq!(gsis, vec!["byPost".to_string()]);
+
+    // Create with an existing id: attribute_not_exists fails.
+    let dup = gql(&env, create, json!({"i": {"id": id, "name": "again"}})).await;
+    assert_eq!(dup["data"]["createTodo"], Value::Null, "{dup}");
+    assert_eq!(dup["errors"][0]["errorType"], "DynamoDB:ConditionalCheckFailedException");
+    assert_eq!(dup["errors"][0]["path"], json!(["createTodo"]), "{dup}");
+
+    // Get, update (SET + REMOVE via null), conditional update failing, delete returns the old item.
+    let got = gql(&env, "query G($id: ID!) { getTodo(id: $id) { id name } }", json!({"id": id})).await;
+    assert_eq!(got["data"]["getTodo"]["name"], "milk");
+    let upd = "mutation U($i: UpdateTodoInput!, $c: ModelTodoConditionInput) { updateTodo(input: $i, condition: $c) { name done priority updatedAt } }";
+    let u = gql(&env, upd, json!({"i": {"id": id, "done": true, "priority": null}})).await;
+    assert_eq!(u["data"]["updateTodo"]["done"], true);
+    assert_eq!(u["data"]["updateTodo"]["priority"], Value::Null);
+    let u = gql(&env, upd, json!({"i": {"id": id, "name": "x"}, "c": {"name": {"eq": "not-milk"}}})).await;
+    assert_eq!(u["errors"][0]["errorType"], "DynamoDB:ConditionalCheckFailedException");
+    let u = gql(&env, upd, json!({"i": {"id": "missing", "name": "x"}})).await;
+    assert_eq!(u["errors"][0]["errorType"], "DynamoDB:ConditionalCheckFailedException", "update requires the item to exist");
+    let d = gql(&env, "mutation D($id: ID!) { deleteTodo(input: {id: $id}) { id name done } }", json!({"id": id})).await;
+    assert_eq!(d["data"]["deleteTodo"], json!({"id": id, "name": "milk", "done": true}));
+    let got = gql(&env, "query G($id: ID!) { getTodo(id: $id) { id } }", json!({"id": id})).await;
+    assert_eq!(got, json!({"data": {"getTodo": null}}));
+}
+
+#[tokio::test]
+async fn list_pages_filters_index_queries_and_relations() {
+    let env = env_with_data().await;
+    let create = "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { id } }";
+    for i in 0..7 {
+        gql(&env, create, json!({"i": {"name": format!("t{i}"), "priority": i}})).await;
+    }
+    // Pages of 3 evaluated items until nextToken is null.
+    let list = "query L($f: ModelTodoFilterInput, $l: Int, $t: String) { listTodos(filter: $f, limit: $l, nextToken: $t) { items { name priority } nextToken } }";
+    let (mut seen, mut token, mut pages) = (0, Value::Null, 0);
+    loop {
+        let out = gql(&env, list, json!({"l": 3, "t": token})).await;
+        let page = &out["data"]["listTodos"];
+        seen += page["items"].as_array().unwrap().len();
+        pages += 1;
+        token = page["nextToken"].clone();
+        if token.is_null() {
+            break;
+        }
+    }
+    assert_eq!((seen, pages >= 3), (7, true));
+    // The limit applies before the filter: a filtered page can be short with a token.
+    let out = gql(&env, list, json!({"l": 2, "f": {"priority": {"ge": 5}}})).await;
+    assert!(out["data"]["listTodos"]["items"].as_array().unwrap().len() <= 2);
+    let all = gql(&env, list, json!({"f": {"or": [{"priority": {"eq": 1}}, {"name": {"beginsWith": "t6"}}]}})).await;
+    let mut names: Vec<&str> = all["data"]["listTodos"]["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, vec!["t1", "t6"]);
+    let bad = gql(&env, list, json!({"f": {"name": {"size": {"gt": 1}, "attributeType": "string"}, "priority": {"attributeType": "number"}}})).await;
+    assert!(bad.get("errors").is_none(), "{bad}");
+    assert_eq!(bad["data"]["listTodos"]["items"].as_array().unwrap().len(), 7, "size/attributeType filters reach DynamoDB");
+
+    // Index query and @hasMany(indexName) relation.
+    let post = gql(&env, "mutation { createPost(input: {title: \"hello\"}) { id } }", json!({})).await;
+    let post_id = post["data"]["createPost"]["id"].as_str().unwrap().to_string();
+    for c in ["a", "b"] {
+        gql(&env, "mutation C($i: CreateCommentInput!) { createComment(input: $i) { id } }", json!({"i": {"postId": post_id, "content": c}})).await;
+    }
+    gql(&env, "mutation { createComment(input: {postId: \"other\", content: \"z\"}) { id } }", json!({})).await;
+    let by = gql(&env, "query Q($p: ID!) { commentsByPost(postId: $p) { items { content post { title } } } }", json!({"p": post_id})).await;
+    let items = by["data"]["commentsByPost"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{by}");
+    assert!(items.iter().all(|c| c["post"]["title"] == "hello"));
+    let rel = gql(&env, "query Q($id: ID!) { getPost(id: $id) { title comments(limit: 1) { items { content } nextToken } } }", json!({"id": post_id})).await;
+    assert_eq!(rel["data"]["getPost"]["comments"]["items"].as_array().unwrap().len(), 1, "{rel}");
+    assert!(rel["data"]["getPost"]["comments"]["nextToken"].is_string());
+    let sorted = gql(&env, "query Q($p: ID!) { commentsByPost(postId: $p, sortDirection: DESC) { items { content } } }", json!({"p": post_id})).await;
+    assert_eq!(sorted["errors"][0]["errorType"], "InvalidArgumentsError");
+    let unfiltered = gql(&env, list, json!({"f": {"name": {"between": ["a"]}}})).await;
+    assert_eq!(unfiltered["errors"][0]["errorType"], "Unrecognized Filter");
+}
