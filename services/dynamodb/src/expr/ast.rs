@@ -129,3 +129,40 @@ impl Update {
         v
     }
 }
+
+impl Operand {
+    fn top_name(&self) -> Option<&str> {
+        match self {
+            Operand::Path(p) | Operand::Size(p) => match p.first() {
+                Some(PathElem::Attr(a)) => Some(a),
+                _ => None,
+            },
+            Operand::Value(_) => None,
+        }
+    }
+}
+
+impl Cond {
+    /// Top-level attribute names the condition reads.
+    pub fn top_level_names(&self) -> Vec<&str> {
+        match self {
+            Cond::Cmp(_, a, b) | Cond::BeginsWith(a, b) | Cond::Contains(a, b) => a.top_name().into_iter().chain(b.top_name()).collect(),
+            Cond::Between(a, b, c) => a.top_name().into_iter().chain(b.top_name()).chain(c.top_name()).collect(),
+            Cond::In(a, l) => a.top_name().into_iter().chain(l.iter().filter_map(Operand::top_name)).collect(),
+            Cond::Exists(p) | Cond::NotExists(p) | Cond::Type(p, _) => first_name(p).into_iter().collect(),
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                let mut v = a.top_level_names();
+                v.extend(b.top_level_names());
+                v
+            }
+            Cond::Not(a) => a.top_level_names(),
+        }
+    }
+}
+
+fn first_name(p: &Path) -> Option<&str> {
+    match p.first() {
+        Some(PathElem::Attr(a)) => Some(a.as_str()),
+        _ => None,
+    }
+}

@@ -111,6 +111,18 @@ fn plan_write(meta: &TableMeta, st: &Statement) -> Result<Write, DynamoError> {
     })
 }
 
+/// A sort-key condition a Query can use (`sk <op> v`, `sk BETWEEN a AND b`, `begins_with(sk, v)`).
+fn is_range_condition(c: &PExpr, range: &str) -> bool {
+    let is_key = |e: &PExpr| matches!(e, PExpr::Path(p) if p.len() == 1 && matches!(&p[0], crate::expr::PathElem::Attr(a) if a == range));
+    let is_lit = |e: &PExpr| matches!(e, PExpr::Lit(_));
+    match c {
+        PExpr::Bin(op, a, b) if ["=", "<", "<=", ">", ">="].contains(&op.as_str()) => (is_key(a) && is_lit(b)) || (is_lit(a) && is_key(b)),
+        PExpr::Between(a, lo, hi) => is_key(a) && is_lit(lo) && is_lit(hi),
+        PExpr::Call(f, args) if f == "begins_with" && args.len() == 2 => is_key(&args[0]) && is_lit(&args[1]),
+        _ => false,
+    }
+}
+
 fn target_of(st: &Statement) -> &Target {
     match st {
         Statement::Select { target, .. } | Statement::Insert { target, .. } | Statement::Update { target, .. } | Statement::Delete { target, .. } => target,
@@ -158,9 +170,9 @@ impl DynamoDbService {
                 }
                 None => None,
             };
-            let hash = match &target.index {
-                Some(i) => meta.index(i).map(|x| x.hash.name).ok_or_else(|| DynamoError::validation(format!("The table does not have the specified index: {i}")))?,
-                None => meta.hash_key().name,
+            let (hash, range) = match &target.index {
+                Some(i) => meta.index(i).map(|x| (x.hash.name, x.range.map(|r| r.name))).ok_or_else(|| DynamoError::validation(format!("The table does not have the specified index: {i}")))?,
+                None => (meta.hash_key().name, meta.range_key().map(|r| r.name)),
             };
             let mut b = ExprBuilder::default();
             let proj = projection.as_ref().map(|p| p.iter().map(|x| b.path(x)).collect::<Vec<_>>().join(", "));
@@ -168,8 +180,12 @@ impl DynamoDbService {
             let key_part = parts.iter().position(|c| equality(c).is_some_and(|(n, _)| n == hash));
             let out = match key_part {
                 Some(i) => {
-                    let kc = b.expr(parts[i]);
-                    let rest: Vec<&PExpr> = parts.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| *c).collect();
+                    let r = range.as_deref().and_then(|r| parts.iter().position(|c| is_range_condition(c, r)));
+                    let mut kc = b.expr(parts[i]);
+                    if let Some(r) = r {
+                        kc = format!("{kc} AND {}", b.expr(parts[r]));
+                    }
+                    let rest: Vec<&PExpr> = parts.iter().enumerate().filter(|(j, _)| *j != i && Some(*j) != r).map(|(_, c)| *c).collect();
                     let fe = and_all(&mut b, &rest);
                     let (names, values) = opt_maps(b);
                     self.query(ctx, QueryInput {

@@ -292,6 +292,12 @@ impl DynamoDbService {
                     None => (table.meta.hash_key(), table.meta.range_key()),
                 };
                 let (pk, skc) = analyze(&key_cond, &hash, range.as_ref())?;
+                if let (Some(f), true) = (&common.filter, input.filter_expression.is_some()) {
+                    let names = f.top_level_names();
+                    if let Some(k) = std::iter::once(&hash).chain(range.as_ref()).find(|k| names.contains(&k.name.as_str())) {
+                        return Err(DynamoError::validation(format!("Filter Expression can only contain non-primary key attributes: Primary key attribute: {}", k.name)));
+                    }
+                }
                 let forward = input.scan_index_forward.unwrap_or(true);
                 let start = input.exclusive_start_key.as_ref().map(|e| start_key(&table, ix.as_ref(), e)).transpose()?;
                 let (col, from, keycol) = match &ix {
