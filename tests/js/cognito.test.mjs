@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,8 @@ import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { Amplify } from 'aws-amplify';
 import {
   signUp, confirmSignUp, signIn, signOut, fetchAuthSession, getCurrentUser, fetchUserAttributes,
-  updateUserAttributes, resetPassword, confirmResetPassword,
+  updateUserAttributes, resetPassword, confirmResetPassword, setUpTOTP, verifyTOTPSetup, updateMFAPreference,
+  fetchMFAPreference, confirmSignIn,
 } from 'aws-amplify/auth';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -50,7 +52,7 @@ before(async () => {
   endpoint = `http://127.0.0.1:${port}`;
   const cfg = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const idp = new CognitoIdentityProviderClient(cfg);
-  poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'amplify', AutoVerifiedAttributes: ['email'] }))).UserPool.Id;
+  poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'amplify', AutoVerifiedAttributes: ['email'], MfaConfiguration: 'OPTIONAL' }))).UserPool.Id;
   clientId = (await idp.send(new CreateUserPoolClientCommand({
     UserPoolId: poolId, ClientName: 'web',
     ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
@@ -64,8 +66,10 @@ before(async () => {
     IdentityPoolId: identityPoolId,
     Roles: { authenticated: 'arn:aws:iam::000000000000:role/auth', unauthenticated: 'arn:aws:iam::000000000000:role/guest' },
   }));
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'pat', TemporaryPassword: 'Temp0rary!', MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'pat', Password: PW, Permanent: true }));
+  for (const u of ['pat', 'tess']) {
+    await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: u, TemporaryPassword: 'Temp0rary!', MessageAction: 'SUPPRESS' }));
+    await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: u, Password: PW, Permanent: true }));
+  }
   Amplify.configure({
     Auth: {
       Cognito: {
@@ -161,5 +165,38 @@ test('aws-jwt-verify rejects a token of another pool', async () => {
   const other = CognitoJwtVerifier.create({ userPoolId: otherPool, tokenUse: 'id', clientId });
   other.cacheJwks(await jwks());
   await assert.rejects(other.verify(tok));
+  await signOut();
+});
+
+function totp(secret, shift = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + shift));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[19] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+test('Amplify TOTP setup, MFA preference and sign-in with the TOTP code', async () => {
+  assert.equal((await signIn({ username: 'tess', password: PW })).isSignedIn, true);
+  const setup = await setUpTOTP();
+  assert.equal(setup.sharedSecret.length, 32);
+  assert.ok(setup.getSetupUri('amplocal').href.startsWith('otpauth://totp/'));
+  await assert.rejects(verifyTOTPSetup({ code: totp(setup.sharedSecret, 10) }), { name: 'EnableSoftwareTokenMFAException' });
+  await verifyTOTPSetup({ code: totp(setup.sharedSecret) });
+  await updateMFAPreference({ totp: 'PREFERRED' });
+  const pref = await fetchMFAPreference();
+  assert.deepEqual(pref.enabled, ['TOTP']);
+  assert.equal(pref.preferred, 'TOTP');
+  await signOut();
+  const step = await signIn({ username: 'tess', password: PW });
+  assert.equal(step.isSignedIn, false);
+  assert.equal(step.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_TOTP_CODE');
+  const done = await confirmSignIn({ challengeResponse: totp(setup.sharedSecret) });
+  assert.equal(done.isSignedIn, true);
+  assert.equal((await getCurrentUser()).username, 'tess');
   await signOut();
 });

@@ -384,3 +384,41 @@ def test_totp_mfa_required_setup_with_session(idp):
     ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "ned", "PASSWORD": PW})
     assert ch["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_user_auth_choice_flow(idp, endpoint):
+    pid = idp.create_user_pool(PoolName="choice")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_AUTH"])["UserPoolClient"]["ClientId"]
+    make_user(idp, pid, "olga", email="olga@x.org")
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "olga", "PASSWORD": PW})
+    assert code_of(e) == ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client")
+    sel = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "olga"})
+    assert sel["ChallengeName"] == "SELECT_CHALLENGE"
+    assert set(sel["AvailableChallenges"]) >= {"PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"}
+    out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SELECT_CHALLENGE", Session=sel["Session"], ChallengeResponses={"USERNAME": "olga", "ANSWER": "PASSWORD", "PASSWORD": PW})
+    assert "IdToken" in out["AuthenticationResult"]
+    # preferred PASSWORD returns tokens directly
+    out = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "olga", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PW})
+    assert "AccessToken" in out["AuthenticationResult"]
+    # PASSWORD_SRP via SELECT_CHALLENGE then PASSWORD_VERIFIER
+    sel = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "olga"})
+    c = SrpClient(pid)
+    ch = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SELECT_CHALLENGE", Session=sel["Session"], ChallengeResponses={"USERNAME": "olga", "ANSWER": "PASSWORD_SRP", "SRP_A": c.srp_a()})
+    assert ch["ChallengeName"] == "PASSWORD_VERIFIER"
+    ts = timestamp(datetime.datetime.now(datetime.timezone.utc))
+    out = srp_answer(idp, cid, ch["ChallengeParameters"], ts, c.signature(ch["ChallengeParameters"], PW, ts))
+    assert "IdToken" in out["AuthenticationResult"]
+    # EMAIL_OTP through the inbox
+    ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "olga", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+    assert ch["ChallengeName"] == "EMAIL_OTP" and ch["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    otp = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "olga"}).json()["codes"][0]
+    assert otp["purpose"] == "email_otp"
+    with pytest.raises(ClientError) as e:
+        idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=ch["Session"], ChallengeResponses={"USERNAME": "olga", "EMAIL_OTP_CODE": "x" + otp["code"]})
+    assert code_of(e)[0] == "CodeMismatchException"
+    ch = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "olga", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+    otp = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "olga"}).json()["codes"][0]["code"]
+    out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=ch["Session"], ChallengeResponses={"USERNAME": "olga", "EMAIL_OTP_CODE": otp})
+    assert "AccessToken" in out["AuthenticationResult"]
+    idp.delete_user_pool(UserPoolId=pid)

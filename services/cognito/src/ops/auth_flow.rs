@@ -3,8 +3,9 @@
 //! (<https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html>).
 //! Flows: USER_SRP_AUTH (exact SRP, see [`crate::srp`]), USER_PASSWORD_AUTH,
 //! ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH), REFRESH_TOKEN_AUTH / REFRESH_TOKEN,
-//! USER_AUTH (PASSWORD and PASSWORD_SRP, with or without PREFERRED_CHALLENGE);
-//! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE, SOFTWARE_TOKEN_MFA, MFA_SETUP.
+//! USER_AUTH (PASSWORD, PASSWORD_SRP and EMAIL_OTP via the code inbox, with or without
+//! PREFERRED_CHALLENGE);
+//! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE, SOFTWARE_TOKEN_MFA, MFA_SETUP, EMAIL_OTP.
 //! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS/email MFA, devices, refresh-token rotation.
 
 use super::client::allows;
@@ -206,13 +207,36 @@ async fn user_auth(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
     match p(params, "PREFERRED_CHALLENGE") {
         Some("PASSWORD") if p(params, "PASSWORD").is_some() => password_flow(svc, ctx, pool, client, params).await,
         Some("PASSWORD_SRP") if p(params, "SRP_A").is_some() => srp_start(svc, ctx, pool, client, params).await,
-        _ => {
+        preferred => {
             let user = load_user(svc, pool, typed).await?.ok_or_else(|| missing_user(client))?;
             check_secret_hash(client, &[typed, &user.username], p(params, "SECRET_HASH"))?;
+            if preferred == Some("EMAIL_OTP") && user.attr("email").is_some() {
+                return email_otp(svc, ctx, pool, client, &user).await;
+            }
+            let mut available = vec!["PASSWORD", "PASSWORD_SRP"];
+            if user.attr("email").is_some() {
+                available.push("EMAIL_OTP");
+            }
             let session = svc.put_pending(pending(pool, client, &user, "SELECT_CHALLENGE", now(ctx)), 96);
-            Ok(json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {}, "AvailableChallenges": ["PASSWORD", "PASSWORD_SRP"]}))
+            Ok(json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {}, "AvailableChallenges": available}))
         }
     }
+}
+
+/// Send a sign-in code to the user's email (inbox purpose `email_otp`) and ask for it.
+async fn email_otp(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User) -> Result<Value> {
+    if user.status == "UNCONFIRMED" {
+        return Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into()));
+    }
+    super::ensure_enabled(user)?;
+    let (p2, u2, svc2, t) = (pool.clone(), user.clone(), svc.clone(), now(ctx));
+    let details = svc.db().write(move |c| super::deliver_code(&svc2, c, &p2, &u2, "email_otp", "email", t)).await?;
+    let session = svc.put_pending(pending(pool, client, user, "EMAIL_OTP", now(ctx)), 96);
+    Ok(json!({
+        "ChallengeName": "EMAIL_OTP",
+        "Session": session,
+        "ChallengeParameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": details["Destination"], "USERNAME": user.username},
+    }))
 }
 
 /// RespondToAuthChallenge (public).
@@ -238,7 +262,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
     let client_id = client["ClientId"].as_str().unwrap_or_default();
     match name {
         "PASSWORD_VERIFIER" => password_verifier(svc, ctx, pool, client, &r).await,
-        "NEW_PASSWORD_REQUIRED" | "SELECT_CHALLENGE" | "SOFTWARE_TOKEN_MFA" | "MFA_SETUP" => {
+        "NEW_PASSWORD_REQUIRED" | "SELECT_CHALLENGE" | "SOFTWARE_TOKEN_MFA" | "MFA_SETUP" | "EMAIL_OTP" => {
             let session = opt(input, "Session").ok_or_else(|| CognitoError::param("Missing required parameter Session"))?;
             let pend = svc.take_pending(session, now(ctx)).filter(|s| s.challenge == name && s.client_id == client_id && s.pool_id == pool.id).ok_or_else(invalid_session)?;
             let user = load_user(svc, pool, &pend.username).await?.ok_or_else(|| missing_user(client))?;
@@ -251,6 +275,17 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                 if !super::mfa::totp_ok(secret, code, now(ctx)) {
                     return Err(CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()));
                 }
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+            } else if name == "EMAIL_OTP" {
+                let code = need(&r, "EMAIL_OTP_CODE")?.to_string();
+                let (p2, u2, t) = (pool.clone(), user.clone(), now(ctx));
+                svc.db()
+                    .write(move |c| super::use_code(c, &p2, &u2, "email_otp", &code, t))
+                    .await
+                    .map_err(|e| match e {
+                        CognitoError::Internal(i) => CognitoError::Internal(i),
+                        _ => CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()),
+                    })?;
                 Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
             } else if name == "MFA_SETUP" {
                 if !user.mfa["totp_secret"].is_string() {
@@ -265,6 +300,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                         }
                         after_password(svc, ctx, pool, client, user).await
                     }
+                    "EMAIL_OTP" if user.attr("email").is_some() => email_otp(svc, ctx, pool, client, &user).await,
                     "PASSWORD_SRP" => {
                         let mut params = r.clone();
                         params.insert("USERNAME".into(), user.username.clone().into());
@@ -274,7 +310,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                 }
             }
         }
-        "SMS_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
+        "SMS_MFA" | "SMS_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
             Err(CognitoError::UnsupportedOperationException(format!("Challenge {name} is not supported by amplocal yet.")))
         }
         other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set"))),
