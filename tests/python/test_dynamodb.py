@@ -213,3 +213,22 @@ def test_ttl_and_streams(ddb, client):
     recs = streams.get_records(ShardIterator=it)["Records"]
     assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY", "REMOVE"]
     assert recs[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"} and recs[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+
+
+def test_partiql(ddb):
+    name = make_table(ddb)
+    ddb.execute_statement(Statement=f"INSERT INTO \"{name}\" VALUE {{'pk': ?, 'sk': ?, 'title': 'x'}}", Parameters=[{"S": "a"}, {"N": "1"}])
+    with pytest.raises(ClientError) as e:
+        ddb.execute_statement(Statement=f"INSERT INTO \"{name}\" VALUE {{'pk': 'a', 'sk': 1}}")
+    assert err(e)[1] == "DuplicateItemException"
+    ddb.execute_statement(Statement=f"UPDATE \"{name}\" SET title = ? WHERE pk = 'a' AND sk = 1", Parameters=[{"S": "y"}])
+    out = ddb.execute_statement(Statement=f"SELECT * FROM \"{name}\" WHERE pk = ?", Parameters=[{"S": "a"}])
+    assert out["Items"] == [{"pk": {"S": "a"}, "sk": {"N": "1"}, "title": {"S": "y"}}]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_statement(Statement="SELECT * FROM \"no-such-table\"")
+    assert err(e)[1] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        ddb.execute_statement(Statement=f"SELECT * FROM \"{name}\" WHERE pk = ?")
+    assert err(e) == (400, "ValidationException", "Number of parameters in request and statement don't match.")
+    ddb.execute_statement(Statement=f"DELETE FROM \"{name}\" WHERE pk = 'a' AND sk = 1")
+    assert ddb.scan(TableName=name)["Count"] == 0
