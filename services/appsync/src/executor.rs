@@ -11,6 +11,7 @@ use crate::resolver::requests::{self, RequestError};
 use crate::resolver::{DataRequest, DataResponse, DataSource, DataSourceError, Item};
 use crate::transform::model::ModelDef;
 use crate::transform::operations::{list_name, sync_name};
+use crate::transform::auth::{AuthMode, Op};
 use crate::transform::relations::Resolve;
 use crate::transform::Transformed;
 use amplocal_core::{Clock, IdGen};
@@ -40,6 +41,13 @@ impl From<DataSourceError> for FieldError {
     }
 }
 
+/// How the request was authorized (put into the GraphQL request data by the HTTP layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestAuth {
+    /// The auth mode the request used.
+    pub mode: AuthMode,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum RootOp {
     Get(usize),
@@ -60,6 +68,7 @@ pub struct Executor {
     data: Arc<dyn DataSource>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    sandbox: bool,
 }
 
 /// `2026-11-26T12:00:00.000Z` (`$util.time.nowISO8601()`).
@@ -100,7 +109,8 @@ fn item_to_json(item: &Item) -> Map<String, Value> {
 
 impl Executor {
     /// Build over a transformed API.
-    pub fn new(api: &Transformed, data: Arc<dyn DataSource>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+    /// `sandbox`: models without `@auth` are public to API-key callers.
+    pub fn new(api: &Transformed, data: Arc<dyn DataSource>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>, sandbox: bool) -> Self {
         let mut roots = HashMap::new();
         let mut tables = HashMap::new();
         for (i, m) in api.models.iter().enumerate() {
@@ -123,7 +133,7 @@ impl Executor {
                 tables.insert(m.clone(), t.name.clone());
             }
         }
-        Self { models: api.models.clone(), tables, roots, data, clock, ids }
+        Self { models: api.models.clone(), tables, roots, data, clock, ids, sandbox }
     }
 
     fn table(&self, m: &ModelDef) -> String {
@@ -167,11 +177,37 @@ impl Executor {
         serde_json::json!({ "items": items, "nextToken": next })
     }
 
-    /// Resolve root field `type_name.field` with JSON `args`. `None` when the field is not a
-    /// generated model operation.
-    pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>) -> Option<Result<Value, FieldError>> {
+    /// Resolve root field `type_name.field` with JSON `args` for a caller authorized with
+    /// `auth`. `None` when the field is not a generated model operation.
+    pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>, auth: RequestAuth) -> Option<Result<Value, FieldError>> {
         let op = *self.roots.get(&(type_name.to_string(), field.to_string()))?;
+        if !self.rules_allow(op, auth) {
+            return Some(Err(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type {type_name}") }));
+        }
         Some(self.run_root(op, type_name, field, args).await)
+    }
+
+    /// The model `@auth` check of the generated auth functions for the caller's mode:
+    /// API key callers need a `public` (apiKey) rule granting the operation (or sandbox mode
+    /// for models without `@auth`); IAM callers are treated as admin roles (allowed).
+    /// User-pool / OIDC callers are not authenticated yet, so never reach this.
+    fn rules_allow(&self, op: RootOp, auth: RequestAuth) -> bool {
+        let (i, op) = match op {
+            RootOp::Get(i) => (i, Op::Get),
+            RootOp::List(i) | RootOp::Index(i, _) => (i, Op::List),
+            RootOp::Sync => return auth.mode == AuthMode::Iam,
+            RootOp::Create(i) => (i, Op::Create),
+            RootOp::Update(i) => (i, Op::Update),
+            RootOp::Delete(i) => (i, Op::Delete),
+        };
+        match auth.mode {
+            AuthMode::Iam => true,
+            AuthMode::ApiKey => match &self.models[i].rules {
+                None => self.sandbox,
+                Some(rules) => rules.iter().any(|r| r.provider == AuthMode::ApiKey && r.allows(op)),
+            },
+            _ => false,
+        }
     }
 
     async fn run_root(&self, op: RootOp, type_name: &str, field: &str, args: &Map<String, Value>) -> Result<Value, FieldError> {

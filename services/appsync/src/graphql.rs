@@ -124,7 +124,7 @@ impl AppSyncService {
 
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
         let row = self.find(api_id).await?;
-        self.authorize(ctx, &row, headers).await?;
+        let mode = self.authorize(ctx, &row, headers).await?;
         let loaded = match self.inner.runtime.get(&row).await {
             Ok(Some(l)) => l,
             Ok(None) => return Err(RequestFailure { status: 400, error_type: "BadRequestException", message: "The API has no schema.".into() }),
@@ -134,7 +134,7 @@ impl AppSyncService {
             return Err(RequestFailure::malformed("Request body is empty."));
         }
         let request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
-        Ok(execute(&loaded, request).await)
+        Ok(execute(&loaded, request.data(crate::executor::RequestAuth { mode })).await)
     }
 }
 

@@ -114,8 +114,8 @@ impl Runtime {
             Some(ddb) => Arc::new(DynamoDataSource::new(ddb.clone(), self.core.clone(), account, region)),
             None => Arc::new(Unwired),
         };
-        let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), data, self.core.clock.clone(), self.core.ids.clone()));
-        let schema = crate::schema::build(&document, exec)?;
+        let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), data, self.core.clock.clone(), self.core.ids.clone(), self.sandbox));
+        let schema = crate::schema::build(&document, exec, default)?;
         let type_count = document.types.len();
         Ok(LoadedApi { schema, document, transformed, type_count, modes: (default, additional) })
     }

@@ -232,10 +232,38 @@ async fn env_with_data() -> TestEnv {
 }
 
 async fn gql(env: &TestEnv, query: &str, variables: Value) -> Value {
+    gql_as(env, &[("x-api-key", KEY)], query, variables).await
+}
+
+async fn gql_as(env: &TestEnv, headers: &[(&str, &str)], query: &str, variables: Value) -> Value {
     let body = json!({"query": query, "variables": variables}).to_string();
-    let (status, _, out) = post(env, "/graphql", &[("x-api-key", KEY)], &body).await;
+    let (status, _, out) = post(env, "/graphql", headers, &body).await;
     assert_eq!(status, 200, "{out}");
     out
+}
+
+/// `YYYYMMDDTHHMMSSZ` now.
+fn amz_date() -> String {
+    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// An AWS_IAM (SigV4, service `appsync`) request from a key amplocal does not know: lenient
+/// mode accepts it unverified, which is enough to select the IAM auth mode.
+async fn gql_iam(env: &TestEnv, query: &str, variables: Value) -> Value {
+    let date = amz_date();
+    let auth = format!("AWS4-HMAC-SHA256 Credential=AKIDLOCALADMIN/{}/us-east-1/appsync/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", &date[..8]);
+    gql_as(env, &[("authorization", &auth), ("x-amz-date", &date)], query, variables).await
 }
 
 #[tokio::test]
@@ -315,7 +343,12 @@ async fn list_pages_filters_index_queries_and_relations() {
     assert_eq!(bad["data"]["listTodos"]["items"].as_array().unwrap().len(), 7, "size/attributeType filters reach DynamoDB");
 
     // Index query and @hasMany(indexName) relation.
-    let post = gql(&env, "mutation { createPost(input: {title: \"hello\"}) { id } }", json!({})).await;
+    // Post allows API-key reads only; the write goes through IAM (admin access).
+    let denied = gql(&env, "mutation { createPost(input: {title: \"hello\"}) { id } }", json!({})).await;
+    assert_eq!(denied["data"], json!({"createPost": null}));
+    assert_eq!(denied["errors"][0]["errorType"], "Unauthorized");
+    assert_eq!(denied["errors"][0]["message"], "Not Authorized to access createPost on type Mutation");
+    let post = gql_iam(&env, "mutation { createPost(input: {title: \"hello\"}) { id } }", json!({})).await;
     let post_id = post["data"]["createPost"]["id"].as_str().unwrap().to_string();
     for c in ["a", "b"] {
         gql(&env, "mutation C($i: CreateCommentInput!) { createComment(input: $i) { id } }", json!({"i": {"postId": post_id, "content": c}})).await;

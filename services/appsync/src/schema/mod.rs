@@ -9,7 +9,8 @@
 
 pub mod scalars;
 
-use crate::executor::{Executor, FieldError};
+use crate::executor::{Executor, FieldError, RequestAuth};
+use crate::transform::auth::AuthMode;
 use crate::transform::scalars::AWS_SCALARS;
 use crate::transform::sdl::{base_type, Document, Kind};
 use async_graphql::dynamic::{
@@ -74,11 +75,33 @@ fn output(shapes: &Shapes, ty: &str, v: serde_json::Value) -> Option<FieldValue<
     Value::from_json(v).ok().map(FieldValue::value)
 }
 
-fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, root: bool) -> Field {
+/// The modes a field's `@aws_*` directives allow (`None`: none given).
+fn directive_modes(directives: &[crate::transform::sdl::Directive]) -> Option<Vec<AuthMode>> {
+    let modes: Vec<AuthMode> = directives
+        .iter()
+        .filter_map(|d| match d.name.as_str() {
+            "aws_api_key" => Some(AuthMode::ApiKey),
+            "aws_iam" => Some(AuthMode::Iam),
+            "aws_cognito_user_pools" | "aws_auth" => Some(AuthMode::UserPools),
+            "aws_oidc" => Some(AuthMode::Oidc),
+            "aws_lambda" => Some(AuthMode::Lambda),
+            _ => None,
+        })
+        .collect();
+    (!modes.is_empty()).then_some(modes)
+}
+
+/// Root field `f` of `type_name`: who may call it (field directives override the type's;
+/// neither means the default mode only).
+fn root_modes(t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Field, default: AuthMode) -> Vec<AuthMode> {
+    directive_modes(&f.directives).or_else(|| directive_modes(&t.directives)).unwrap_or_else(|| vec![default])
+}
+
+fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, root: Option<Vec<AuthMode>>) -> Field {
     let ty = f.ty.clone();
     let name = f.name.clone();
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
-        let (shapes, exec, type_name, name, ty) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone());
+        let (shapes, exec, type_name, name, ty, root) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone(), root.clone());
         FieldFuture::new(async move {
             let args = args_json(&ctx);
             // AWS quirk: a failed field is null in `data` next to its error (with a path); the
@@ -88,8 +111,12 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 ctx.ctx.add_error(se);
                 Ok(None)
             };
-            if root {
-                return match exec.resolve_root(&type_name, &name, &args).await {
+            if let Some(allowed) = root {
+                let auth = ctx.ctx.data_opt::<RequestAuth>().copied().unwrap_or(RequestAuth { mode: AuthMode::Iam });
+                if !allowed.contains(&auth.mode) {
+                    return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
+                }
+                return match exec.resolve_root(&type_name, &name, &args, auth).await {
                     Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                     Some(Err(e)) => fail(e),
                     None => fail(FieldError {
@@ -121,8 +148,9 @@ fn input_value(a: &crate::transform::sdl::InputValue) -> InputValue {
     iv
 }
 
-/// Build the executable schema of `doc` with `exec` behind the resolvers.
-pub fn build(doc: &Document, exec: Arc<Executor>) -> Result<Schema, String> {
+/// Build the executable schema of `doc` with `exec` behind the resolvers; `default` is the
+/// API's default auth mode (root fields without `@aws_*` directives allow only it).
+pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode) -> Result<Schema, String> {
     let shapes = Arc::new(Shapes {
         objects: doc.types.iter().filter(|t| matches!(t.kind, Kind::Object | Kind::Interface | Kind::Union)).map(|t| t.name.clone()).collect(),
         enums: doc.types.iter().filter(|t| t.kind == Kind::Enum).map(|t| t.name.clone()).collect(),
@@ -152,12 +180,13 @@ pub fn build(doc: &Document, exec: Arc<Executor>) -> Result<Schema, String> {
                 builder = builder.register(sub);
             }
             Kind::Object => {
-                let root = t.name == "Query" || t.name == "Mutation";
+                let is_root = t.name == "Query" || t.name == "Mutation";
                 let mut obj = Object::new(t.name.clone());
                 for i in &t.members {
                     obj = obj.implement(i.clone());
                 }
                 for f in &t.fields {
+                    let root = is_root.then(|| root_modes(t, f, default));
                     obj = obj.field(object_field(shapes.clone(), exec.clone(), t.name.clone(), f, root));
                 }
                 builder = builder.register(obj);

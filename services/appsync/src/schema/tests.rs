@@ -15,7 +15,7 @@ async fn every_fixture_builds_and_introspects() {
     for dir in ["gen1-cli-default-deny", "gen1-cli-sandbox-apikey", "gen1-cli-datastore-automerge", "gen1-cli-kitchen-sink", "gen2-data-amplify-table"] {
         let doc = Document::parse(&fixture(dir)).unwrap();
         let (exec, _) = executor(SAMPLE);
-        let schema = super::build(&doc, exec).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap_or_else(|e| panic!("{dir}: {e}"));
         let r = schema.execute("{ __schema { queryType { name } types { name kind } } }").await;
         assert!(r.errors.is_empty(), "{dir}: {:?}", r.errors);
         let data = r.data.into_json().unwrap();
@@ -29,14 +29,15 @@ async fn every_fixture_builds_and_introspects() {
 async fn aws_scalars_are_validated_in_arguments() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
     let bad = schema.execute(r#"{ listTodos(filter: {createdAt: {eq: 5}}) { items { id } } }"#).await;
     assert!(!bad.errors.is_empty());
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&Document::parse("type Query { t(at: AWSDateTime, ip: AWSIPAddress): String }").unwrap(), exec).unwrap();
+    let schema = super::build(&Document::parse("type Query { t(at: AWSDateTime, ip: AWSIPAddress): String }").unwrap(), exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
     assert!(!schema.execute(r#"{ t(at: "yesterday") }"#).await.errors.is_empty());
     assert!(!schema.execute(r#"{ t(ip: "1.2.3.999") }"#).await.errors.is_empty());
-    let ok = schema.execute(r#"{ t(at: "2026-01-01T00:00:00Z", ip: "10.0.0.1") }"#).await;
+    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
+    let ok = schema.execute(Request::new(r#"{ t(at: "2026-01-01T00:00:00Z", ip: "10.0.0.1") }"#).data(key)).await;
     assert!(ok.errors.iter().all(|e| e.message.contains("no local resolver")), "{:?}", ok.errors);
 }
 
@@ -44,11 +45,29 @@ async fn aws_scalars_are_validated_in_arguments() {
 async fn mutation_executes_and_selects_fields() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec).unwrap();
-    let r = schema.execute(Request::new(r#"mutation { createTodo(input: {name: "milk"}) { name description __typename } }"#)).await;
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
+    let r = schema.execute(Request::new(r#"mutation { createTodo(input: {name: "milk"}) { name description __typename } }"#).data(key)).await;
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert_eq!(r.data.into_json().unwrap(), serde_json::json!({"createTodo": {"name": "milk", "description": null, "__typename": "Todo"}}));
-    let r = schema.execute(r#"{ getTodo(id: "nope") { id } }"#).await;
+    let r = schema.execute(Request::new(r#"{ getTodo(id: "nope") { id } }"#).data(key)).await;
     assert!(r.errors.is_empty());
     assert_eq!(r.data.into_json().unwrap(), serde_json::json!({"getTodo": null}));
+}
+
+#[tokio::test]
+async fn root_field_directives_gate_the_request_mode() {
+    let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
+    let (exec, _) = executor(SAMPLE);
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
+    // createPost is @aws_cognito_user_pools only: an API-key caller gets null + Unauthorized.
+    let r = schema.execute(Request::new(r#"mutation { createPost(input: {title: "t"}) { id } }"#).data(key)).await;
+    assert_eq!(r.data.clone().into_json().unwrap(), serde_json::json!({"createPost": null}));
+    assert_eq!(r.errors[0].message, "Not Authorized to access createPost on type Mutation");
+    assert_eq!(r.errors[0].path.len(), 1);
+    // IAM is not enabled on that API: no directive names it, so even listTodos (default only) denies it.
+    let iam = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::Iam };
+    let r = schema.execute(Request::new("{ listTodos { items { id } } }").data(iam)).await;
+    assert_eq!(r.errors[0].message, "Not Authorized to access listTodos on type Query");
 }
