@@ -518,3 +518,88 @@ async fn identity_pool_guest_and_authenticated_credentials() {
     let (code, _) = err(ci.describe_identity_pool().identity_pool_id(&ipid).send().await);
     assert_eq!(code, "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn signing_keys_survive_a_restart_and_custom_attributes_reach_the_id_token() {
+    let env = TestEnv::start().await;
+    let c = env.cognito_idp();
+    let (pool, client) = pool_and_client(&c, &[ExplicitAuthFlowsType::AllowUserPasswordAuth]).await;
+    c.add_custom_attributes()
+        .user_pool_id(&pool)
+        .custom_attributes(idp::types::SchemaAttributeType::builder().name("tier").attribute_data_type(idp::types::AttributeDataType::String).build())
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err(c
+        .add_custom_attributes()
+        .user_pool_id(&pool)
+        .custom_attributes(idp::types::SchemaAttributeType::builder().name("tier").attribute_data_type(idp::types::AttributeDataType::String).build())
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterException");
+    c.admin_create_user().user_pool_id(&pool).username("lu").temporary_password(PW).user_attributes(attr("custom:tier", "gold")).send().await.unwrap();
+    let (code, _) = err(c.admin_create_user().user_pool_id(&pool).username("lv").temporary_password(PW).user_attributes(attr("custom:nope", "x")).send().await);
+    assert_eq!(code, "InvalidParameterException");
+    c.admin_set_user_password().user_pool_id(&pool).username("lu").password(PW).permanent(true).send().await.unwrap();
+    let res = c.initiate_auth().client_id(&client).auth_flow(AuthFlowType::UserPasswordAuth).auth_parameters("USERNAME", "lu").auth_parameters("PASSWORD", PW).send().await.unwrap().authentication_result.unwrap();
+    assert_eq!(claims(res.id_token().unwrap())["custom:tier"], "gold");
+    // a second service instance over the same data directory (fresh caches) verifies the token
+    let restarted = amplocal::AppState::new(env.state.core.clone(), &amplocal::config::ServiceConfigs::default()).unwrap();
+    let v = restarted.cognito.verify_token(res.id_token().unwrap()).await.unwrap();
+    assert_eq!(v.username, "lu");
+    let before: Value = env.http().get(format!("{}/{pool}/.well-known/jwks.json", env.endpoint)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(before["keys"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn srp_user_existence_errors_legacy_vs_enabled() {
+    let env = TestEnv::start().await;
+    let c = env.cognito_idp();
+    let pool = c.create_user_pool().pool_name("p").send().await.unwrap().user_pool.unwrap().id.unwrap();
+    let legacy = c.create_user_pool_client().user_pool_id(&pool).client_name("l").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let enabled = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("e")
+        .prevent_user_existence_errors(idp::types::PreventUserExistenceErrorTypes::Enabled)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let a = "abcdef0123456789";
+    let (code, _) = err(c.initiate_auth().client_id(&legacy).auth_flow(AuthFlowType::UserSrpAuth).auth_parameters("USERNAME", "ghost").auth_parameters("SRP_A", a).send().await);
+    assert_eq!(code, "UserNotFoundException");
+    let out = c.initiate_auth().client_id(&enabled).auth_flow(AuthFlowType::UserSrpAuth).auth_parameters("USERNAME", "ghost").auth_parameters("SRP_A", a).send().await.unwrap();
+    assert_eq!(out.challenge_name, Some(ChallengeNameType::PasswordVerifier));
+    let p = out.challenge_parameters.unwrap();
+    let (code, msg) = err(c
+        .respond_to_auth_challenge()
+        .client_id(&enabled)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", p["USER_ID_FOR_SRP"].clone())
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", p["SECRET_BLOCK"].clone())
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", "5C12mhsDavNTqN4JLKnoeKSduW0Ke4wbcK85CQLCmSo=")
+        .challenge_responses("TIMESTAMP", "Tue Sep 25 00:09:40 UTC 2018")
+        .send()
+        .await);
+    assert_eq!((code.as_str(), msg.as_str()), ("NotAuthorizedException", "Incorrect username or password."));
+    // a SECRET_BLOCK issued to one client is useless on another
+    let out = c.initiate_auth().client_id(&enabled).auth_flow(AuthFlowType::UserSrpAuth).auth_parameters("USERNAME", "ghost").auth_parameters("SRP_A", a).send().await.unwrap();
+    let p = out.challenge_parameters.unwrap();
+    let (code, _) = err(c
+        .respond_to_auth_challenge()
+        .client_id(&legacy)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", p["USER_ID_FOR_SRP"].clone())
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", p["SECRET_BLOCK"].clone())
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", "AAAA")
+        .challenge_responses("TIMESTAMP", "Tue Sep 25 00:09:40 UTC 2018")
+        .send()
+        .await);
+    assert_eq!(code, "NotAuthorizedException");
+    let (code, _) = err(c.initiate_auth().client_id(&legacy).auth_flow(AuthFlowType::CustomAuth).auth_parameters("USERNAME", "ghost").send().await);
+    assert_eq!(code, "UnsupportedOperationException");
+}

@@ -210,3 +210,38 @@ pub async fn delete_user_pool(svc: &CognitoService, ctx: &RequestContext, input:
     svc.inner.keys.evict(&id);
     Ok(json!({}))
 }
+
+/// AddCustomAttributes (names get the `custom:` prefix; existing names are refused).
+pub async fn add_custom_attributes(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    let id = req(&input, "UserPoolId")?.to_string();
+    let attrs = input["CustomAttributes"].as_array().cloned().filter(|a| !a.is_empty()).ok_or_else(|| {
+        CognitoError::param("1 validation error detected: Value null at 'customAttributes' failed to satisfy constraint: Member must not be null")
+    })?;
+    let (acct, t) = (ctx.account_id.clone(), now(ctx));
+    svc.db()
+        .write(move |c| {
+            let mut p = store::get_pool(c, &acct, &id)?;
+            let mut schema = p.data["SchemaAttributes"].as_array().cloned().unwrap_or_default();
+            for a in attrs {
+                let n = a["Name"].as_str().unwrap_or_default();
+                if n.is_empty() {
+                    return Err(CognitoError::param("1 validation error detected: Value null at 'customAttributes.member.name' failed to satisfy constraint: Member must not be null"));
+                }
+                let name = format!("custom:{}", n.trim_start_matches("custom:"));
+                if schema.iter().any(|s| s["Name"] == name.as_str()) {
+                    return Err(CognitoError::param(format!("Existing attribute already has name {name}.")));
+                }
+                let mut s = a.clone();
+                s["Name"] = name.into();
+                s["DeveloperOnlyAttribute"] = json!(false);
+                s["Required"] = json!(false);
+                s.as_object_mut().map(|o| o.entry("Mutable").or_insert(json!(true)));
+                schema.push(s);
+            }
+            p.data["SchemaAttributes"] = Value::Array(schema);
+            p.modified = t;
+            store::put_pool(c, &p)
+        })
+        .await?;
+    Ok(json!({}))
+}

@@ -102,6 +102,7 @@ async fn idp(svc: &CognitoService, ctx: &RequestContext, op: &str, input: Value)
         "ListUserPools" => user_pool::list_user_pools,
         "UpdateUserPool" => user_pool::update_user_pool,
         "DeleteUserPool" => user_pool::delete_user_pool,
+        "AddCustomAttributes" => user_pool::add_custom_attributes,
         "CreateUserPoolClient" => client::create_user_pool_client,
         "DescribeUserPoolClient" => client::describe_user_pool_client,
         "ListUserPoolClients" => client::list_user_pool_clients,
