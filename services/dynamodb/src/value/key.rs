@@ -57,7 +57,7 @@ fn decode_number(b: &[u8]) -> Option<Number> {
         }
         0x01 => {
             let e = i32::from(255 - *b.get(1)?) - 129;
-            let body = &b[2..b.len().checked_sub(1)?];
+            let body = b.get(2..b.len().checked_sub(1)?)?;
             let ds: String = body.iter().map(|d| (b'0' + 11 - d) as char).collect();
             Number::parse(&format!("-0.{ds}e{e}")).ok()
         }
@@ -126,6 +126,13 @@ mod tests {
         let mut by_enc: Vec<&str> = s.to_vec();
         by_enc.sort_by_key(|x| encode(&AttributeValue::s(*x)).unwrap());
         assert_eq!(by_enc, ["", "A", "a", "ab", "z", "\u{bf}"]);
+    }
+
+    #[test]
+    fn malformed_encodings_do_not_panic() {
+        for b in [&[][..], &[0x01], &[0x01, 0x80], &[0x03], &[0x09, 1, 2]] {
+            let _ = decode_number(b);
+        }
     }
 
     #[test]
