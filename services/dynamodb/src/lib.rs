@@ -33,11 +33,15 @@ pub struct Config {
     /// Maximum expired items deleted per sweep.
     #[arg(long = "dynamodb-ttl-batch", env = "AMPLOCAL_DYNAMODB_TTL_BATCH", default_value_t = 1000)]
     pub ttl_batch: usize,
+    /// Milliseconds a new table reports CREATING before ACTIVE (0 = ACTIVE at once, like
+    /// DynamoDB Local; AWS takes seconds).
+    #[arg(long = "dynamodb-create-delay-ms", env = "AMPLOCAL_DYNAMODB_CREATE_DELAY_MS", default_value_t = 0)]
+    pub create_delay_ms: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { ttl_interval_secs: 5, ttl_batch: 1000 }
+        Self { ttl_interval_secs: 5, ttl_batch: 1000, create_delay_ms: 0 }
     }
 }
 

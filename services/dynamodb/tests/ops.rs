@@ -17,7 +17,7 @@ fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)));
     let core = CoreCtx::new(clock.clone(), Arc::new(SeededIds::new(1)), CredentialStore::new(CredentialMode::Lenient), dir.path().to_path_buf());
-    let svc = DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 2 }).unwrap();
+    let svc = DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 2, create_delay_ms: 0 }).unwrap();
     Env { svc, clock, _dir: dir }
 }
 
@@ -178,7 +178,7 @@ async fn data_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let mk = || {
         let core = CoreCtx::new(Arc::new(amplocal_core::SystemClock), Arc::new(SeededIds::new(2)), CredentialStore::new(CredentialMode::Lenient), dir.path().to_path_buf());
-        DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 10 }).unwrap()
+        DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 10, create_delay_ms: 0 }).unwrap()
     };
     let ctx = RequestContext::new("r", "000000000000", "us-east-1", SystemTime::now());
     {
@@ -196,4 +196,21 @@ async fn data_survives_reopen() {
         svc.get_item(&other, GetItemInput { table_name: "keep".into(), key: item(&[("id", V::s("k"))]), ..Default::default() }).await,
         Err(DynamoError::ResourceNotFoundException(_))
     ));
+}
+
+#[tokio::test]
+async fn optional_creating_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)));
+    let core = CoreCtx::new(clock.clone(), Arc::new(SeededIds::new(3)), CredentialStore::new(CredentialMode::Lenient), dir.path().to_path_buf());
+    let svc = DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 10, create_delay_ms: 500 }).unwrap();
+    let e = Env { svc: svc.clone(), clock: clock.clone(), _dir: tempfile::tempdir().unwrap() };
+    table(&e, "slow").await;
+    let status = |svc: DynamoDbService, clock: Arc<ManualClock>| async move {
+        let ctx = RequestContext::new("r", "000000000000", "us-east-1", amplocal_core::Clock::now(clock.as_ref()));
+        svc.describe_table(&ctx, TableNameInput { table_name: "slow".into() }).await.unwrap().table.table_status
+    };
+    assert_eq!(status(svc.clone(), clock.clone()).await, "CREATING");
+    clock.advance(Duration::from_millis(600));
+    assert_eq!(status(svc, clock).await, "ACTIVE");
 }

@@ -11,6 +11,7 @@ use crate::model::*;
 use crate::store::catalog::{self, Table};
 use crate::store::items;
 use crate::DynamoDbService;
+use amplocal_core::clock::epoch_secs_f64;
 use amplocal_core::RequestContext;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -81,6 +82,7 @@ impl DynamoDbService {
     /// CreateTable.
     pub async fn create_table(&self, ctx: &RequestContext, input: CreateTableInput) -> Result<TableDescriptionOutput, DynamoError> {
         let meta = build_meta(ctx, &input, self.core().ids.uuid().to_string())?;
+        let delay_ms = self.config().create_delay_ms;
         let ctx = ctx.clone();
         self.db()
             .write(move |tx| {
@@ -89,7 +91,8 @@ impl DynamoDbService {
                 }
                 let id = catalog::insert(tx, &ctx.account_id, &ctx.region, &meta)?;
                 let t = Table { id, meta, item_count: 0, size_bytes: 0 };
-                Ok(TableDescriptionOutput { table_description: describe(tx, &ctx, &t, "ACTIVE")? })
+                let status = if delay_ms > 0 { "CREATING" } else { "ACTIVE" };
+                Ok(TableDescriptionOutput { table_description: describe(tx, &ctx, &t, status)? })
             })
             .await
     }
@@ -97,12 +100,15 @@ impl DynamoDbService {
     /// DescribeTable.
     pub async fn describe_table(&self, ctx: &RequestContext, input: TableNameInput) -> Result<DescribeTableOutput, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
+        let delay_ms = self.config().create_delay_ms;
         let ctx = ctx.clone();
         self.db()
             .read(move |c| {
                 let t = catalog::load(c, &ctx.account_id, &ctx.region, &input.table_name)?
                     .ok_or_else(|| DynamoError::table_not_found(catalog::name_from_arn(&input.table_name)))?;
-                Ok(DescribeTableOutput { table: describe(c, &ctx, &t, "ACTIVE")? })
+                let age_ms = (epoch_secs_f64(ctx.now) - t.meta.created) * 1000.0;
+                let status = if age_ms < delay_ms as f64 { "CREATING" } else { "ACTIVE" };
+                Ok(DescribeTableOutput { table: describe(c, &ctx, &t, status)? })
             })
             .await
     }
