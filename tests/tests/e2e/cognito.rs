@@ -603,3 +603,38 @@ async fn srp_user_existence_errors_legacy_vs_enabled() {
     let (code, _) = err(c.initiate_auth().client_id(&legacy).auth_flow(AuthFlowType::CustomAuth).auth_parameters("USERNAME", "ghost").send().await);
     assert_eq!(code, "UnsupportedOperationException");
 }
+
+#[tokio::test]
+async fn bad_input_gets_aws_errors_not_500s() {
+    let env = TestEnv::start().await;
+    let c = env.cognito_idp();
+    let (_pool, client) = pool_and_client(&c, &[]).await;
+    for name in ["", "has space"] {
+        let (code, _) = err(c.sign_up().client_id(&client).username(name).password(PW).send().await);
+        assert_eq!(code, "InvalidParameterException", "{name:?}");
+    }
+    let raw = |target: &'static str, body: &'static str| {
+        env.http()
+            .post(format!("{}/", env.endpoint))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", target)
+            .body(body)
+            .send()
+    };
+    for (target, body, want) in [
+        ("AWSCognitoIdentityProviderService.SignUp", "not json", "SerializationException"),
+        ("AWSCognitoIdentityProviderService.SignUp", "[1,2]", "SerializationException"),
+        ("AWSCognitoIdentityProviderService.InitiateAuth", r#"{"ClientId": 5}"#, "SerializationException"),
+        ("AWSCognitoIdentityProviderService.InitiateAuth", r#"{"ClientId":"x","AuthFlow":"USER_SRP_AUTH","AuthParameters":{"USERNAME":1}}"#, "SerializationException"),
+        ("AWSCognitoIdentityProviderService.GetUser", r#"{"AccessToken":"eyJ.eyJ.sig"}"#, "NotAuthorizedException"),
+        ("AWSCognitoIdentityProviderService.GetUser", "{}", "InvalidParameterException"),
+        ("AWSCognitoIdentityService.GetId", r#"{"IdentityPoolId":"us-east-1:nope","Logins":{"a":"b"}}"#, "ResourceNotFoundException"),
+    ] {
+        let resp = raw(target, body).await.unwrap();
+        assert_eq!(resp.status(), 400, "{target} {body}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["__type"], want, "{target} {body}");
+    }
+    let resp = env.http().get(format!("{}/us-east-1_nosuchpool/.well-known/jwks.json", env.endpoint)).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+}

@@ -14,7 +14,10 @@ use serde_json::{json, Value};
 /// SignUp.
 pub async fn sign_up(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
     let client_id = req(&input, "ClientId")?;
-    let typed = req(&input, "Username")?.to_string();
+    let typed = super::req_nonempty(&input, "Username")?.to_string();
+    if typed.chars().count() > 128 || typed.chars().any(char::is_whitespace) {
+        return Err(CognitoError::param("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"));
+    }
     let password = req(&input, "Password")?.to_string();
     let attrs = attr_list(&input, "UserAttributes")?;
     let (pool, client) = client_and_pool(svc, client_id).await?;

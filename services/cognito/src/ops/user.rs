@@ -100,6 +100,10 @@ fn temp_password(svc: &CognitoService) -> String {
 /// AdminCreateUser.
 pub async fn admin_create_user(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
     let (pool_id, typed) = ids(&input)?;
+    super::req_nonempty(&input, "Username")?;
+    if typed.chars().count() > 128 || typed.chars().any(char::is_whitespace) {
+        return Err(CognitoError::param("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"));
+    }
     let attrs = attr_list(&input, "UserAttributes")?;
     let temp = opt(&input, "TemporaryPassword").map(str::to_string).unwrap_or_else(|| temp_password(svc));
     let action = opt(&input, "MessageAction").map(str::to_string);
