@@ -214,3 +214,53 @@ async fn optional_creating_delay() {
     clock.advance(Duration::from_millis(600));
     assert_eq!(status(svc, clock).await, "ACTIVE");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_transfers_conserve_the_total() {
+    let e = env();
+    table(&e, "bank").await;
+    let ctx = e.ctx();
+    for id in ["a", "b", "c"] {
+        e.svc.put_item(&ctx, PutItemInput { table_name: "bank".into(), item: item(&[("id", V::s(id)), ("bal", n("100"))]), ..Default::default() }).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let svc = e.svc.clone();
+        let ctx = e.ctx();
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for i in 0..30 {
+                let ids = ["a", "b", "c"];
+                let (from, to) = (ids[(t + i) % 3], ids[(t + i + 1) % 3]);
+                let act = |id: &str, expr: &str, cond: Option<&str>| TransactWriteItem {
+                    update: Some(TransactAction {
+                        table_name: "bank".into(),
+                        key: Some(item(&[("id", V::s(id))])),
+                        update_expression: Some(expr.into()),
+                        condition_expression: cond.map(str::to_string),
+                        expression_attribute_values: Some(item(&[(":amt", n("7"))])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                let r = svc
+                    .transact_write_items(&ctx, TransactWriteItemsInput { transact_items: vec![act(from, "SET bal = bal - :amt", Some("bal >= :amt")), act(to, "SET bal = bal + :amt", None)], ..Default::default() })
+                    .await;
+                match r {
+                    Ok(_) => ok += 1,
+                    Err(DynamoError::TransactionCanceledException { .. }) => {}
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
+            ok
+        }));
+    }
+    let mut committed = 0;
+    for t in tasks {
+        committed += t.await.unwrap();
+    }
+    assert!(committed > 0);
+    let s = e.svc.scan(&e.ctx(), ScanInput { table_name: "bank".into(), ..Default::default() }).await.unwrap();
+    let total: i64 = s.items.unwrap().iter().map(|i| i["bal"].as_n().unwrap().to_i64().unwrap()).inspect(|b| assert!(*b >= 0)).sum();
+    assert_eq!(total, 300);
+}

@@ -2,6 +2,7 @@
 //! removes items whose TTL attribute (epoch seconds, Number) is in the past — bounded work per
 //! sweep, items more than five years past expiry ignored as AWS does — and records the deletes in
 //! the stream as service deletions. See <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html>.
+//! The sweep also trims stream records older than 24 hours.
 //! Leaves out: the one-hour cool-down between UpdateTimeToLive calls.
 
 use super::check_table_name;
@@ -76,6 +77,8 @@ impl DynamoDbService {
                     .prepare_cached("SELECT tid, pk, sk FROM items WHERE ttl IS NOT NULL AND ttl <= ?1 AND ttl >= ?2 LIMIT ?3")?
                     .query_map(rusqlite::params![now, now - FIVE_YEARS, batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<Result<_, _>>()?;
+                // Stream records are kept for 24 hours, as in DynamoDB Streams.
+                tx.prepare_cached("DELETE FROM stream_records WHERE created < ?1")?.execute([now - 24 * 3600])?;
                 let mut cache = std::collections::HashMap::new();
                 let mut n = 0;
                 for (tid, pk, sk) in rows {
