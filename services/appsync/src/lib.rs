@@ -14,6 +14,7 @@ pub mod resolver;
 pub mod runtime;
 pub mod schema;
 pub mod store;
+pub mod subscription;
 pub mod transform;
 pub mod wire;
 
