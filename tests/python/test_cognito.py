@@ -422,3 +422,38 @@ def test_user_auth_choice_flow(idp, endpoint):
     out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=ch["Session"], ChallengeResponses={"USERNAME": "olga", "EMAIL_OTP_CODE": otp})
     assert "AccessToken" in out["AuthenticationResult"]
     idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_admin_srp_and_client_updates(idp):
+    pid = idp.create_user_pool(PoolName="adm")["UserPool"]["Id"]
+    cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c")["UserPoolClient"]["ClientId"]
+    make_user(idp, pid, "uma")
+    c = SrpClient(pid)
+    r = idp.admin_initiate_auth(UserPoolId=pid, ClientId=cid, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": "uma", "SRP_A": c.srp_a()})
+    assert r["ChallengeName"] == "PASSWORD_VERIFIER"
+    p = r["ChallengeParameters"]
+    ts = timestamp(datetime.datetime.now(datetime.timezone.utc))
+    out = idp.admin_respond_to_auth_challenge(
+        UserPoolId=pid, ClientId=cid, ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses={"USERNAME": "uma", "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "PASSWORD_CLAIM_SIGNATURE": c.signature(p, PW, ts), "TIMESTAMP": ts},
+    )
+    assert out["AuthenticationResult"]["ExpiresIn"] == 3600
+    with pytest.raises(ClientError) as e:
+        idp.admin_initiate_auth(UserPoolId=pid, ClientId=cid, AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "uma", "PASSWORD": PW})
+    assert code_of(e) == ("InvalidParameterException", "ADMIN_USER_PASSWORD_AUTH flow not enabled for this client")
+    idp.update_user_pool_client(
+        UserPoolId=pid, ClientId=cid, ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"], IdTokenValidity=10, AccessTokenValidity=15,
+        TokenValidityUnits={"IdToken": "minutes", "AccessToken": "minutes"},
+    )
+    res = idp.admin_initiate_auth(UserPoolId=pid, ClientId=cid, AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "uma", "PASSWORD": PW})["AuthenticationResult"]
+    assert res["ExpiresIn"] == 900
+    idc = claims(res["IdToken"])
+    assert idc["exp"] - idc["iat"] == 600
+    with pytest.raises(ClientError) as e:
+        idp.admin_initiate_auth(UserPoolId="us-east-1_wrongpool", ClientId=cid, AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "uma", "PASSWORD": PW})
+    assert code_of(e)[0] == "ResourceNotFoundException"
+    idp.admin_user_global_sign_out(UserPoolId=pid, Username="uma")
+    with pytest.raises(ClientError) as e:
+        idp.get_user(AccessToken=res["AccessToken"])
+    assert code_of(e) == ("NotAuthorizedException", "Access Token has been revoked")
+    idp.delete_user_pool(UserPoolId=pid)
