@@ -247,21 +247,26 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
     let filter = if spec.versions { "" } else { "AND latest = 1 AND dm = 0" };
     let order = if spec.versions { "ORDER BY key, seq DESC" } else { "ORDER BY key" };
     let upper_sql = if upper.is_some() { "AND key < CAST(?3 AS TEXT)" } else { "AND ?3 IS NULL" };
-    let sql_gt = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key > CAST(?2 AS TEXT) {upper_sql} {filter} {order} LIMIT ?4");
-    let sql_ge = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key >= CAST(?2 AS TEXT) {upper_sql} {filter} {order} LIMIT ?4");
+    let sql_gt = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key > CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
+    let sql_ge = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key >= CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
+    // versions: the rest of the cursor key's versions (older than `seq`), then later keys
+    let sql_seq = format!(
+        "SELECT {COLS} FROM objects WHERE bucket = ?1 AND (key > CAST(?2 AS TEXT) OR (key = CAST(?2 AS TEXT) AND seq < ?5)) {upper_sql} {filter} {order} LIMIT ?4"
+    );
     'outer: loop {
-        let mut st = conn.prepare_cached(if inclusive { &sql_ge } else { &sql_gt })?;
-        let rows: Vec<ObjectRow> = st.query_map(params![spec.bucket, cursor, upper, batch as i64], from_row)?.collect::<Result<_, _>>()?;
+        let batch_start = (cursor.clone(), seq_bound, inclusive);
+        let sql = match (seq_bound, inclusive) {
+            (Some(_), _) => &sql_seq,
+            (None, true) => &sql_ge,
+            (None, false) => &sql_gt,
+        };
+        let mut st = conn.prepare_cached(sql)?;
+        let rows: Vec<ObjectRow> = st.query_map(params![spec.bucket, cursor, upper, batch as i64, seq_bound], from_row)?.collect::<Result<_, _>>()?;
         let n = rows.len();
         if n == 0 {
             break;
         }
         for row in rows {
-            if let Some(bound) = seq_bound {
-                if row.key.as_bytes() == cursor.as_slice() && row.seq >= bound {
-                    continue;
-                }
-            }
             if !row.key.starts_with(spec.prefix) {
                 continue;
             }
@@ -302,7 +307,8 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
             }
             page.entries.push(Entry::Object(Box::new(row)));
         }
-        if n < batch {
+        // a full batch that did not move the cursor would be fetched again forever
+        if n < batch || batch_start == (cursor.clone(), seq_bound, inclusive) {
             break;
         }
     }
