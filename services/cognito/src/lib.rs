@@ -60,6 +60,7 @@ pub(crate) struct Inner {
     pub(crate) keys: tokens::keys::KeyStore,
     pub(crate) pending: Mutex<HashMap<String, ops::session::Pending>>,
     pub(crate) principals: Mutex<HashMap<String, ops::sts::Principal>>,
+    pub(crate) code_attempts: Mutex<HashMap<String, u32>>,
 }
 
 impl CognitoService {
@@ -67,7 +68,7 @@ impl CognitoService {
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("cognito.db"), store::MIGRATIONS)?;
         Ok(Self {
-            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()), code_attempts: Mutex::new(HashMap::new()) }),
         })
     }
 

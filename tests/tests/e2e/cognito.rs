@@ -638,3 +638,23 @@ async fn bad_input_gets_aws_errors_not_500s() {
     let resp = env.http().get(format!("{}/us-east-1_nosuchpool/.well-known/jwks.json", env.endpoint)).send().await.unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+#[tokio::test]
+async fn wrong_codes_hit_the_attempt_limit_until_a_new_code_is_sent() {
+    let env = TestEnv::start().await;
+    let c = env.cognito_idp();
+    let (pool, client) = pool_and_client(&c, &[]).await;
+    c.sign_up().client_id(&client).username("wes").password(PW).user_attributes(attr("email", "wes@x.org")).send().await.unwrap();
+    for _ in 0..5 {
+        let (code, _) = err(c.confirm_sign_up().client_id(&client).username("wes").confirmation_code("000000x").send().await);
+        assert_eq!(code, "CodeMismatchException");
+    }
+    let good = env.state.cognito.last_code(&pool, "wes", "signup").await.unwrap().unwrap();
+    let (code, msg) = err(c.confirm_sign_up().client_id(&client).username("wes").confirmation_code(&good).send().await);
+    assert_eq!((code.as_str(), msg.as_str()), ("LimitExceededException", "Attempt limit exceeded, please try after some time."));
+    c.resend_confirmation_code().client_id(&client).username("wes").send().await.unwrap();
+    let fresh = env.state.cognito.last_code(&pool, "wes", "signup").await.unwrap().unwrap();
+    c.confirm_sign_up().client_id(&client).username("wes").confirmation_code(&fresh).send().await.unwrap();
+    let (code, msg) = err(c.resend_confirmation_code().client_id(&client).username("wes").send().await);
+    assert_eq!((code.as_str(), msg.as_str()), ("InvalidParameterException", "User is already confirmed."));
+}

@@ -278,13 +278,13 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                 Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
             } else if name == "EMAIL_OTP" {
                 let code = need(&r, "EMAIL_OTP_CODE")?.to_string();
-                let (p2, u2, t) = (pool.clone(), user.clone(), now(ctx));
+                let (p2, u2, t, svc2) = (pool.clone(), user.clone(), now(ctx), svc.clone());
                 svc.db()
-                    .write(move |c| super::use_code(c, &p2, &u2, "email_otp", &code, t))
+                    .write(move |c| super::use_code(&svc2, c, &p2, &u2, "email_otp", &code, t))
                     .await
                     .map_err(|e| match e {
-                        CognitoError::Internal(i) => CognitoError::Internal(i),
-                        _ => CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()),
+                        CognitoError::CodeMismatchException(_) | CognitoError::ExpiredCodeException(_) => CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()),
+                        other => other,
                     })?;
                 Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
             } else if name == "MFA_SETUP" {

@@ -253,6 +253,7 @@ pub fn default_medium(user: &User) -> &'static str {
 /// Create a code for `purpose`, store it in the inbox and log it; returns the delivery details.
 pub fn deliver_code(svc: &CognitoService, c: &Connection, pool: &Pool, user: &User, purpose: &str, attr: &str, now: f64) -> Result<Value> {
     let code = new_code(svc);
+    svc.inner.code_attempts.lock().unwrap_or_else(|e| e.into_inner()).remove(&attempts_key(pool, user, purpose));
     let details = delivery_details(user, attr);
     store::put_code(
         c,
@@ -271,13 +272,32 @@ pub fn deliver_code(svc: &CognitoService, c: &Connection, pool: &Pool, user: &Us
     Ok(details)
 }
 
-/// Check a code of `purpose` and consume it.
-pub fn use_code(c: &Connection, pool: &Pool, user: &User, purpose: &str, code: &str, now: f64) -> Result<()> {
+/// Wrong guesses allowed on one code before `LimitExceededException`.
+pub const MAX_CODE_ATTEMPTS: u32 = 5;
+
+fn attempts_key(pool: &Pool, user: &User, purpose: &str) -> String {
+    format!("{}|{}|{purpose}", pool.id, user.username)
+}
+
+/// Check a code of `purpose` and consume it. After [`MAX_CODE_ATTEMPTS`] wrong guesses the
+/// code is locked (`LimitExceededException`) until a new one is sent.
+pub fn use_code(svc: &CognitoService, c: &Connection, pool: &Pool, user: &User, purpose: &str, code: &str, now: f64) -> Result<()> {
+    let key = attempts_key(pool, user, purpose);
+    let failed = svc.inner.code_attempts.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied().unwrap_or(0);
+    if failed >= MAX_CODE_ATTEMPTS {
+        return Err(CognitoError::LimitExceededException("Attempt limit exceeded, please try after some time.".into()));
+    }
     match store::live_code(c, &pool.id, &user.username, purpose)? {
         None => Err(CognitoError::ExpiredCodeException("Invalid code provided, please request a code again.".into())),
         Some((_, exp)) if exp <= now => Err(CognitoError::ExpiredCodeException("Invalid code provided, please request a code again.".into())),
-        Some((want, _)) if want != code => Err(CognitoError::CodeMismatchException("Invalid verification code provided, please try again.".into())),
-        Some(_) => store::consume_codes(c, &pool.id, &user.username, purpose),
+        Some((want, _)) if want != code => {
+            *svc.inner.code_attempts.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(0) += 1;
+            Err(CognitoError::CodeMismatchException("Invalid verification code provided, please try again.".into()))
+        }
+        Some(_) => {
+            svc.inner.code_attempts.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+            store::consume_codes(c, &pool.id, &user.username, purpose)
+        }
     }
 }
 

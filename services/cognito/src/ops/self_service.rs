@@ -114,10 +114,10 @@ pub async fn verify_user_attribute(svc: &CognitoService, ctx: &RequestContext, i
     let (pool, mut u) = token_user(svc, req(&input, "AccessToken")?).await?;
     let attr = req(&input, "AttributeName")?.to_string();
     let code = req(&input, "Code")?.to_string();
-    let t = now(ctx);
+    let (t, svc2) = (now(ctx), svc.clone());
     svc.db()
         .write(move |c| {
-            use_code(c, &pool, &u, &format!("verify_{attr}"), &code, t)?;
+            use_code(&svc2, c, &pool, &u, &format!("verify_{attr}"), &code, t)?;
             u.attrs.insert(format!("{attr}_verified"), "true".into());
             u.modified = t;
             users::put(c, &u)

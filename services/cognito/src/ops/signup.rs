@@ -45,7 +45,7 @@ pub async fn confirm_sign_up(svc: &CognitoService, ctx: &RequestContext, input: 
     let code = req(&input, "ConfirmationCode")?.to_string();
     let (pool, client) = client_and_pool(svc, client_id).await?;
     let hash = opt(&input, "SecretHash").map(str::to_string);
-    let t = now(ctx);
+    let (t, svc2) = (now(ctx), svc.clone());
     svc.db()
         .write(move |c| {
             let Some(mut u) = find_user(c, &pool, &typed)? else {
@@ -55,7 +55,7 @@ pub async fn confirm_sign_up(svc: &CognitoService, ctx: &RequestContext, input: 
             if u.status != "UNCONFIRMED" {
                 return Err(CognitoError::NotAuthorizedException(format!("User cannot be confirmed. Current status is {}", u.status)));
             }
-            use_code(c, &pool, &u, "signup", &code, t)?;
+            use_code(&svc2, c, &pool, &u, "signup", &code, t)?;
             u.status = "CONFIRMED".into();
             let medium = default_medium(&u);
             if u.attr(medium).is_some() {
@@ -131,7 +131,7 @@ pub async fn confirm_forgot_password(svc: &CognitoService, ctx: &RequestContext,
                 return Err(if client["PreventUserExistenceErrors"] == "ENABLED" { CognitoError::CodeMismatchException("Invalid verification code provided, please try again.".into()) } else { CognitoError::no_user() });
             };
             check_secret_hash(&client, &[&typed, &u.username], hash.as_deref())?;
-            use_code(c, &pool, &u, "forgot_password", &code, t)?;
+            use_code(&svc2, c, &pool, &u, "forgot_password", &code, t)?;
             check_password(&pool, &password)?;
             set_password(&svc2, &pool, &mut u, &password);
             if u.status == "RESET_REQUIRED" || u.status == "FORCE_CHANGE_PASSWORD" {
