@@ -243,7 +243,11 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
             seq_bound = spec.after_seq;
         }
     }
-    let batch = (spec.max + 1).min(1001);
+    let full_batch = (spec.max + 1).min(1001);
+    // With a delimiter most of a batch may fall into one common prefix and be skipped, so
+    // start small and grow while no prefix jump happens.
+    const SMALL_BATCH: usize = 32;
+    let mut batch = if spec.delimiter.is_empty() { full_batch } else { SMALL_BATCH.min(full_batch) };
     let filter = if spec.versions { "" } else { "AND latest = 1 AND dm = 0" };
     let order = if spec.versions { "ORDER BY key, seq DESC" } else { "ORDER BY key" };
     let upper_sql = if upper.is_some() { "AND key < CAST(?3 AS TEXT)" } else { "AND ?3 IS NULL" };
@@ -286,6 +290,7 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
                             cursor = next;
                             inclusive = true;
                             seq_bound = None;
+                            batch = SMALL_BATCH.min(full_batch);
                             continue 'outer;
                         }
                         None => break 'outer,
@@ -311,6 +316,7 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
         if n < batch || batch_start == (cursor.clone(), seq_bound, inclusive) {
             break;
         }
+        batch = (batch * 2).min(full_batch);
     }
     Ok(page)
 }
