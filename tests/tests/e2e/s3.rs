@@ -486,6 +486,11 @@ async fn bad_digests_are_rejected_and_store_nothing() {
     let r = http.put(&url).header("x-amz-checksum-crc32", "AAAAAA==").body("hello").send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("<Code>BadDigest</Code>"));
+    // JS SDK presigned PUT URLs carry the CRC32 of an empty body; S3 rejects the upload
+    let r = http.put(format!("{url}?x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32")).body("hello").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("<Code>BadDigest</Code>") && text.contains("WHEN_REQUIRED"), "{text}");
     let r = http.put(&url).header("x-amz-content-sha256", "0".repeat(64)).body("hello").send().await.unwrap();
     assert!(r.text().await.unwrap().contains("<Code>XAmzContentSHA256Mismatch</Code>"));
     let r = http.put(&url).header("content-md5", "XUFAKrxLKna5cZ2REBfFkg==").header("x-amz-checksum-crc32", "NhCmhg==").body("hello").send().await.unwrap();
