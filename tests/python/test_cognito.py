@@ -457,3 +457,31 @@ def test_admin_srp_and_client_updates(idp):
         idp.get_user(AccessToken=res["AccessToken"])
     assert code_of(e) == ("NotAuthorizedException", "Access Token has been revoked")
     idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_group_roles_and_token_role_mapping(client, idp, pool):
+    pid, cid = pool
+    make_user(idp, pid, "vic")
+    idp.create_group(UserPoolId=pid, GroupName="editors", RoleArn="arn:aws:iam::000000000000:role/editor", Precedence=5)
+    idp.create_group(UserPoolId=pid, GroupName="admins", RoleArn="arn:aws:iam::000000000000:role/admin", Precedence=1)
+    idp.admin_add_user_to_group(UserPoolId=pid, Username="vic", GroupName="editors")
+    idp.admin_add_user_to_group(UserPoolId=pid, Username="vic", GroupName="admins")
+    tok = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "vic", "PASSWORD": PW})["AuthenticationResult"]["IdToken"]
+    c = claims(tok)
+    assert sorted(c["cognito:groups"]) == ["admins", "editors"]
+    assert sorted(c["cognito:roles"]) == ["arn:aws:iam::000000000000:role/admin", "arn:aws:iam::000000000000:role/editor"]
+    assert c["cognito:preferred_role"] == "arn:aws:iam::000000000000:role/admin"
+    ci = client("cognito-identity")
+    provider = f"cognito-idp.us-east-1.amazonaws.com/{pid}"
+    ipid = ci.create_identity_pool(IdentityPoolName="rm", AllowUnauthenticatedIdentities=False, CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": cid}])["IdentityPoolId"]
+    ci.set_identity_pool_roles(
+        IdentityPoolId=ipid,
+        Roles={"authenticated": "arn:aws:iam::000000000000:role/default"},
+        RoleMappings={provider: {"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"}},
+    )
+    assert ci.get_identity_pool_roles(IdentityPoolId=ipid)["RoleMappings"][provider]["Type"] == "Token"
+    iid = ci.get_id(IdentityPoolId=ipid, Logins={provider: tok})["IdentityId"]
+    creds = ci.get_credentials_for_identity(IdentityId=iid, Logins={provider: tok})["Credentials"]
+    sts = client("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"], aws_session_token=creds["SessionToken"])
+    assert sts.get_caller_identity()["Arn"].startswith("arn:aws:sts::000000000000:assumed-role/admin/")
+    ci.delete_identity_pool(IdentityPoolId=ipid)

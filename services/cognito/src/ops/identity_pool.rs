@@ -3,8 +3,9 @@
 //! GetId / GetCredentialsForIdentity / GetOpenIdToken
 //! (<https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetCredentialsForIdentity.html>).
 //! Issued credentials are registered in core's CredentialStore so the gateway verifies their
-//! signatures. Left out: developer-authenticated identities, SAML/OIDC/social providers, role
-//! mapping rules (the pool's authenticated/unauthenticated roles are used), UnlinkIdentity.
+//! signatures. Role mappings of type `Token` use the ID token's `cognito:preferred_role`.
+//! Left out: developer-authenticated identities, SAML/OIDC/social providers, `Rules` role
+//! mappings, ServerSideTokenCheck, UnlinkIdentity.
 
 use super::{now, opt, req, req_nonempty, str_map};
 use crate::error::{CognitoError, Result};
@@ -178,6 +179,12 @@ pub async fn get_identity_pool_roles(svc: &CognitoService, ctx: &RequestContext,
 
 /// Verify each login against the pool's providers; returns the login keys (`provider|sub`).
 async fn check_logins(svc: &CognitoService, pool: &Value, logins: &Map<String, Value>) -> Result<Vec<String>> {
+    Ok(check_logins_roles(svc, pool, logins).await?.into_iter().map(|(k, _)| k).collect())
+}
+
+/// [`check_logins`] plus the role a `Token` role mapping picks for each login
+/// (`cognito:preferred_role`).
+async fn check_logins_roles(svc: &CognitoService, pool: &Value, logins: &Map<String, Value>) -> Result<Vec<(String, Option<String>)>> {
     if logins.len() > 10 {
         return Err(CognitoError::param("Too many logins: at most 10 are allowed."));
     }
@@ -206,7 +213,9 @@ async fn check_logins(svc: &CognitoService, pool: &Value, logins: &Map<String, V
         if conf["ClientId"].as_str().is_some_and(|c| c != claims.client_id) {
             return Err(CognitoError::NotAuthorizedException("Invalid login token. Incorrect audience.".into()));
         }
-        keys.push(format!("{aws_form}|{}", claims.sub));
+        let mapping = &pool["_RoleMappings"][conf["ProviderName"].as_str().unwrap_or_default()];
+        let preferred = if mapping["Type"] == "Token" { claims.claims.get("cognito:preferred_role").and_then(Value::as_str).map(str::to_string) } else { None };
+        keys.push((format!("{aws_form}|{}", claims.sub), preferred));
     }
     Ok(keys)
 }
@@ -306,7 +315,8 @@ pub fn mint_credentials(svc: &CognitoService, ctx: &RequestContext, account: &st
 pub async fn get_credentials_for_identity(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
     let (id, pool, account, keys) = resolve(svc, ctx, &input).await?;
     let role_key = if keys.is_empty() { "unauthenticated" } else { "authenticated" };
-    let role = opt(&input, "CustomRoleArn").map(str::to_string).or_else(|| pool["_Roles"][role_key].as_str().map(str::to_string));
+    let token_role = check_logins_roles(svc, &pool, &str_map(&input, "Logins")?).await?.into_iter().find_map(|(_, r)| r);
+    let role = opt(&input, "CustomRoleArn").map(str::to_string).or(token_role).or_else(|| pool["_Roles"][role_key].as_str().map(str::to_string));
     let Some(role) = role else {
         return Err(CognitoError::InvalidIdentityPoolConfigurationException("Invalid identity pool configuration. Check assigned IAM roles for this pool.".into()));
     };

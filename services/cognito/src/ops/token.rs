@@ -71,7 +71,7 @@ pub async fn get_tokens_from_refresh_token(svc: &CognitoService, ctx: &RequestCo
 pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>) -> Result<Value> {
     let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
     let (pid, un) = (pool.id.clone(), user.username.clone());
-    let groups = svc.db().read(move |c| users::groups_of(c, &pid, &un)).await?;
+    let (groups, roles) = svc.db().read(move |c| Ok::<_, CognitoError>((users::groups_of(c, &pid, &un)?, users::group_roles(c, &pid, &un)?))).await?;
     let (access_v, id_v, refresh_v) = validities(client);
     let ids = &svc.core().ids;
     let t = now_i(ctx);
@@ -86,6 +86,7 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         client_id: &client_id,
         user,
         groups: &groups,
+        roles: &roles,
         auth_time,
         origin_jti: &origin,
         event_id: &event_id,

@@ -140,6 +140,20 @@ pub fn groups_of(c: &Connection, pool_id: &str, username: &str) -> Result<Vec<St
     Ok(rows)
 }
 
+/// `(RoleArn, Precedence)` of the user's groups that carry a role.
+pub fn group_roles(c: &Connection, pool_id: &str, username: &str) -> Result<Vec<(String, i64)>> {
+    let mut st = c.prepare(
+        "SELECT g.data FROM user_groups ug JOIN groups g ON g.pool_id = ug.pool_id AND g.name = ug.group_name
+         WHERE ug.pool_id = ?1 AND ug.username = ?2 ORDER BY g.name",
+    )?;
+    let rows = st.query_map([pool_id, username], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .iter()
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter_map(|g| Some((g["RoleArn"].as_str()?.to_string(), g["Precedence"].as_i64().unwrap_or(i64::MAX))))
+        .collect())
+}
+
 /// A stored refresh token.
 #[derive(Debug, Clone)]
 pub struct RefreshRow {

@@ -1,6 +1,6 @@
 //! ID and access tokens with Cognito's claims (reference cognito.md §2.2/§2.3):
 //! <https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html>.
-//! Left out: `cognito:roles`/`cognito:preferred_role`, `device_key`, `identities`, `nonce`, `at_hash`.
+//! Left out: `device_key`, `identities`, `nonce`, `at_hash`.
 
 use super::keys::PoolKey;
 use crate::error::{CognitoError, Result};
@@ -20,6 +20,8 @@ pub struct TokenRequest<'a> {
     pub user: &'a User,
     /// Group names for `cognito:groups`.
     pub groups: &'a [String],
+    /// `(RoleArn, Precedence)` of the user's groups, for `cognito:roles` / `cognito:preferred_role`.
+    pub roles: &'a [(String, i64)],
     /// `auth_time` of the original sign-in.
     pub auth_time: i64,
     /// Stable id of the authentication.
@@ -59,6 +61,13 @@ pub fn id_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
     c.insert("sub".into(), r.user.sub.clone().into());
     if !r.groups.is_empty() {
         c.insert("cognito:groups".into(), json!(r.groups));
+    }
+    if !r.roles.is_empty() {
+        let arns: Vec<&str> = r.roles.iter().map(|(a, _)| a.as_str()).collect();
+        c.insert("cognito:roles".into(), json!(arns));
+        if let Some((best, _)) = r.roles.iter().min_by_key(|(_, p)| *p) {
+            c.insert("cognito:preferred_role".into(), best.clone().into());
+        }
     }
     for (k, v) in &r.user.attrs {
         if k != "sub" {
