@@ -7,6 +7,7 @@
 //! Leaves out: `@auth` rule evaluation, DataStore `syncX`, `@function`/`@http` fields
 //! (answered with an error), subscriptions delivery.
 
+use crate::auth_rules::{self, Decision, Identity};
 use crate::resolver::requests::{self, RequestError};
 use crate::resolver::{DataRequest, DataResponse, DataSource, DataSourceError, Item};
 use crate::transform::model::ModelDef;
@@ -42,10 +43,19 @@ impl From<DataSourceError> for FieldError {
 }
 
 /// How the request was authorized (put into the GraphQL request data by the HTTP layer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestAuth {
     /// The auth mode the request used.
     pub mode: AuthMode,
+    /// The user-pool caller, for `AMAZON_COGNITO_USER_POOLS`.
+    pub identity: Option<Arc<Identity>>,
+}
+
+impl RequestAuth {
+    /// A caller without identity (API key, IAM).
+    pub fn mode(mode: AuthMode) -> Self {
+        Self { mode, identity: None }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -179,34 +189,86 @@ impl Executor {
 
     /// Resolve root field `type_name.field` with JSON `args` for a caller authorized with
     /// `auth`. `None` when the field is not a generated model operation.
-    pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>, auth: RequestAuth) -> Option<Result<Value, FieldError>> {
+    pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>, auth: &RequestAuth) -> Option<Result<Value, FieldError>> {
         let op = *self.roots.get(&(type_name.to_string(), field.to_string()))?;
-        if !self.rules_allow(op, auth) {
-            return Some(Err(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type {type_name}") }));
-        }
-        Some(self.run_root(op, type_name, field, args).await)
+        Some(self.authorized_root(op, type_name, field, args, auth).await)
     }
 
-    /// The model `@auth` check of the generated auth functions for the caller's mode:
-    /// API key callers need a `public` (apiKey) rule granting the operation (or sandbox mode
-    /// for models without `@auth`); IAM callers are treated as admin roles (allowed).
-    /// User-pool / OIDC callers are not authenticated yet, so never reach this.
-    fn rules_allow(&self, op: RootOp, auth: RequestAuth) -> bool {
-        let (i, op) = match op {
+    async fn authorized_root(&self, op: RootOp, type_name: &str, field: &str, args: &Map<String, Value>, auth: &RequestAuth) -> Result<Value, FieldError> {
+        let denied = || FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type {type_name}") };
+        let (i, rule_op) = match op {
             RootOp::Get(i) => (i, Op::Get),
             RootOp::List(i) | RootOp::Index(i, _) => (i, Op::List),
-            RootOp::Sync => return auth.mode == AuthMode::Iam,
+            RootOp::Sync => return self.run_root(op, type_name, field, args).await,
             RootOp::Create(i) => (i, Op::Create),
             RootOp::Update(i) => (i, Op::Update),
             RootOp::Delete(i) => (i, Op::Delete),
         };
-        match auth.mode {
-            AuthMode::Iam => true,
-            AuthMode::ApiKey => match &self.models[i].rules {
-                None => self.sandbox,
-                Some(rules) => rules.iter().any(|r| r.provider == AuthMode::ApiKey && r.allows(op)),
-            },
-            _ => false,
+        let m = &self.models[i];
+        let identity = auth.identity.as_deref();
+        let rules = match auth_rules::decide(m.rules.as_deref(), self.sandbox, rule_op, auth.mode, identity) {
+            Decision::Deny => return Err(denied()),
+            Decision::Allow => return self.run_root(op, type_name, field, args).await,
+            Decision::Restricted(rules) => rules,
+        };
+        let Some(identity) = identity else { return Err(denied()) };
+        let list_fields: Vec<String> = m.fields.iter().filter(|f| crate::transform::sdl::is_list(&f.ty)).map(|f| f.name.clone()).collect();
+        let mut args = args.clone();
+        match op {
+            RootOp::Get(_) => {
+                let item = self.run_root(op, type_name, field, &args).await?;
+                match item.as_object() {
+                    Some(obj) if !auth_rules::item_allowed(&rules, identity, obj) => Err(denied()),
+                    _ => Ok(item),
+                }
+            }
+            RootOp::List(_) | RootOp::Index(..) => {
+                let auth_filter = auth_rules::auth_filter(&rules, identity, &list_fields);
+                let filter = match args.get("filter").filter(|f| !f.is_null()) {
+                    Some(client) => serde_json::json!({ "and": [auth_filter, client] }),
+                    None => auth_filter,
+                };
+                args.insert("filter".into(), filter);
+                self.run_root(op, type_name, field, &args).await
+            }
+            RootOp::Create(_) => {
+                let mut input = args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+                if !auth_rules::prepare_create(&rules, identity, &mut input, &list_fields) {
+                    return Err(denied());
+                }
+                args.insert("input".into(), Value::Object(input));
+                self.run_root(op, type_name, field, &args).await
+            }
+            _ => {
+                let input = args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+                if let Ok(DataRequest::Query { .. }) = requests::get(m, &self.table(m), &input) {
+                    let current = self.get_one(requests::get(m, &self.table(m), &input)?, type_name, field).await?;
+                    if let Some(obj) = current.as_object() {
+                        if !auth_rules::item_allowed(&rules, identity, obj) {
+                            return Err(denied());
+                        }
+                    }
+                }
+                self.run_root(op, type_name, field, &args).await
+            }
+        }
+    }
+
+    /// A stored field value as the client sees it: owner fields holding `<sub>::<username>`
+    /// show the username (the generated `X.owner` field resolvers).
+    pub fn present(&self, type_name: &str, field: &str, v: Value) -> Value {
+        let Some(m) = self.model(type_name) else { return v };
+        if !m.owner_fields().iter().any(|f| f == field) {
+            return v;
+        }
+        let strip = |s: &str| s.rsplit("::").next().unwrap_or(s).to_string();
+        match v {
+            Value::String(s) => Value::String(strip(&s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|i| match i {
+                Value::String(s) => Value::String(strip(&s)),
+                other => other,
+            }).collect()),
+            other => other,
         }
     }
 

@@ -7,7 +7,9 @@
 //! Leaves out: Cognito user-pool / OIDC / Lambda tokens (answered 401 until Cognito's JWKS is
 //! wired), per-field `@aws_*` checks, GET requests, the realtime WebSocket.
 
+use crate::auth_rules::Identity;
 use crate::control::api_modes;
+use crate::executor::RequestAuth;
 use crate::runtime::LoadedApi;
 use crate::store::ApiRow;
 use crate::transform::auth::AuthMode;
@@ -93,7 +95,7 @@ impl AppSyncService {
         })
     }
 
-    async fn authorize(&self, ctx: &RequestContext, row: &ApiRow, headers: &HeaderMap) -> Result<AuthMode, RequestFailure> {
+    async fn authorize(&self, ctx: &RequestContext, row: &ApiRow, headers: &HeaderMap) -> Result<RequestAuth, RequestFailure> {
         let (default, additional) = api_modes(&row.body);
         let enabled = |m: AuthMode| default == m || additional.contains(&m);
         if let Some(key) = headers.get("x-api-key") {
@@ -104,7 +106,7 @@ impl AppSyncService {
             let now = amplocal_core::clock::epoch_secs(ctx.now) as i64;
             let keys = self.inner.store.list_keys(&row.api_id).await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() })?;
             return match keys.iter().find(|k| k.id == key) {
-                Some(k) if k.expires > now => Ok(AuthMode::ApiKey),
+                Some(k) if k.expires > now => Ok(RequestAuth::mode(AuthMode::ApiKey)),
                 _ => Err(RequestFailure::unauthorized("You are not authorized to make this call.")),
             };
         }
@@ -112,14 +114,34 @@ impl AppSyncService {
             let auth = auth.to_str().unwrap_or_default().trim();
             if auth.starts_with("AWS4-") {
                 return if enabled(AuthMode::Iam) && ctx.caller.is_some() {
-                    Ok(AuthMode::Iam)
+                    Ok(RequestAuth::mode(AuthMode::Iam))
                 } else {
                     Err(RequestFailure::unauthorized("You are not authorized to make this call."))
                 };
             }
+            if enabled(AuthMode::UserPools) {
+                if let Some(identity) = self.user_pool_identity(row, auth).await {
+                    return Ok(RequestAuth { mode: AuthMode::UserPools, identity: Some(Arc::new(identity)) });
+                }
+            }
             return Err(RequestFailure::unauthorized("Valid authorization header not provided."));
         }
         Err(RequestFailure::unauthorized("Missing authorization header"))
+    }
+
+    /// Verify a raw or `Bearer` ID / access token against amplocal's Cognito: the API's
+    /// configured pool, or (none configured) any pool of the API's account.
+    async fn user_pool_identity(&self, row: &ApiRow, header: &str) -> Option<Identity> {
+        let cognito = self.inner.cognito.get()?;
+        let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
+        let claims = cognito.verify_token(token).await.ok()?;
+        let configured: Vec<&str> = std::iter::once(&row.body)
+            .chain(row.body.get("additionalAuthenticationProviders").and_then(Value::as_array).into_iter().flatten())
+            .filter_map(|p| p.get("userPoolConfig")?.get("userPoolId")?.as_str())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let pool_ok = if configured.is_empty() { claims.account_id == row.account } else { configured.contains(&claims.pool_id.as_str()) };
+        pool_ok.then_some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups })
     }
 
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
@@ -134,7 +156,7 @@ impl AppSyncService {
             return Err(RequestFailure::malformed("Request body is empty."));
         }
         let request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
-        Ok(execute(&loaded, request.data(crate::executor::RequestAuth { mode })).await)
+        Ok(execute(&loaded, request.data(mode)).await)
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`graphql`] is the `/graphql` endpoint. Leaves out (for now): the DynamoDB-backed data
 //! source, Cognito/OIDC/Lambda auth, `@auth` rule evaluation, realtime subscriptions.
 
+pub mod auth_rules;
 pub mod control;
 pub mod error;
 pub mod executor;
@@ -66,6 +67,7 @@ struct Inner {
     control: Control,
     config_apis: Vec<ConfigApi>,
     registered: tokio::sync::OnceCell<Result<(), String>>,
+    cognito: std::sync::OnceLock<amplocal_cognito::CognitoService>,
 }
 
 /// The appsync service: cheap to clone, built once at startup.
@@ -92,13 +94,19 @@ impl AppSyncService {
             config_apis.push(ConfigApi { name, definition, fixed_id: config.graphql_api_id.get(i).cloned() });
         }
         let control = Control { store: store.clone(), runtime: runtime.clone(), clock: core.clock.clone(), ids: core.ids.clone() };
-        Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default() }) })
+        Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default(), cognito: Default::default() }) })
     }
 
     /// Serve model operations from amplocal's DynamoDB (in process). The gateway calls this
     /// once both services exist; until then model resolvers answer with an error.
     pub fn attach_dynamodb(&self, ddb: amplocal_dynamodb::DynamoDbService) {
         self.inner.runtime.attach_dynamodb(ddb);
+    }
+
+    /// Verify `AMAZON_COGNITO_USER_POOLS` tokens with amplocal's Cognito (in process). The
+    /// gateway calls this once both services exist; until then such tokens get 401.
+    pub fn attach_cognito(&self, cognito: amplocal_cognito::CognitoService) {
+        let _ = self.inner.cognito.set(cognito);
     }
 
     /// The control plane.

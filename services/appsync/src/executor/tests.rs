@@ -50,7 +50,7 @@ pub fn executor(input: &str) -> (Arc<Executor>, Arc<Recording>) {
     (Arc::new(Executor::new(&api, rec.clone(), clock, Arc::new(SeededIds::new(7)), true)), rec)
 }
 
-const KEY: RequestAuth = RequestAuth { mode: AuthMode::ApiKey };
+const KEY: RequestAuth = RequestAuth { mode: AuthMode::ApiKey, identity: None };
 
 pub const SAMPLE: &str = include_str!("../../fixtures/inputs/schema.graphql");
 
@@ -61,7 +61,7 @@ fn args(v: serde_json::Value) -> Map<String, Value> {
 #[tokio::test]
 async fn create_returns_the_put_item_as_plain_json() {
     let (exec, rec) = executor(SAMPLE);
-    let out = exec.resolve_root("Mutation", "createTodo", &args(json!({"input": {"name": "n"}})), KEY).await.unwrap().unwrap();
+    let out = exec.resolve_root("Mutation", "createTodo", &args(json!({"input": {"name": "n"}})), &KEY).await.unwrap().unwrap();
     assert_eq!(out["name"], "n");
     assert_eq!(out["__typename"], "Todo");
     assert_eq!(out["createdAt"], "2025-11-24T16:00:00.123Z");
@@ -75,9 +75,9 @@ async fn create_returns_the_put_item_as_plain_json() {
 async fn get_distinguishes_absent_from_filtered_out() {
     let (exec, rec) = executor(SAMPLE);
     rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![], next_token: None, scanned_count: 1 }));
-    let err = exec.resolve_root("Query", "getTodo", &args(json!({"id": "x"})), KEY).await.unwrap().unwrap_err();
+    let err = exec.resolve_root("Query", "getTodo", &args(json!({"id": "x"})), &KEY).await.unwrap().unwrap_err();
     assert_eq!((err.error_type.as_str(), err.message.as_str()), ("Unauthorized", "Not Authorized to access getTodo on type Query"));
-    let none = exec.resolve_root("Query", "getTodo", &args(json!({"id": "x"})), KEY).await.unwrap().unwrap();
+    let none = exec.resolve_root("Query", "getTodo", &args(json!({"id": "x"})), &KEY).await.unwrap().unwrap();
     assert_eq!(none, Value::Null);
 }
 
@@ -85,7 +85,7 @@ async fn get_distinguishes_absent_from_filtered_out() {
 async fn data_source_errors_keep_their_type() {
     let (exec, rec) = executor(SAMPLE);
     rec.responses.lock().unwrap().push(Err(DataSourceError { error_type: "DynamoDB:ConditionalCheckFailedException".into(), message: "The conditional request failed".into() }));
-    let err = exec.resolve_root("Mutation", "deleteTodo", &args(json!({"input": {"id": "x"}})), KEY).await.unwrap().unwrap_err();
+    let err = exec.resolve_root("Mutation", "deleteTodo", &args(json!({"input": {"id": "x"}})), &KEY).await.unwrap().unwrap_err();
     assert_eq!(err.error_type, "DynamoDB:ConditionalCheckFailedException");
 }
 
@@ -93,7 +93,7 @@ async fn data_source_errors_keep_their_type() {
 async fn lists_and_relations_issue_the_fixture_queries() {
     let (exec, rec) = executor(SAMPLE);
     rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![args(json!({"id": {"S": "1"}, "n": {"N": "5"}}))], next_token: Some("t".into()), scanned_count: 3 }));
-    let out = exec.resolve_root("Query", "listTodos", &args(json!({"limit": 3})), KEY).await.unwrap().unwrap();
+    let out = exec.resolve_root("Query", "listTodos", &args(json!({"limit": 3})), &KEY).await.unwrap().unwrap();
     assert_eq!(out, json!({"items": [{"id": "1", "n": 5}], "nextToken": "t"}));
     let c = exec.resolve_relation("Post", "comments", &args(json!({"id": "p1"})), &Map::new()).await.unwrap().unwrap();
     assert_eq!(c, json!({"items": [], "nextToken": null}));
@@ -112,11 +112,11 @@ async fn lists_and_relations_issue_the_fixture_queries() {
 async fn api_key_callers_need_a_public_rule() {
     let (exec, rec) = executor(SAMPLE);
     // Post: owner rule + public read. API key may read, not write; IAM (admin) may write.
-    let err = exec.resolve_root("Mutation", "createPost", &args(json!({"input": {"title": "t"}})), KEY).await.unwrap().unwrap_err();
+    let err = exec.resolve_root("Mutation", "createPost", &args(json!({"input": {"title": "t"}})), &KEY).await.unwrap().unwrap_err();
     assert_eq!((err.error_type.as_str(), err.message.as_str()), ("Unauthorized", "Not Authorized to access createPost on type Mutation"));
-    assert!(exec.resolve_root("Query", "listPosts", &Map::new(), KEY).await.unwrap().is_ok());
-    let iam = RequestAuth { mode: AuthMode::Iam };
-    assert!(exec.resolve_root("Mutation", "createPost", &args(json!({"input": {"title": "t"}})), iam).await.unwrap().is_ok());
+    assert!(exec.resolve_root("Query", "listPosts", &Map::new(), &KEY).await.unwrap().is_ok());
+    let iam = RequestAuth::mode(AuthMode::Iam);
+    assert!(exec.resolve_root("Mutation", "createPost", &args(json!({"input": {"title": "t"}})), &iam).await.unwrap().is_ok());
     assert_eq!(rec.requests.lock().unwrap().len(), 2, "the denied call reached no data source");
     // Todo has no @auth: allowed in sandbox mode only.
     let api = transform(SAMPLE, &TransformConfig {
@@ -126,6 +126,6 @@ async fn api_key_callers_need_a_public_rule() {
         env: "NONE".into(),
     }).unwrap();
     let strict = Executor::new(&api, rec.clone(), Arc::new(amplocal_core::SystemClock), Arc::new(SeededIds::new(1)), false);
-    let err = strict.resolve_root("Query", "listTodos", &Map::new(), KEY).await.unwrap().unwrap_err();
+    let err = strict.resolve_root("Query", "listTodos", &Map::new(), &KEY).await.unwrap().unwrap_err();
     assert_eq!(err.error_type, "Unauthorized");
 }

@@ -112,11 +112,11 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 Ok(None)
             };
             if let Some(allowed) = root {
-                let auth = ctx.ctx.data_opt::<RequestAuth>().copied().unwrap_or(RequestAuth { mode: AuthMode::Iam });
+                let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
                 if !allowed.contains(&auth.mode) {
                     return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
                 }
-                return match exec.resolve_root(&type_name, &name, &args, auth).await {
+                return match exec.resolve_root(&type_name, &name, &args, &auth).await {
                     Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                     Some(Err(e)) => fail(e),
                     None => fail(FieldError {
@@ -130,7 +130,7 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             match exec.resolve_relation(&type_name, &name, &source, &args).await {
                 Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                 Some(Err(e)) => fail(e),
-                None => Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v))),
+                None => Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, exec.present(&type_name, &name, v)))),
             }
         })
     });

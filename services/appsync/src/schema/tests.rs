@@ -36,7 +36,7 @@ async fn aws_scalars_are_validated_in_arguments() {
     let schema = super::build(&Document::parse("type Query { t(at: AWSDateTime, ip: AWSIPAddress): String }").unwrap(), exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
     assert!(!schema.execute(r#"{ t(at: "yesterday") }"#).await.errors.is_empty());
     assert!(!schema.execute(r#"{ t(ip: "1.2.3.999") }"#).await.errors.is_empty());
-    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
+    let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
     let ok = schema.execute(Request::new(r#"{ t(at: "2026-01-01T00:00:00Z", ip: "10.0.0.1") }"#).data(key)).await;
     assert!(ok.errors.iter().all(|e| e.message.contains("no local resolver")), "{:?}", ok.errors);
 }
@@ -46,8 +46,8 @@ async fn mutation_executes_and_selects_fields() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
     let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
-    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
-    let r = schema.execute(Request::new(r#"mutation { createTodo(input: {name: "milk"}) { name description __typename } }"#).data(key)).await;
+    let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
+    let r = schema.execute(Request::new(r#"mutation { createTodo(input: {name: "milk"}) { name description __typename } }"#).data(key.clone())).await;
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert_eq!(r.data.into_json().unwrap(), serde_json::json!({"createTodo": {"name": "milk", "description": null, "__typename": "Todo"}}));
     let r = schema.execute(Request::new(r#"{ getTodo(id: "nope") { id } }"#).data(key)).await;
@@ -60,14 +60,14 @@ async fn root_field_directives_gate_the_request_mode() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
     let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
-    let key = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::ApiKey };
+    let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
     // createPost is @aws_cognito_user_pools only: an API-key caller gets null + Unauthorized.
     let r = schema.execute(Request::new(r#"mutation { createPost(input: {title: "t"}) { id } }"#).data(key)).await;
     assert_eq!(r.data.clone().into_json().unwrap(), serde_json::json!({"createPost": null}));
     assert_eq!(r.errors[0].message, "Not Authorized to access createPost on type Mutation");
     assert_eq!(r.errors[0].path.len(), 1);
     // IAM is not enabled on that API: no directive names it, so even listTodos (default only) denies it.
-    let iam = crate::executor::RequestAuth { mode: crate::transform::auth::AuthMode::Iam };
+    let iam = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::Iam);
     let r = schema.execute(Request::new("{ listTodos { items { id } } }").data(iam)).await;
     assert_eq!(r.errors[0].message, "Not Authorized to access listTodos on type Query");
 }

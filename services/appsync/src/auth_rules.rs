@@ -1,0 +1,207 @@
+//! Model `@auth` rules as the generated auth functions apply them (fixture
+//! `resolvers/*auth0Function*`): API-key callers need a `public` rule; IAM callers are admin
+//! roles; user-pool callers pass `private` and static-group rules outright, and owner /
+//! dynamic-group rules restrict them to their own items — by an injected owner on create, a
+//! check of the stored item on get/update/delete, and an auth filter on list queries. The
+//! stored owner is `<sub>::<username>` (default identity claim); the caller matches that, its
+//! bare `sub` or its bare username.
+//!
+//! Leaves out: field-level `@auth`, OIDC / Lambda identities, `groupClaim` other than
+//! `cognito:groups`.
+
+use crate::transform::auth::{AuthMode, AuthRule, Op, Strategy};
+use serde_json::{json, Map, Value};
+
+/// A verified user-pool caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `sub`.
+    pub sub: String,
+    /// Username (`username` or `cognito:username`).
+    pub username: String,
+    /// `cognito:groups`.
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    /// The values a stored owner may hold for this caller.
+    pub fn owner_values(&self) -> Vec<String> {
+        vec![format!("{}::{}", self.sub, self.username), self.sub.clone(), self.username.clone()]
+    }
+
+    /// The owner value written for `identityClaim` (default `sub::username`).
+    pub fn claim_value(&self, identity_claim: Option<&str>) -> String {
+        match identity_claim {
+            Some("sub") => self.sub.clone(),
+            Some("username") | Some("cognito:username") => self.username.clone(),
+            _ => format!("{}::{}", self.sub, self.username),
+        }
+    }
+}
+
+/// The outcome of the rule check for one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// No rule grants it.
+    Deny,
+    /// Unrestricted access.
+    Allow,
+    /// Access limited to items matching these owner / dynamic-group rules.
+    Restricted(Vec<AuthRule>),
+}
+
+/// Decide `op` on a model with `rules` (`None` = no `@auth`) for a caller in `mode`.
+pub fn decide(rules: Option<&[AuthRule]>, sandbox: bool, op: Op, mode: AuthMode, identity: Option<&Identity>) -> Decision {
+    let Some(rules) = rules else {
+        return if (mode == AuthMode::ApiKey && sandbox) || mode == AuthMode::Iam { Decision::Allow } else { Decision::Deny };
+    };
+    if mode == AuthMode::Iam {
+        return Decision::Allow;
+    }
+    let mut restricted = Vec::new();
+    for r in rules.iter().filter(|r| r.provider == mode && r.allows(op)) {
+        match (r.strategy, identity) {
+            (Strategy::Public, _) if mode == AuthMode::ApiKey => return Decision::Allow,
+            (Strategy::Private, Some(_)) => return Decision::Allow,
+            (Strategy::Groups, Some(id)) if r.groups_field.is_none() && r.groups.iter().any(|g| id.groups.contains(g)) => return Decision::Allow,
+            (Strategy::Groups, Some(_)) if r.groups_field.is_none() => {}
+            (Strategy::Groups, Some(_)) | (Strategy::Owner, Some(_)) => restricted.push(r.clone()),
+            _ => {}
+        }
+    }
+    if restricted.is_empty() {
+        Decision::Deny
+    } else {
+        Decision::Restricted(restricted)
+    }
+}
+
+fn field_matches(v: Option<&Value>, wanted: &[String]) -> bool {
+    match v {
+        Some(Value::String(s)) => wanted.contains(s),
+        Some(Value::Array(items)) => items.iter().any(|i| i.as_str().is_some_and(|s| wanted.iter().any(|w| w == s))),
+        _ => false,
+    }
+}
+
+/// Whether a stored `item` satisfies one of the restricting rules for `identity`.
+pub fn item_allowed(rules: &[AuthRule], identity: &Identity, item: &Map<String, Value>) -> bool {
+    rules.iter().any(|r| match r.strategy {
+        Strategy::Owner => field_matches(item.get(r.owner_field.as_deref().unwrap_or("owner")), &identity.owner_values()),
+        _ => r.groups_field.as_ref().is_some_and(|f| field_matches(item.get(f), &identity.groups)),
+    })
+}
+
+/// The auth filter of list queries: an `or` of owner / group matches (`contains` on list
+/// fields, `eq` otherwise).
+pub fn auth_filter(rules: &[AuthRule], identity: &Identity, list_fields: &[String]) -> Value {
+    let mut alternatives = Vec::new();
+    for r in rules {
+        let (field, values) = match r.strategy {
+            Strategy::Owner => (r.owner_field.clone().unwrap_or_else(|| "owner".into()), identity.owner_values()),
+            _ => match &r.groups_field {
+                Some(f) => (f.clone(), identity.groups.clone()),
+                None => continue,
+            },
+        };
+        let op = if list_fields.contains(&field) { "contains" } else { "eq" };
+        for v in values {
+            alternatives.push(json!({ field.clone(): { op: v } }));
+        }
+    }
+    if alternatives.is_empty() {
+        // Nothing can match (no groups): a filter no item passes.
+        return json!({ "__typename": { "attributeExists": false }, "id": { "attributeExists": false } });
+    }
+    json!({ "or": alternatives })
+}
+
+/// On create: check a client-supplied owner, or inject the caller's. `false` when the input
+/// names someone else (and no rule lets the caller create for others).
+pub fn prepare_create(rules: &[AuthRule], identity: &Identity, input: &mut Map<String, Value>, list_fields: &[String]) -> bool {
+    let mut ok = false;
+    for r in rules {
+        match r.strategy {
+            Strategy::Owner => {
+                let field = r.owner_field.clone().unwrap_or_else(|| "owner".into());
+                match input.get(&field) {
+                    None | Some(Value::Null) => {
+                        let v = identity.claim_value(r.identity_claim.as_deref());
+                        let v = if list_fields.contains(&field) { json!([v]) } else { Value::String(v) };
+                        input.insert(field, v);
+                        ok = true;
+                    }
+                    v => ok |= field_matches(v, &identity.owner_values()),
+                }
+            }
+            _ => {
+                if let Some(f) = &r.groups_field {
+                    ok |= field_matches(input.get(f), &identity.groups);
+                }
+            }
+        }
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::sdl::Document;
+
+    fn rules(sdl: &str) -> Vec<AuthRule> {
+        let doc = Document::parse(sdl).unwrap();
+        AuthRule::parse_all(&doc.types[0].directives).unwrap()
+    }
+
+    fn alice() -> Identity {
+        Identity { sub: "s-a".into(), username: "alice".into(), groups: vec!["Staff".into()] }
+    }
+
+    const KITCHEN: &str = r#"type P @model @auth(rules: [{ allow: groups, groups: ["Admin"] }, { allow: groups, groupsField: "editors" },
+        { allow: owner, ownerField: "owners", operations: [create, read, update] }, { allow: private, operations: [read] },
+        { allow: public, provider: apiKey, operations: [read] }]) { id: ID! }"#;
+
+    #[test]
+    fn decisions_per_mode_and_operation() {
+        let r = rules(KITCHEN);
+        let a = alice();
+        assert_eq!(decide(Some(&r), false, Op::List, AuthMode::ApiKey, None), Decision::Allow);
+        assert_eq!(decide(Some(&r), false, Op::Create, AuthMode::ApiKey, None), Decision::Deny);
+        assert_eq!(decide(Some(&r), false, Op::Get, AuthMode::UserPools, Some(&a)), Decision::Allow, "private read");
+        let Decision::Restricted(rs) = decide(Some(&r), false, Op::Update, AuthMode::UserPools, Some(&a)) else { panic!() };
+        assert_eq!(rs.len(), 2, "dynamic group + owner");
+        let Decision::Restricted(rs) = decide(Some(&r), false, Op::Delete, AuthMode::UserPools, Some(&a)) else { panic!() };
+        assert_eq!(rs.len(), 1, "the owner rule does not grant delete");
+        let admin = Identity { groups: vec!["Admin".into()], ..alice() };
+        assert_eq!(decide(Some(&r), false, Op::Delete, AuthMode::UserPools, Some(&admin)), Decision::Allow);
+        assert_eq!(decide(None, false, Op::List, AuthMode::ApiKey, None), Decision::Deny);
+        assert_eq!(decide(None, true, Op::List, AuthMode::ApiKey, None), Decision::Allow);
+        assert_eq!(decide(None, true, Op::List, AuthMode::UserPools, Some(&a)), Decision::Deny);
+    }
+
+    #[test]
+    fn owner_checks_filters_and_injection() {
+        let r = rules(r#"type P @model @auth(rules: [{ allow: owner }]) { id: ID! }"#);
+        let a = alice();
+        let mut item = Map::new();
+        for (stored, ok) in [("s-a::alice", true), ("s-a", true), ("alice", true), ("s-b::bob", false)] {
+            item.insert("owner".into(), json!(stored));
+            assert_eq!(item_allowed(&r, &a, &item), ok, "{stored}");
+        }
+        let f = auth_filter(&r, &a, &[]);
+        assert_eq!(f["or"].as_array().unwrap().len(), 3);
+        assert_eq!(f["or"][0], json!({"owner": {"eq": "s-a::alice"}}));
+        let mut input = Map::new();
+        assert!(prepare_create(&r, &a, &mut input, &[]));
+        assert_eq!(input["owner"], json!("s-a::alice"));
+        let mut other = Map::new();
+        other.insert("owner".into(), json!("bob"));
+        assert!(!prepare_create(&r, &a, &mut other, &[]));
+        let multi = rules(r#"type P @model @auth(rules: [{ allow: owner, ownerField: "owners", identityClaim: "sub" }]) { id: ID! }"#);
+        let mut input = Map::new();
+        assert!(prepare_create(&multi, &a, &mut input, &["owners".to_string()]));
+        assert_eq!(input["owners"], json!(["s-a"]));
+        assert_eq!(auth_filter(&multi, &a, &["owners".to_string()])["or"][1], json!({"owners": {"contains": "s-a"}}));
+    }
+}
