@@ -751,3 +751,31 @@ async fn abandoned_multipart_uploads_are_cleaned_up() {
     files_under(&env.dir.path().join("s3/blobs"), &mut files);
     assert!(files.iter().all(|f| f.is_dir()), "{files:?}");
 }
+
+#[tokio::test]
+async fn upload_part_copy_and_conditional_complete() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "upc").await;
+    let src: Vec<u8> = (0..6 * 1024 * 1024).map(|i| (i % 239) as u8).collect();
+    put(&c, "upc", "src", &src).await;
+    put(&c, "upc", "exists", b"already here").await;
+    let id = c.create_multipart_upload().bucket("upc").key("exists").send().await.unwrap().upload_id().unwrap().to_string();
+    let p1 = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(1).copy_source("upc/src").copy_source_range("bytes=0-5242879").send().await.unwrap();
+    let p2 = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(2).copy_source("upc/src").copy_source_range("bytes=5242880-6291455").send().await.unwrap();
+    let e = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(3).copy_source("upc/src").copy_source_range("bytes=0-99999999").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (416, "InvalidRange".into()));
+    let e = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(3).copy_source("upc/src").copy_source_range("0-5").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (400, "InvalidArgument".into()));
+    let parts = vec![
+        CompletedPart::builder().part_number(1).e_tag(p1.copy_part_result().unwrap().e_tag().unwrap()).build(),
+        CompletedPart::builder().part_number(2).e_tag(p2.copy_part_result().unwrap().e_tag().unwrap()).build(),
+    ];
+    let mpu = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+    // conditional complete: the key exists, so If-None-Match: * fails and the upload survives
+    let e = c.complete_multipart_upload().bucket("upc").key("exists").upload_id(&id).if_none_match("*").multipart_upload(mpu.clone()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    assert_eq!(get_bytes(&c, "upc", "exists").await, b"already here");
+    c.complete_multipart_upload().bucket("upc").key("exists").upload_id(&id).multipart_upload(mpu).send().await.unwrap();
+    assert_eq!(get_bytes(&c, "upc", "exists").await, src);
+}
