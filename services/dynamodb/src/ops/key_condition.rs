@@ -18,6 +18,8 @@ pub(super) enum SkCond {
     Between(Vec<u8>, Vec<u8>),
     /// `begins_with(sk, p)`
     Prefix(Vec<u8>),
+    /// Composite sort key: `[lo, hi)` (either bound optional).
+    Range(Option<Vec<u8>>, Option<Vec<u8>>),
 }
 
 fn key_value(ka: &KeyAttr, o: &Operand) -> Result<Vec<u8>, DynamoError> {
@@ -130,3 +132,111 @@ pub(super) fn analyze(c: &Cond, hash: &KeyAttr, range: Option<&KeyAttr>) -> Resu
     Ok((pk, sk))
 }
 
+
+/// One condition on one key attribute.
+enum KeyCond {
+    Cmp(CmpOp, Operand),
+    Between(Operand, Operand),
+    Begins(Operand),
+}
+
+fn classify(p: &Cond) -> Result<(String, KeyCond), DynamoError> {
+    let unsupported = || DynamoError::validation("Query key condition not supported");
+    Ok(match p {
+        Cond::Cmp(op, a, b) => match (attr_of(a)?, attr_of(b)?) {
+            (Some(n), None) => (n, KeyCond::Cmp(*op, b.clone())),
+            (None, Some(n)) => (n, KeyCond::Cmp(flip(*op), a.clone())),
+            _ => return Err(unsupported()),
+        },
+        Cond::Between(a, lo, hi) => (attr_of(a)?.ok_or_else(unsupported)?, KeyCond::Between(lo.clone(), hi.clone())),
+        Cond::BeginsWith(a, pre) => (attr_of(a)?.ok_or_else(unsupported)?, KeyCond::Begins(pre.clone())),
+        _ => return Err(unsupported()),
+    })
+}
+
+fn concat(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut v = a.to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+/// Key condition on a multi-attribute (composite) GSI key: equality on every partition-key
+/// attribute; sort-key attributes left to right, equalities first and at most one range
+/// condition last.
+pub(super) fn analyze_multi(c: &Cond, hashes: &[KeyAttr], ranges: &[KeyAttr]) -> Result<(Vec<u8>, Option<SkCond>), DynamoError> {
+    let unsupported = || DynamoError::validation("Query key condition not supported");
+    let mut parts = Vec::new();
+    flatten(c, &mut parts)?;
+    let mut conds: Vec<(String, KeyCond)> = Vec::new();
+    for p in &parts {
+        let (attr, kc) = classify(p)?;
+        if conds.iter().any(|(a, _)| *a == attr) {
+            return Err(DynamoError::validation("KeyConditionExpressions must only contain one condition per key"));
+        }
+        conds.push((attr, kc));
+    }
+    let mut take = |name: &str| conds.iter().position(|(a, _)| a == name).map(|i| conds.remove(i).1);
+    let mut ipk = Vec::new();
+    for h in hashes {
+        match take(&h.name) {
+            Some(KeyCond::Cmp(CmpOp::Eq, v)) => ipk.extend(key::component(&key_value(h, &v)?)),
+            Some(_) => return Err(unsupported()),
+            None => return Err(DynamoError::validation(format!("Query condition missed key schema element: {}", h.name))),
+        }
+    }
+    let mut prefix = Vec::new();
+    let mut bound: Option<SkCond> = None;
+    let mut stopped = false;
+    for r in ranges {
+        let kc = take(&r.name);
+        match kc {
+            None => stopped = true,
+            Some(_) if stopped => return Err(unsupported()),
+            Some(KeyCond::Cmp(CmpOp::Eq, v)) => prefix.extend(key::component(&key_value(r, &v)?)),
+            Some(other) => {
+                let succ = |b: &[u8]| key::prefix_successor(b);
+                let p = prefix.clone();
+                let upper_all = if p.is_empty() { None } else { succ(&p) };
+                bound = Some(match other {
+                    KeyCond::Cmp(op, v) => {
+                        let t = concat(&p, &key::component(&key_value(r, &v)?));
+                        match op {
+                            CmpOp::Lt => SkCond::Range(Some(p.clone()), Some(t)),
+                            CmpOp::Le => SkCond::Range(Some(p.clone()), succ(&t)),
+                            CmpOp::Gt => SkCond::Range(succ(&t), upper_all),
+                            CmpOp::Ge => SkCond::Range(Some(t), upper_all),
+                            _ => return Err(unsupported()),
+                        }
+                    }
+                    KeyCond::Between(lo, hi) => {
+                        if let (Operand::Value(a), Operand::Value(b)) = (&lo, &hi) {
+                            if eval::compare(a, b) == Some(std::cmp::Ordering::Greater) {
+                                return Err(DynamoError::validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound"));
+                            }
+                        }
+                        let a = concat(&p, &key::component(&key_value(r, &lo)?));
+                        let b = concat(&p, &key::component(&key_value(r, &hi)?));
+                        SkCond::Range(Some(a), succ(&b))
+                    }
+                    KeyCond::Begins(v) => {
+                        if r.ty == "N" {
+                            return Err(DynamoError::validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: NUMBER"));
+                        }
+                        let pre = concat(&p, &key::escaped(&key_value(r, &v)?));
+                        let hi = succ(&pre);
+                        SkCond::Range(Some(pre), hi)
+                    }
+                });
+                stopped = true;
+            }
+        }
+    }
+    if !conds.is_empty() {
+        return Err(unsupported());
+    }
+    if bound.is_none() && !prefix.is_empty() {
+        let hi = key::prefix_successor(&prefix);
+        bound = Some(SkCond::Range(Some(prefix), hi));
+    }
+    Ok((ipk, bound))
+}

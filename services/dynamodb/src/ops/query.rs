@@ -5,7 +5,7 @@
 //! See <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html>.
 
 use super::conditions::attributes_to_get;
-use super::key_condition::{analyze, SkCond};
+use super::key_condition::{analyze, analyze_multi, SkCond};
 use super::{capacity, check_enum, check_table_name, constraint, legacy, units, RETURN_CAPACITY};
 use crate::error::DynamoError;
 use crate::expr::ast::{CmpOp, Cond};
@@ -75,10 +75,7 @@ fn index_projection(table: &Table, ix: &IndexDef, item: Item) -> Item {
         return item;
     }
     let mut keep: Vec<&str> = table.meta.key_schema.iter().map(|k| k.attribute_name.as_str()).collect();
-    keep.push(&ix.hash.name);
-    if let Some(r) = &ix.range {
-        keep.push(&r.name);
-    }
+    keep.extend(ix.key_attrs().map(|k| k.name.as_str()));
     keep.extend(ix.include.iter().map(String::as_str));
     item.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect()
 }
@@ -86,7 +83,7 @@ fn index_projection(table: &Table, ix: &IndexDef, item: Item) -> Item {
 fn lek(table: &Table, ix: Option<&IndexDef>, item: &Item) -> Item {
     let mut k = items::key_item(&table.meta, item);
     if let Some(ix) = ix {
-        for ka in std::iter::once(&ix.hash).chain(ix.range.as_ref()) {
+        for ka in ix.key_attrs() {
             if let Some(v) = item.get(&ka.name) {
                 k.insert(ka.name.clone(), v.clone());
             }
@@ -103,9 +100,9 @@ fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<StartKe
     let bad = |m: &str| DynamoError::validation(format!("The provided starting key is invalid: {m}"));
     let mut attrs: Vec<KeyAttr> = std::iter::once(table.meta.hash_key()).chain(table.meta.range_key()).collect();
     if let Some(ix) = ix {
-        for ka in std::iter::once(ix.hash.clone()).chain(ix.range.clone()) {
+        for ka in ix.key_attrs() {
             if !attrs.iter().any(|a| a.name == ka.name) {
-                attrs.push(ka);
+                attrs.push(ka.clone());
             }
         }
     }
@@ -125,6 +122,17 @@ fn start_key(table: &Table, ix: Option<&IndexDef>, esk: &Item) -> Result<StartKe
         None => Vec::new(),
     };
     let (ipk, isk) = match ix {
+        Some(ix) if ix.is_multi() => {
+            let mut ipk = Vec::new();
+            for h in &ix.hashes {
+                ipk.extend(key::component(&enc(h)?));
+            }
+            let mut isk = Vec::new();
+            for r in &ix.ranges {
+                isk.extend(key::component(&enc(r)?));
+            }
+            (ipk, isk)
+        }
         Some(ix) => (enc(&ix.hash)?, match &ix.range {
             Some(r) => enc(r)?,
             None => Vec::new(),
@@ -291,10 +299,17 @@ impl DynamoDbService {
                     Some(ix) => (ix.hash.clone(), ix.range.clone()),
                     None => (table.meta.hash_key(), table.meta.range_key()),
                 };
-                let (pk, skc) = analyze(&key_cond, &hash, range.as_ref())?;
+                let (pk, skc) = match &ix {
+                    Some(ix) if ix.is_multi() => analyze_multi(&key_cond, &ix.hashes, &ix.ranges)?,
+                    _ => analyze(&key_cond, &hash, range.as_ref())?,
+                };
                 if let (Some(f), true) = (&common.filter, input.filter_expression.is_some()) {
                     let names = f.top_level_names();
-                    if let Some(k) = std::iter::once(&hash).chain(range.as_ref()).find(|k| names.contains(&k.name.as_str())) {
+                    let all: Vec<&KeyAttr> = match &ix {
+                        Some(ix) => ix.key_attrs().collect(),
+                        None => std::iter::once(&hash).chain(range.as_ref()).collect(),
+                    };
+                    if let Some(k) = all.into_iter().find(|k| names.contains(&k.name.as_str())) {
                         return Err(DynamoError::validation(format!("Filter Expression can only contain non-primary key attributes: Primary key attribute: {}", k.name)));
                     }
                 }
@@ -325,6 +340,14 @@ impl DynamoDbService {
                     Some(SkCond::Between(lo, hi)) => {
                         bind(&mut sql, ">=", lo);
                         bind(&mut sql, "<=", hi);
+                    }
+                    Some(SkCond::Range(lo, hi)) => {
+                        if let Some(lo) = lo {
+                            bind(&mut sql, ">=", lo);
+                        }
+                        if let Some(hi) = hi {
+                            bind(&mut sql, "<", hi);
+                        }
                     }
                     Some(SkCond::Prefix(p)) => {
                         let succ = key::prefix_successor(&p);

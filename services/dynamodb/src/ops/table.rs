@@ -4,7 +4,7 @@
 //! Tables are ACTIVE immediately (as DynamoDB Local); GSIs added by UpdateTable are backfilled in
 //! the same transaction and ACTIVE at once. Leaves out: replicas, SSE, on-demand throughput limits.
 
-use super::table_validate::{build_meta, check_key_schema, check_projection, check_throughput};
+use super::table_validate::{build_meta, check_gsi_key_schema, check_projection, check_throughput};
 use super::{check_enum, check_table_name, constraint};
 use crate::error::DynamoError;
 use crate::model::*;
@@ -194,7 +194,7 @@ impl DynamoDbService {
                 let mut backfill = Vec::new();
                 for u in input.global_secondary_index_updates.iter().flatten() {
                     if let Some(c) = &u.create {
-                        check_key_schema(&c.key_schema, "globalSecondaryIndexUpdates.member.create.keySchema")?;
+                        check_gsi_key_schema(&c.key_schema, "globalSecondaryIndexUpdates.member.create.keySchema")?;
                         check_projection(&c.projection, &c.index_name)?;
                         check_throughput(&m.billing_mode, &c.provisioned_throughput, Some(&c.index_name))?;
                         if m.gsis.iter().chain(m.lsis.iter()).any(|g| g.index_name == c.index_name) {

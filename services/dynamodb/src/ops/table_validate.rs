@@ -33,6 +33,27 @@ pub(super) fn check_projection(p: &Projection, index: &str) -> Result<(), Dynamo
     Ok(())
 }
 
+/// A GSI key schema: 1–4 HASH attributes, then 0–4 RANGE attributes (multi-attribute keys).
+pub(super) fn check_gsi_key_schema(ks: &[KeySchemaElement], field: &str) -> Result<(), DynamoError> {
+    if ks.len() <= 2 {
+        return check_key_schema(ks, field);
+    }
+    for (i, k) in ks.iter().enumerate() {
+        check_enum(&Some(k.key_type.clone()), &format!("{field}.{}.member.keyType", i + 1), &["HASH", "RANGE"])?;
+    }
+    let hashes = ks.iter().take_while(|k| k.key_type == "HASH").count();
+    let ranges = ks.len() - hashes;
+    if hashes == 0 || hashes > 4 || ranges > 4 || ks[hashes..].iter().any(|k| k.key_type != "RANGE") {
+        return Err(DynamoError::validation("Invalid KeySchema: a global secondary index key has 1 to 4 HASH attributes followed by 0 to 4 RANGE attributes"));
+    }
+    for (i, k) in ks.iter().enumerate() {
+        if ks[..i].iter().any(|x| x.attribute_name == k.attribute_name) {
+            return Err(DynamoError::validation("Invalid KeySchema: Some index key attributes are repeated"));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn check_key_schema(ks: &[KeySchemaElement], field: &str) -> Result<(), DynamoError> {
     if ks.is_empty() {
         return Err(constraint("null", field, "Member must not be null"));
@@ -128,7 +149,7 @@ pub(super) fn build_meta(ctx: &RequestContext, input: &CreateTableInput, table_i
         used.extend(lsi.key_schema.iter().map(|k| k.attribute_name.as_str()));
     }
     for gsi in &gsis {
-        check_key_schema(&gsi.key_schema, "globalSecondaryIndexes.member.keySchema")?;
+        check_gsi_key_schema(&gsi.key_schema, "globalSecondaryIndexes.member.keySchema")?;
         check_projection(&gsi.projection, &gsi.index_name)?;
         check_throughput(&billing, &gsi.provisioned_throughput, Some(&gsi.index_name))?;
         names.push(&gsi.index_name);

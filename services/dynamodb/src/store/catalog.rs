@@ -58,16 +58,32 @@ pub struct KeyAttr {
 pub struct IndexDef {
     /// Name.
     pub name: String,
-    /// Partition key.
+    /// Partition key (the first one of a multi-attribute key).
     pub hash: KeyAttr,
-    /// Sort key.
+    /// Sort key (the first one of a multi-attribute key).
     pub range: Option<KeyAttr>,
+    /// All partition-key attributes in order (GSIs may have up to 4).
+    pub hashes: Vec<KeyAttr>,
+    /// All sort-key attributes in order (GSIs may have up to 4).
+    pub ranges: Vec<KeyAttr>,
     /// Projection type (`ALL`, `KEYS_ONLY`, `INCLUDE`).
     pub projection: String,
     /// INCLUDE attributes.
     pub include: Vec<String>,
     /// Global (true) or local.
     pub global: bool,
+}
+
+impl IndexDef {
+    /// Whether the index has a multi-attribute partition or sort key.
+    pub fn is_multi(&self) -> bool {
+        self.hashes.len() > 1 || self.ranges.len() > 1
+    }
+
+    /// Every key attribute of the index (partition keys, then sort keys).
+    pub fn key_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        self.hashes.iter().chain(self.ranges.iter())
+    }
 }
 
 impl TableMeta {
@@ -78,6 +94,10 @@ impl TableMeta {
 
     fn key_of(&self, schema: &[KeySchemaElement], kt: &str) -> Option<KeyAttr> {
         schema.iter().find(|k| k.key_type == kt).map(|k| KeyAttr { name: k.attribute_name.clone(), ty: self.attr_type(&k.attribute_name) })
+    }
+
+    fn keys_of(&self, schema: &[KeySchemaElement], kt: &str) -> Vec<KeyAttr> {
+        schema.iter().filter(|k| k.key_type == kt).map(|k| KeyAttr { name: k.attribute_name.clone(), ty: self.attr_type(&k.attribute_name) }).collect()
     }
 
     /// Partition key.
@@ -101,6 +121,8 @@ impl TableMeta {
             name: ix.index_name.clone(),
             hash: self.key_of(&ix.key_schema, "HASH").unwrap_or(KeyAttr { name: String::new(), ty: "S".into() }),
             range: self.key_of(&ix.key_schema, "RANGE"),
+            hashes: self.keys_of(&ix.key_schema, "HASH"),
+            ranges: self.keys_of(&ix.key_schema, "RANGE"),
             projection: ix.projection.projection_type.clone().unwrap_or_else(|| "ALL".into()),
             include: ix.projection.non_key_attributes.clone().unwrap_or_default(),
             global,

@@ -112,7 +112,7 @@ pub fn index_entries(meta: &TableMeta, item: &Item) -> Result<Vec<IndexEntry>, D
 
 fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<IndexEntry>, DynamoError> {
     let mut enc = Vec::with_capacity(2);
-    for ka in std::iter::once(&ix.hash).chain(ix.range.as_ref()) {
+    for ka in ix.key_attrs() {
         let Some(v) = item.get(&ka.name) else { return Ok(None) };
         if v.type_name() != ka.ty {
             return Err(DynamoError::validation(format!(
@@ -130,6 +130,12 @@ fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<IndexEntry>, DynamoE
             )));
         }
         enc.push(key::encode(v).unwrap_or_default());
+    }
+    if ix.is_multi() {
+        let (h, r) = enc.split_at(ix.hashes.len());
+        let ipk = h.iter().flat_map(|c| key::component(c)).collect();
+        let isk = r.iter().flat_map(|c| key::component(c)).collect();
+        return Ok(Some((ix.name.clone(), ipk, isk)));
     }
     let isk = enc.get(1).cloned().unwrap_or_default();
     let ipk = enc.into_iter().next().unwrap_or_default();

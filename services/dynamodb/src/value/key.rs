@@ -65,6 +65,26 @@ fn decode_number(b: &[u8]) -> Option<Number> {
     }
 }
 
+/// A key component inside a composite (multi-attribute) index key: 0x00 escaped as
+/// 0x00 0xFF, terminated by 0x00 0x01, so concatenations sort component by component.
+pub fn component(raw: &[u8]) -> Vec<u8> {
+    let mut out = escaped(raw);
+    out.extend([0x00, 0x01]);
+    out
+}
+
+/// `raw` with 0x00 escaped (no terminator): the prefix form of a component (`begins_with`).
+pub fn escaped(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + 2);
+    for b in raw {
+        out.push(*b);
+        if *b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out
+}
+
 /// The smallest byte string greater than every string starting with `prefix` (for
 /// `begins_with` ranges); `None` when there is no upper bound (all bytes 0xFF).
 pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -133,6 +153,17 @@ mod tests {
         for b in [&[][..], &[0x01], &[0x01, 0x80], &[0x03], &[0x09, 1, 2]] {
             let _ = decode_number(b);
         }
+    }
+
+    #[test]
+    fn composite_keys_sort_component_wise() {
+        let parts: Vec<Vec<Vec<u8>>> = vec![vec![vec![], vec![1]], vec![vec![0], vec![]], vec![vec![0, 0], vec![5]], vec![vec![1], vec![]], vec![vec![1, 0], vec![0]], vec![vec![0xFF], vec![0]]];
+        let enc = |p: &Vec<Vec<u8>>| p.iter().flat_map(|c| component(c)).collect::<Vec<u8>>();
+        let mut by_parts = parts.clone();
+        by_parts.sort();
+        let mut by_enc = parts.clone();
+        by_enc.sort_by_key(enc);
+        assert_eq!(by_parts, by_enc);
     }
 
     #[test]
