@@ -57,6 +57,9 @@ pub enum CognitoError {
     /// RevokeToken with something that is not a refresh token.
     #[error("{0}")]
     UnsupportedTokenTypeException(String),
+    /// A rotated refresh token used after its grace period.
+    #[error("{0}")]
+    RefreshTokenReuseException(String),
     /// A group that already exists.
     #[error("{0}")]
     GroupExistsException(String),
@@ -107,6 +110,7 @@ impl AwsError for CognitoError {
             UnsupportedOperationException(_) => "UnsupportedOperationException",
             UnsupportedTokenTypeException(_) => "UnsupportedTokenTypeException",
             GroupExistsException(_) => "GroupExistsException",
+            RefreshTokenReuseException(_) => "RefreshTokenReuseException",
             EnableSoftwareTokenMFAException(_) => "EnableSoftwareTokenMFAException",
             InvalidIdentityPoolConfigurationException(_) => "InvalidIdentityPoolConfigurationException",
             ResourceConflictException(_) => "ResourceConflictException",

@@ -3,9 +3,10 @@
 //! GetId / GetCredentialsForIdentity / GetOpenIdToken
 //! (<https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetCredentialsForIdentity.html>).
 //! Issued credentials are registered in core's CredentialStore so the gateway verifies their
-//! signatures. Role mappings of type `Token` use the ID token's `cognito:preferred_role`.
+//! signatures. Role mappings of type `Token` use the ID token's `cognito:preferred_role`;
+//! `ServerSideTokenCheck` refuses tokens of signed-out, disabled or deleted users.
 //! Left out: developer-authenticated identities, SAML/OIDC/social providers, `Rules` role
-//! mappings, ServerSideTokenCheck, UnlinkIdentity.
+//! mappings, UnlinkIdentity.
 
 use super::{now, opt, req, req_nonempty, str_map};
 use crate::error::{CognitoError, Result};
@@ -212,6 +213,24 @@ async fn check_logins_roles(svc: &CognitoService, pool: &Value, logins: &Map<Str
         };
         if conf["ClientId"].as_str().is_some_and(|c| c != claims.client_id) {
             return Err(CognitoError::NotAuthorizedException("Invalid login token. Incorrect audience.".into()));
+        }
+        if conf["ServerSideTokenCheck"] == true {
+            // The user must still exist and not be signed out.
+            let (pid, un, origin) = (claims.pool_id.clone(), claims.username.clone(), claims.claims.get("origin_jti").and_then(Value::as_str).map(str::to_string));
+            let alive = svc
+                .db()
+                .read(move |c| {
+                    let exists = crate::store::user::get(c, &pid, &un)?.is_some_and(|u| u.enabled);
+                    let revoked = match &origin {
+                        Some(o) => crate::store::user::origin_revoked(c, o)?,
+                        None => false,
+                    };
+                    Ok::<_, CognitoError>(exists && !revoked)
+                })
+                .await?;
+            if !alive {
+                return Err(CognitoError::NotAuthorizedException("Invalid login token. Token is revoked or the user no longer exists.".into()));
+            }
         }
         let mapping = &pool["_RoleMappings"][conf["ProviderName"].as_str().unwrap_or_default()];
         let preferred = if mapping["Type"] == "Token" { claims.claims.get("cognito:preferred_role").and_then(Value::as_str).map(str::to_string) } else { None };

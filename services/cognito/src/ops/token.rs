@@ -1,8 +1,9 @@
 //! Token issuance and refresh: minting ID/access/refresh tokens after a sign-in,
 //! REFRESH_TOKEN_AUTH (InitiateAuth / AdminInitiateAuth) and GetTokensFromRefreshToken
 //! (<https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetTokensFromRefreshToken.html>).
-//! Refresh tokens are opaque, stored and revocable; rotation is left out (no new refresh token
-//! on refresh, as with rotation disabled).
+//! Refresh tokens are opaque, stored and revocable. With `RefreshTokenRotation.Feature =
+//! ENABLED`, GetTokensFromRefreshToken returns a new refresh token and the old one fails with
+//! RefreshTokenReuseException after `RetryGracePeriodSeconds`.
 
 use super::client::validities;
 use super::{check_secret_hash, client_and_pool, now, now_i, opt, req};
@@ -32,6 +33,12 @@ pub async fn refresh_flow(svc: &CognitoService, ctx: &RequestContext, client: &V
     let row = row.filter(|r| !r.revoked && r.client_id == client["ClientId"].as_str().unwrap_or_default()).ok_or_else(invalid)?;
     if row.expires <= now(ctx) {
         return Err(CognitoError::NotAuthorizedException("Refresh Token has expired".into()));
+    }
+    if let Some(rotated) = row.rotated {
+        let grace = client["RefreshTokenRotation"]["RetryGracePeriodSeconds"].as_f64().unwrap_or(0.0);
+        if now(ctx) > rotated + grace {
+            return Err(CognitoError::RefreshTokenReuseException("Refresh token has been reused.".into()));
+        }
     }
     match secret {
         Secret::Hash(h) => check_secret_hash(client, &[&row.username], h)?,
@@ -64,7 +71,33 @@ pub async fn get_tokens_from_refresh_token(svc: &CognitoService, ctx: &RequestCo
         return Err(super::auth_flow::flow_disabled("REFRESH_TOKEN_AUTH"));
     }
     let mut out = refresh_flow(svc, ctx, &client, token, Secret::ClientSecret(opt(&input, "ClientSecret"))).await?;
-    Ok(json!({"AuthenticationResult": out["AuthenticationResult"].take()}))
+    let mut result = out["AuthenticationResult"].take();
+    if client["RefreshTokenRotation"]["Feature"] == "ENABLED" {
+        // Rotation: a new refresh token for the same authentication; the old one lives on
+        // for RetryGracePeriodSeconds.
+        let tok = token.to_string();
+        let row = svc.db().read(move |c| users::get_refresh(c, &tok)).await?.ok_or_else(|| CognitoError::NotAuthorizedException("Invalid Refresh Token".into()))?;
+        let new_token = new_refresh_token(svc);
+        let (old, nt, t) = (token.to_string(), new_token.clone(), now(ctx));
+        let mut fresh = row.clone();
+        fresh.rotated = None;
+        svc.db()
+            .write(move |c| {
+                users::mark_rotated(c, &old, t)?;
+                users::put_refresh(c, &nt, &fresh)
+            })
+            .await?;
+        result["RefreshToken"] = new_token.into();
+    }
+    Ok(json!({"AuthenticationResult": result}))
+}
+
+/// A JWE-looking refresh token: 5 base64url parts, unguessable; only its row gives it meaning.
+fn new_refresh_token(svc: &CognitoService) -> String {
+    let ids = &svc.core().ids;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
+    let parts: Vec<String> = [256usize, 12, 384, 16].iter().map(|n| URL_SAFE_NO_PAD.encode(ids.bytes(*n))).collect();
+    format!("{header}.{}", parts.join("."))
 }
 
 /// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`.
@@ -98,11 +131,8 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
     };
     let mut out = json!({"AccessToken": jwt::access_token(&key, &r)?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": jwt::id_token(&key, &r)?});
     if refresh.is_none() {
-        // JWE-looking, 5 base64url parts, unguessable; only its row gives it meaning.
-        let header = URL_SAFE_NO_PAD.encode(br#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
-        let parts: Vec<String> = [256usize, 12, 384, 16].iter().map(|n| URL_SAFE_NO_PAD.encode(ids.bytes(*n))).collect();
-        let token = format!("{header}.{}", parts.join("."));
-        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false };
+        let token = new_refresh_token(svc);
+        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None };
         let t2 = token.clone();
         svc.db().write(move |c| users::put_refresh(c, &t2, &row)).await?;
         out["RefreshToken"] = token.into();

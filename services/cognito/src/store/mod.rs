@@ -38,7 +38,7 @@ CREATE TABLE identities (id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, logins TEXT
   modified REAL NOT NULL);
 CREATE TABLE identity_logins (pool_id TEXT NOT NULL, login TEXT NOT NULL, identity_id TEXT NOT NULL,
   PRIMARY KEY (pool_id, login));
-"#];
+"#, "ALTER TABLE refresh_tokens ADD COLUMN rotated REAL;"];
 
 /// A user pool: its id, owner and the AWS-shaped settings object.
 #[derive(Debug, Clone)]

@@ -171,6 +171,8 @@ pub struct RefreshRow {
     pub expires: f64,
     /// Revoked by RevokeToken / GlobalSignOut.
     pub revoked: bool,
+    /// When rotation replaced it (refresh-token rotation), epoch seconds.
+    pub rotated: Option<f64>,
 }
 
 /// Store a refresh token.
@@ -191,17 +193,24 @@ fn refresh_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRow> {
         auth_time: r.get(4)?,
         expires: r.get(5)?,
         revoked: r.get::<_, i64>(6)? != 0,
+        rotated: r.get(7)?,
     })
 }
 
 /// A refresh token by value.
 pub fn get_refresh(c: &Connection, token: &str) -> Result<Option<RefreshRow>> {
     Ok(c.query_row(
-        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked FROM refresh_tokens WHERE token = ?1",
+        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked, rotated FROM refresh_tokens WHERE token = ?1",
         [token],
         refresh_from,
     )
     .optional()?)
+}
+
+/// Mark a refresh token as replaced by rotation at `t`.
+pub fn mark_rotated(c: &Connection, token: &str, t: f64) -> Result<()> {
+    c.execute("UPDATE refresh_tokens SET rotated = ?1 WHERE token = ?2 AND rotated IS NULL", params![t, token])?;
+    Ok(())
 }
 
 /// Whether the authentication `origin_jti` is revoked (or unknown).
