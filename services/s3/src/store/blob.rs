@@ -4,11 +4,11 @@
 //! (the SQLite commit is the linearisation point; an unreferenced file is garbage).
 
 use crate::checksum::{DigestValues, Digests};
-use crate::error::{S3Error, S3Result};
+use crate::error::S3Result;
 use amplocal_core::{IdGen, InternalError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
+use std::io::Write;
 
 const WRITE_BUF: usize = 1 << 20;
 
@@ -49,13 +49,15 @@ impl Drop for StagedBlob {
     }
 }
 
-/// Streams one body into a temp file, hashing as it goes.
+/// Streams one body into a temp file, hashing as it goes. Bodies up to 1 MiB touch the disk
+/// once, in [`BlobWriter::finish`] (one blocking task: create, write, fsync, rename).
 #[derive(Debug)]
 pub struct BlobWriter {
     id: String,
     tmp: PathBuf,
     dest: PathBuf,
-    file: Option<tokio::fs::File>,
+    file: Option<std::fs::File>,
+    created: bool,
     buf: Vec<u8>,
     size: u64,
     digests: Digests,
@@ -64,7 +66,7 @@ pub struct BlobWriter {
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
-        if self.file.is_some() {
+        if self.created {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
@@ -97,8 +99,7 @@ impl BlobDir {
         let id = self.ids.uuid().simple().to_string();
         let tmp = self.root.join("tmp").join(&id);
         let dest = self.root.join(&id[..2]).join(&id);
-        let file = tokio::fs::File::create(&tmp).await?;
-        Ok(BlobWriter { id, tmp, dest, file: Some(file), buf: Vec::with_capacity(WRITE_BUF), size: 0, digests, fsync: self.fsync })
+        Ok(BlobWriter { id, tmp, dest, file: None, created: false, buf: Vec::new(), size: 0, digests, fsync: self.fsync })
     }
 
     /// Remove blobs no longer referenced (best effort).
@@ -120,27 +121,40 @@ impl BlobDir {
     }
 }
 
+fn open_tmp(file: Option<std::fs::File>, tmp: &Path) -> std::io::Result<std::fs::File> {
+    match file {
+        Some(f) => Ok(f),
+        None => std::fs::File::create(tmp),
+    }
+}
+
 impl BlobWriter {
     /// Append decoded bytes.
     pub async fn write(&mut self, data: &[u8]) -> S3Result<()> {
         self.digests.update(data);
         self.size += data.len() as u64;
-        if self.buf.len() + data.len() > WRITE_BUF && !self.buf.is_empty() {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= WRITE_BUF {
             self.flush_buf().await?;
-        }
-        if data.len() >= WRITE_BUF {
-            let f = self.file.as_mut().ok_or_else(|| InternalError::new("blob writer closed"))?;
-            f.write_all(data).await?;
-        } else {
-            self.buf.extend_from_slice(data);
         }
         Ok(())
     }
 
     async fn flush_buf(&mut self) -> S3Result<()> {
-        let f = self.file.as_mut().ok_or_else(|| InternalError::new("blob writer closed"))?;
-        f.write_all(&self.buf).await?;
-        self.buf.clear();
+        let buf = std::mem::take(&mut self.buf);
+        let file = self.file.take();
+        let tmp = self.tmp.clone();
+        self.created = true;
+        let (file, mut buf) = tokio::task::spawn_blocking(move || -> std::io::Result<(std::fs::File, Vec<u8>)> {
+            let mut f = open_tmp(file, &tmp)?;
+            f.write_all(&buf)?;
+            Ok((f, buf))
+        })
+        .await
+        .map_err(InternalError::from)??;
+        buf.clear();
+        self.buf = buf;
+        self.file = Some(file);
         Ok(())
     }
 
@@ -149,29 +163,29 @@ impl BlobWriter {
         self.size
     }
 
-    /// Flush, fsync and rename into place.
+    /// Write what is buffered, fsync and rename into place.
     pub async fn finish(mut self) -> S3Result<StagedBlob> {
-        self.flush_buf().await?;
-        let mut f = self.file.take().ok_or_else(|| InternalError::new("blob writer closed"))?;
-        let tmp = self.tmp.clone();
-        let dest = self.dest.clone();
-        let res: std::io::Result<()> = async {
-            f.flush().await?;
-            if self.fsync {
-                f.sync_all().await?;
+        let buf = std::mem::take(&mut self.buf);
+        let file = self.file.take();
+        let (tmp, dest, fsync) = (self.tmp.clone(), self.dest.clone(), self.fsync);
+        self.created = true;
+        let res = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut f = open_tmp(file, &tmp)?;
+            f.write_all(&buf)?;
+            if fsync {
+                f.sync_all()?;
             }
             drop(f);
             if let Some(parent) = dest.parent() {
-                tokio::fs::create_dir_all(parent).await?;
+                std::fs::create_dir_all(parent)?;
             }
-            tokio::fs::rename(&tmp, &dest).await
-        }
-        .await;
-        if let Err(e) = res {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(S3Error::from(e));
-        }
+            std::fs::rename(&tmp, &dest)
+        })
+        .await
+        .map_err(InternalError::from)?;
+        res?;
+        self.created = false;
         let digests = std::mem::replace(&mut self.digests, Digests::new(false, &[])).finish();
-        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests, path: dest, keep: false })
+        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests, path: self.dest.clone(), keep: false })
     }
 }

@@ -19,6 +19,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 const READ_CHUNK: usize = 256 * 1024;
+const SMALL_BODY: u64 = 1024 * 1024;
 
 pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response> {
     match op {
@@ -200,6 +201,22 @@ async fn get(svc: &S3Service, r: Req, head: bool) -> S3Result<Response> {
 }
 
 async fn stream_file(path: std::path::PathBuf, start: u64, len: u64) -> S3Result<Body> {
+    if len <= SMALL_BODY {
+        // one blocking task for open + seek + read
+        let data = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek};
+            let mut f = std::fs::File::open(&path)?;
+            if start > 0 {
+                f.seek(std::io::SeekFrom::Start(start))?;
+            }
+            let mut buf = vec![0u8; len as usize];
+            f.read_exact(&mut buf)?;
+            Ok(buf)
+        })
+        .await
+        .map_err(amplocal_core::InternalError::from)??;
+        return Ok(Body::from(data));
+    }
     let mut f = tokio::fs::File::open(&path).await?;
     if start > 0 {
         f.seek(std::io::SeekFrom::Start(start)).await?;
