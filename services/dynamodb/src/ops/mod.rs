@@ -4,6 +4,7 @@
 
 mod batch;
 mod conditions;
+mod index_read;
 mod item;
 mod key_condition;
 mod legacy;

@@ -5,6 +5,7 @@
 //! Leaves out: `RETURNING`, `EXISTS(...)` conditions in transactions, functions beyond
 //! begins_with / contains / size / attribute_type / attribute_exists / attribute_not_exists.
 
+mod literal;
 mod parser;
 
 pub use parser::{parse, Assign, PExpr, Statement, Target};

@@ -3,7 +3,7 @@
 
 use crate::error::DynamoError;
 use crate::expr::PathElem;
-use crate::value::{normalize_set, AttributeValue, Item, Number};
+use crate::value::{AttributeValue, Item};
 
 /// A parsed expression (conditions and values).
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +82,7 @@ pub enum Statement {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum T {
+pub(super) enum T {
     Ident(String),
     Quoted(String),
     Str(String),
@@ -92,7 +92,7 @@ enum T {
     Eof,
 }
 
-fn bad(msg: &str) -> DynamoError {
+pub(super) fn bad(msg: &str) -> DynamoError {
     DynamoError::validation(format!("Statement wasn't well formed, can't be processed: {msg}"))
 }
 
@@ -165,12 +165,12 @@ fn lex(src: &str) -> Result<Vec<T>, DynamoError> {
     Ok(out)
 }
 
-struct P<'a> {
-    t: Vec<T>,
-    i: usize,
-    depth: usize,
-    params: &'a [AttributeValue],
-    used: usize,
+pub(super) struct P<'a> {
+    pub(super) t: Vec<T>,
+    pub(super) i: usize,
+    pub(super) depth: usize,
+    pub(super) params: &'a [AttributeValue],
+    pub(super) used: usize,
 }
 
 /// Parse a statement, substituting `params` for `?` in order.
@@ -190,10 +190,10 @@ pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, DynamoEr
 }
 
 impl P<'_> {
-    fn peek(&self) -> &T {
+    pub(super) fn peek(&self) -> &T {
         &self.t[self.i.min(self.t.len() - 1)]
     }
-    fn next(&mut self) -> T {
+    pub(super) fn next(&mut self) -> T {
         let t = self.peek().clone();
         self.i += 1;
         t
@@ -209,10 +209,10 @@ impl P<'_> {
             Err(bad(&format!("Expected {k}")))
         }
     }
-    fn is(&self, p: &str) -> bool {
+    pub(super) fn is(&self, p: &str) -> bool {
         matches!(self.peek(), T::P(q) if *q == p)
     }
-    fn eat(&mut self, p: &str) -> Result<(), DynamoError> {
+    pub(super) fn eat(&mut self, p: &str) -> Result<(), DynamoError> {
         if self.is(p) {
             self.i += 1;
             Ok(())
@@ -463,112 +463,6 @@ impl P<'_> {
             T::Ident(_) | T::Quoted(_) => Ok(PExpr::Path(self.path()?)),
             _ => Ok(PExpr::Lit(self.value()?)),
         }
-    }
-
-    fn value(&mut self) -> Result<AttributeValue, DynamoError> {
-        self.depth += 1;
-        if self.depth > 100 {
-            return Err(bad("Value nesting is too deep"));
-        }
-        let r = self.value_inner();
-        self.depth -= 1;
-        r
-    }
-
-    fn value_inner(&mut self) -> Result<AttributeValue, DynamoError> {
-        match self.next() {
-            T::Param => {
-                let v = self.params.get(self.used).cloned().ok_or_else(|| DynamoError::validation("Number of parameters in request and statement don't match."))?;
-                self.used += 1;
-                Ok(v)
-            }
-            T::Str(s) => Ok(AttributeValue::S(s)),
-            T::Num(n) => Number::parse(&n).map(AttributeValue::N).map_err(|e| DynamoError::validation(e.message(&n))),
-            T::P("-") => match self.next() {
-                T::Num(n) => Number::parse(&format!("-{n}")).map(AttributeValue::N).map_err(|e| DynamoError::validation(e.message(&n))),
-                _ => Err(bad("Expected a number")),
-            },
-            T::Ident(w) if w.eq_ignore_ascii_case("TRUE") => Ok(AttributeValue::Bool(true)),
-            T::Ident(w) if w.eq_ignore_ascii_case("FALSE") => Ok(AttributeValue::Bool(false)),
-            T::Ident(w) if w.eq_ignore_ascii_case("NULL") => Ok(AttributeValue::Null),
-            T::P("{") => {
-                let mut m = Item::new();
-                if !self.is("}") {
-                    loop {
-                        let k = match self.next() {
-                            T::Str(s) | T::Quoted(s) => s,
-                            _ => return Err(bad("Expected a string key")),
-                        };
-                        self.eat(":")?;
-                        m.insert(k, self.value()?);
-                        if self.is(",") {
-                            self.i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-                self.eat("}")?;
-                Ok(AttributeValue::M(m))
-            }
-            T::P("[") => {
-                let mut l = Vec::new();
-                if !self.is("]") {
-                    loop {
-                        l.push(self.value()?);
-                        if self.is(",") {
-                            self.i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-                self.eat("]")?;
-                Ok(AttributeValue::L(l))
-            }
-            T::P("<<") => {
-                let mut l = Vec::new();
-                loop {
-                    l.push(self.value()?);
-                    if self.is(",") {
-                        self.i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                self.eat(">>")?;
-                set_of(l)
-            }
-            other => Err(bad(&format!("Unexpected token: {other:?}"))),
-        }
-    }
-}
-
-fn set_of(l: Vec<AttributeValue>) -> Result<AttributeValue, DynamoError> {
-    let dup = || DynamoError::validation("One or more parameter values were invalid: Input collection contains duplicates");
-    match l.first() {
-        Some(AttributeValue::S(_)) => {
-            let mut v: Vec<String> = l.into_iter().filter_map(|x| if let AttributeValue::S(s) = x { Some(s) } else { None }).collect();
-            if normalize_set(&mut v) {
-                return Err(dup());
-            }
-            Ok(AttributeValue::Ss(v))
-        }
-        Some(AttributeValue::N(_)) => {
-            let mut v: Vec<Number> = l.into_iter().filter_map(|x| if let AttributeValue::N(s) = x { Some(s) } else { None }).collect();
-            if normalize_set(&mut v) {
-                return Err(dup());
-            }
-            Ok(AttributeValue::Ns(v))
-        }
-        Some(AttributeValue::B(_)) => {
-            let mut v: Vec<Vec<u8>> = l.into_iter().filter_map(|x| if let AttributeValue::B(s) = x { Some(s) } else { None }).collect();
-            if normalize_set(&mut v) {
-                return Err(dup());
-            }
-            Ok(AttributeValue::Bs(v))
-        }
-        _ => Err(bad("Sets hold strings, numbers or binaries")),
     }
 }
 
