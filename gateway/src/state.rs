@@ -28,12 +28,40 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Build every service over `core`.
+    /// Build every service over `core`, then connect the ones that call each other in process
+    /// (AppSync → DynamoDB for model resolvers, AppSync → Cognito for user-pool tokens).
+    ///
+    /// The services open their SQLite files on parallel threads: each open mostly waits on the
+    /// disk (journal-mode switch, migrations), so this keeps cold start short. The threads enter
+    /// the caller's tokio runtime, if any, so services may spawn their background tasks.
     pub fn new(core: CoreCtx, cfg: &crate::config::ServiceConfigs) -> Result<Self, amplocal_core::InternalError> {
-        let dynamodb = DynamoDbService::new(core.clone(), cfg.dynamodb.clone())?;
-        let cognito = CognitoService::new(core.clone(), cfg.cognito.clone())?;
-        let s3 = S3Service::new(core.clone(), cfg.s3.clone())?;
-        let appsync = AppSyncService::new(core.clone(), cfg.appsync.clone())?;
+        let rt = tokio::runtime::Handle::try_current().ok();
+        let enter = || rt.as_ref().map(|h| h.enter());
+        let (dynamodb, cognito, s3, appsync) = std::thread::scope(|scope| {
+            let ddb = scope.spawn(|| {
+                let _rt = enter();
+                DynamoDbService::new(core.clone(), cfg.dynamodb.clone())
+            });
+            let cognito = scope.spawn(|| {
+                let _rt = enter();
+                CognitoService::new(core.clone(), cfg.cognito.clone())
+            });
+            let s3 = scope.spawn(|| {
+                let _rt = enter();
+                S3Service::new(core.clone(), cfg.s3.clone())
+            });
+            let appsync = AppSyncService::new(core.clone(), cfg.appsync.clone());
+            let join = |name: &str| amplocal_core::InternalError::new(format!("{name} failed to start (panicked)"));
+            (
+                ddb.join().map_err(|_| join("dynamodb")),
+                cognito.join().map_err(|_| join("cognito")),
+                s3.join().map_err(|_| join("s3")),
+                appsync,
+            )
+        });
+        let (dynamodb, cognito, s3, appsync) = (dynamodb??, cognito??, s3??, appsync?);
+        appsync.attach_dynamodb(dynamodb.clone());
+        appsync.attach_cognito(cognito.clone());
         Ok(Self { core, s3, dynamodb, cognito, appsync, started: Instant::now(), cors: crate::cors::CorsConfig::any() })
     }
 }
