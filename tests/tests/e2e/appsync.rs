@@ -366,3 +366,90 @@ async fn list_pages_filters_index_queries_and_relations() {
     let unfiltered = gql(&env, list, json!({"f": {"name": {"between": ["a"]}}})).await;
     assert_eq!(unfiltered["errors"][0]["errorType"], "Unrecognized Filter");
 }
+
+/// A user of a fresh amplocal user pool: (access token, id token, sub).
+async fn sign_in(env: &TestEnv, pool: &str, client: &str, username: &str) -> (String, String, String) {
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, MessageActionType};
+    let idp = env.cognito_idp();
+    let created = idp.admin_create_user().user_pool_id(pool).username(username).message_action(MessageActionType::Suppress).send().await.unwrap();
+    let sub = created.user().unwrap().attributes().iter().find(|a| a.name() == "sub").and_then(|a| a.value()).unwrap().to_string();
+    idp.admin_set_user_password().user_pool_id(pool).username(username).password("Passw0rd!long").permanent(true).send().await.unwrap();
+    let auth = idp
+        .initiate_auth()
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .client_id(client)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", "Passw0rd!long")
+        .send()
+        .await
+        .unwrap();
+    let r = auth.authentication_result().unwrap();
+    (r.access_token().unwrap().to_string(), r.id_token().unwrap().to_string(), sub)
+}
+
+#[tokio::test]
+async fn user_pool_tokens_and_owner_rules() {
+    use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+    let env = env_with_data().await;
+    env.state.appsync.attach_cognito(env.state.cognito.clone());
+    let idp = env.cognito_idp();
+    let pool = idp.create_user_pool().pool_name("app").send().await.unwrap().user_pool().unwrap().id().unwrap().to_string();
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("web")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_string();
+    let (alice, alice_id_token, alice_sub) = sign_in(&env, &pool, &client, "alice").await;
+    let (bob, _, _) = sign_in(&env, &pool, &client, "bob").await;
+
+    // Alice creates a post: the owner is injected as sub::username and shown as the username.
+    let create = "mutation { createPost(input: {title: \"mine\"}) { id title owner } }";
+    let out = gql_as(&env, &[("authorization", &alice)], create, json!({})).await;
+    let created = &out["data"]["createPost"];
+    assert_eq!(created["owner"], "alice", "{out}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let stored = env.dynamodb().get_item().table_name("Post-todoapi-NONE").key("id", aws_sdk_dynamodb::types::AttributeValue::S(id.clone())).send().await.unwrap();
+    assert_eq!(stored.item().unwrap()["owner"].as_s().unwrap(), &format!("{alice_sub}::alice"));
+
+    // An ID token with a Bearer prefix works too.
+    let bearer = format!("Bearer {alice_id_token}");
+    let get = "query G($id: ID!) { getPost(id: $id) { title owner } }";
+    let mine = gql_as(&env, &[("authorization", &bearer)], get, json!({"id": id})).await;
+    assert_eq!(mine["data"]["getPost"], json!({"title": "mine", "owner": "alice"}));
+
+    // Bob can neither read (owner rule for user pools), update nor delete it; lists hide it.
+    let theirs = gql_as(&env, &[("authorization", &bob)], get, json!({"id": id})).await;
+    assert_eq!(theirs["errors"][0]["errorType"], "Unauthorized", "{theirs}");
+    let upd = gql_as(&env, &[("authorization", &bob)], "mutation U($id: ID!) { updatePost(input: {id: $id, title: \"x\"}) { id } }", json!({"id": id})).await;
+    assert_eq!(upd["errors"][0]["errorType"], "Unauthorized");
+    let del = gql_as(&env, &[("authorization", &bob)], "mutation D($id: ID!) { deletePost(input: {id: $id}) { id } }", json!({"id": id})).await;
+    assert_eq!(del["errors"][0]["errorType"], "Unauthorized");
+    let spoof = gql_as(&env, &[("authorization", &bob)], "mutation { createPost(input: {title: \"t\"}) { owner } }", json!({})).await;
+    assert_eq!(spoof["data"]["createPost"]["owner"], "bob");
+    let list = "{ listPosts { items { title owner } } }";
+    let bobs = gql_as(&env, &[("authorization", &bob)], list, json!({})).await;
+    assert_eq!(bobs["data"]["listPosts"]["items"], json!([{"title": "t", "owner": "bob"}]));
+    // The API key (public read) sees both.
+    let all = gql(&env, list, json!({})).await;
+    assert_eq!(all["data"]["listPosts"]["items"].as_array().unwrap().len(), 2);
+    // Alice updates her own post.
+    let upd = gql_as(&env, &[("authorization", &alice)], "mutation U($id: ID!) { updatePost(input: {id: $id, title: \"edited\"}) { title owner } }", json!({"id": id})).await;
+    assert_eq!(upd["data"]["updatePost"], json!({"title": "edited", "owner": "alice"}));
+
+    // Todo has only a public (API key) rule: a signed-in user is denied by the directives.
+    let todo = gql_as(&env, &[("authorization", &alice)], "{ listTodos { items { id } } }", json!({})).await;
+    assert_eq!(todo["errors"][0]["errorType"], "Unauthorized");
+    // A forged token is a 401.
+    let forged = format!("{}x", &alice[..alice.len() - 1]);
+    let (status, _, body) = post(&env, "/graphql", &[("authorization", &forged)], INTROSPECT).await;
+    assert_eq!((status, body["errors"][0]["errorType"].as_str()), (401, Some("UnauthorizedException")));
+}
