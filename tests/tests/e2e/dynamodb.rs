@@ -353,6 +353,10 @@ async fn query_scan_paging_and_indexes() {
     assert_eq!(err(e).1, "Invalid operator used in KeyConditionExpression: OR");
     let e = c.query().table_name("qry").key_condition_expression("pk = :p").filter_expression("sk > :z").expression_attribute_values(":p", s("A")).expression_attribute_values(":z", n("0")).send().await.unwrap_err();
     assert_eq!(err(e).1, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk");
+    let e = c.query().table_name("qry").key_condition_expression("pk = :p").expression_attribute_values(":p", s("A")).select(Select::AllProjectedAttributes).send().await.unwrap_err();
+    assert_eq!(err(e).1, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+    let e = c.query().table_name("qry").key_condition_expression("pk = :p").expression_attribute_values(":p", s("A")).select(Select::SpecificAttributes).send().await.unwrap_err();
+    assert_eq!(err(e).1, "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
     let e = c.query().table_name("qry").index_name("by_g").consistent_read(true).key_condition_expression("g = :g").expression_attribute_values(":g", s("even")).send().await.unwrap_err();
     assert_eq!(err(e).1, "Consistent reads are not supported on global secondary indexes");
     // Scan: full, projection, parallel segments partition the table

@@ -40,6 +40,9 @@ struct Page {
 fn check_select(select: &Option<String>, has_projection: bool) -> Result<(), DynamoError> {
     check_enum(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"])?;
     match select.as_deref() {
+        Some("SPECIFIC_ATTRIBUTES") if !has_projection => {
+            Err(DynamoError::validation("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"))
+        }
         Some("SPECIFIC_ATTRIBUTES") | None => Ok(()),
         Some(s) if has_projection => Err(DynamoError::validation(format!(
             "Cannot specify the ProjectionExpression or AttributesToGet when choosing to get {s}"
@@ -198,6 +201,9 @@ impl DynamoDbService {
             key_conditions: input.key_conditions.as_ref(),
             conditional_operator: &input.conditional_operator,
         })?;
+        if input.select.as_deref() == Some("ALL_PROJECTED_ATTRIBUTES") && input.index_name.is_none() {
+            return Err(DynamoError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+        }
         let key_cond = common
             .key_cond
             .clone()
