@@ -785,7 +785,13 @@ async fn upload_part_copy_and_conditional_complete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore]
 async fn small_object_throughput() {
-    let env = TestEnv::start().await;
+    for no_fsync in [false, true] {
+        small_object_throughput_with(no_fsync).await;
+    }
+}
+
+async fn small_object_throughput_with(no_fsync: bool) {
+    let env = TestEnv::builder().services(|s| s.s3.no_fsync = no_fsync).start().await;
     bucket(&env.s3(), "perf").await;
     let http = env.http();
     let body = vec![7u8; 4096];
@@ -806,6 +812,6 @@ async fn small_object_throughput() {
         for t in tasks {
             t.await.unwrap();
         }
-        println!("4 KiB {label} c16: {:.0} ops/s", 3200.0 / started.elapsed().as_secs_f64());
+        println!("4 KiB {label} c16 (no_fsync={no_fsync}): {:.0} ops/s", 3200.0 / started.elapsed().as_secs_f64());
     }
 }
