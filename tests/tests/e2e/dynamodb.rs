@@ -338,7 +338,7 @@ async fn query_scan_paging_and_indexes() {
     // GSI with KEYS_ONLY projection; LastEvaluatedKey carries index + table keys
     let q = c.query().table_name("qry").index_name("by_g").key_condition_expression("g = :g").expression_attribute_values(":g", s("even")).limit(5).send().await.unwrap();
     assert_eq!(q.count(), 5);
-    assert!(q.items()[0].get("data").is_none() && q.items()[0].contains_key("pk"));
+    assert!(!q.items()[0].contains_key("data") && q.items()[0].contains_key("pk"));
     let lek = q.last_evaluated_key().unwrap();
     assert_eq!(lek.len(), 3);
     let q2 = c.query().table_name("qry").index_name("by_g").key_condition_expression("g = :g").expression_attribute_values(":g", s("even")).exclusive_start_key("pk", lek["pk"].clone()).exclusive_start_key("sk", lek["sk"].clone()).exclusive_start_key("g", lek["g"].clone()).send().await.unwrap();
@@ -667,7 +667,7 @@ async fn partiql_statements() {
     assert_eq!(err(e).0, "ConditionalCheckFailedException");
     let out = c.execute_statement().statement(r#"SELECT * FROM music WHERE title = 'Uno'"#).send().await.unwrap();
     assert_eq!(out.items().len(), 1);
-    assert!(out.items()[0].get("tags").is_none());
+    assert!(!out.items()[0].contains_key("tags"));
     let b = c
         .batch_execute_statement()
         .statements(BatchStatementRequest::builder().statement("SELECT * FROM music WHERE pk = 'Acme' AND sk = 2").build().unwrap())
