@@ -658,3 +658,54 @@ async fn wrong_codes_hit_the_attempt_limit_until_a_new_code_is_sent() {
     let (code, msg) = err(c.resend_confirmation_code().client_id(&client).username("wes").send().await);
     assert_eq!((code.as_str(), msg.as_str()), ("InvalidParameterException", "User is already confirmed."));
 }
+
+#[tokio::test]
+async fn refresh_token_rotation_and_server_side_token_check() {
+    let env = TestEnv::start().await;
+    let c = env.cognito_idp();
+    let pool = c.create_user_pool().pool_name("rot").send().await.unwrap().user_pool.unwrap().id.unwrap();
+    let client = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("r")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .refresh_token_rotation(idp::types::RefreshTokenRotationType::builder().feature(idp::types::FeatureType::Enabled).retry_grace_period_seconds(0).build().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let desc = c.describe_user_pool_client().user_pool_id(&pool).client_id(&client).send().await.unwrap().user_pool_client.unwrap();
+    assert_eq!(desc.refresh_token_rotation.map(|r| r.feature), Some(idp::types::FeatureType::Enabled));
+    c.admin_create_user().user_pool_id(&pool).username("xu").temporary_password(PW).send().await.unwrap();
+    c.admin_set_user_password().user_pool_id(&pool).username("xu").password(PW).permanent(true).send().await.unwrap();
+    let res = c.initiate_auth().client_id(&client).auth_flow(AuthFlowType::UserPasswordAuth).auth_parameters("USERNAME", "xu").auth_parameters("PASSWORD", PW).send().await.unwrap().authentication_result.unwrap();
+    let first = res.refresh_token().unwrap().to_string();
+    let r = c.get_tokens_from_refresh_token().client_id(&client).refresh_token(&first).send().await.unwrap().authentication_result.unwrap();
+    let second = r.refresh_token().expect("rotation issues a new refresh token").to_string();
+    assert_ne!(second, first);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (code, _) = err(c.get_tokens_from_refresh_token().client_id(&client).refresh_token(&first).send().await);
+    assert_eq!(code, "RefreshTokenReuseException");
+    c.get_tokens_from_refresh_token().client_id(&client).refresh_token(&second).send().await.unwrap();
+
+    let ci = env.cognito_identity();
+    let provider = format!("cognito-idp.us-east-1.amazonaws.com/{pool}");
+    let ipid = ci
+        .create_identity_pool()
+        .identity_pool_name("sstc")
+        .allow_unauthenticated_identities(false)
+        .cognito_identity_providers(aws_sdk_cognitoidentity::types::CognitoIdentityProvider::builder().provider_name(&provider).client_id(&client).server_side_token_check(true).build())
+        .send()
+        .await
+        .unwrap()
+        .identity_pool_id;
+    let id_token = res.id_token().unwrap();
+    ci.get_id().identity_pool_id(&ipid).logins(&provider, id_token).send().await.unwrap();
+    c.admin_user_global_sign_out().user_pool_id(&pool).username("xu").send().await.unwrap();
+    let (code, _) = err(ci.get_id().identity_pool_id(&ipid).logins(&provider, id_token).send().await);
+    assert_eq!(code, "NotAuthorizedException");
+}
