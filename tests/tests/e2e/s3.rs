@@ -193,6 +193,15 @@ async fn conditional_writes() {
     let e = c.put_object().bucket("cwb").key("absent").if_match(&etag).body(ByteStream::from_static(b"4")).send().await.unwrap_err();
     assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
     assert_eq!(get_bytes(&c, "cwb", "k").await, b"3");
+    // conditional delete
+    let e = c.delete_object().bucket("cwb").key("k").if_match(&etag).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    let e = c.delete_object().bucket("cwb").key("absent").if_match("*").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    let now = c.head_object().bucket("cwb").key("k").send().await.unwrap().e_tag().unwrap().to_string();
+    c.delete_object().bucket("cwb").key("k").if_match(&now).send().await.unwrap();
+    let e = c.head_object().bucket("cwb").key("k").send().await.unwrap_err();
+    assert_eq!(status_code(&e).0, 404);
 }
 
 #[tokio::test]
@@ -469,6 +478,18 @@ async fn virtual_hosted_requests_and_bucketless_delete() {
     assert!(r.text().await.unwrap().contains("<Deleted><Key>dir/file.txt</Key>"));
     let e = c.head_object().bucket("vhost").key("dir/file.txt").send().await.unwrap_err();
     assert_eq!(status_code(&e).0, 404);
+    // HTTPS on the same port, bucket from the TLS virtual host (what Amplify Storage uses)
+    // (`bucket.localhost` over TLS is not tested: rustls refuses the certificate's `*.localhost`
+    // wildcard, whose parent is a single label; `*.s3.localhost` works)
+    let https = env.https_with(&["vhost.s3.localhost"]);
+    let port = env.addr.port();
+    let r = https.put(format!("https://vhost.s3.localhost:{port}/tls/k")).body("over tls").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("etag"));
+    let r = https.get(format!("https://vhost.s3.localhost:{port}/tls/k")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "over tls");
+    let r = https.get(format!("https://localhost:{port}/vhost/tls/k")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "over tls");
 }
 
 #[tokio::test]

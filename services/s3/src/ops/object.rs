@@ -340,13 +340,21 @@ fn delete_in_tx(tx: &rusqlite::Connection, svc: &S3Service, now_ms: i64, bucket:
     }
 }
 
-/// DeleteObject (missing keys are not an error).
-pub async fn delete_object(svc: &S3Service, ctx: &RequestContext, bucket: String, key: String, version: Option<String>) -> S3Result<DeleteOutput> {
+/// DeleteObject (missing keys are not an error, unless `If-Match` is given).
+pub async fn delete_object(svc: &S3Service, ctx: &RequestContext, bucket: String, key: String, version: Option<String>, if_match: Option<String>) -> S3Result<DeleteOutput> {
     let svc2 = svc.clone();
     let now = ms(ctx.now);
     let (out, orphans) = svc
         .db()
         .write(move |tx| {
+            if let Some(m) = &if_match {
+                require_bucket(tx, &bucket)?;
+                match objects::get(tx, &bucket, &key, version.as_deref())?.filter(|r| !r.delete_marker) {
+                    None => return Err(S3Error::NoSuchKey { key }),
+                    Some(r) if !etag_matches(m, &r.etag) => return Err(S3Error::PreconditionFailed { condition: "If-Match" }),
+                    Some(_) => {}
+                }
+            }
             let mut orphans = Vec::new();
             let out = delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans)?;
             Ok::<_, S3Error>((out, orphans))

@@ -27,7 +27,7 @@ pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response
         Op::GetObject => get(svc, r, false).await,
         Op::HeadObject => get(svc, r, true).await,
         Op::DeleteObject => {
-            let out = op::delete_object(svc, &r.ctx, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
+            let out = op::delete_object(svc, &r.ctx, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), r.header("if-match").map(str::to_string)).await?;
             let mut resp = empty(204);
             if let Some(v) = &out.version_id {
                 set(&mut resp, "x-amz-version-id", v);
