@@ -9,6 +9,7 @@
 
 use crate::auth_rules::{self, Decision, Identity};
 use crate::resolver::requests::{self, RequestError};
+use crate::resolver::versioned;
 use crate::resolver::{DataRequest, DataResponse, DataSource, DataSourceError, Item};
 use crate::transform::model::ModelDef;
 use crate::transform::operations::{list_name, sync_name};
@@ -62,7 +63,7 @@ impl RequestAuth {
 enum RootOp {
     Get(usize),
     List(usize),
-    Sync,
+    Sync(usize),
     Index(usize, usize),
     Create(usize),
     Update(usize),
@@ -128,7 +129,7 @@ impl Executor {
             let mu = |f: String| ("Mutation".to_string(), f);
             roots.insert(q(format!("get{}", m.name)), RootOp::Get(i));
             roots.insert(q(list_name(&m.name)), RootOp::List(i));
-            roots.insert(q(sync_name(&m.name)), RootOp::Sync);
+            roots.insert(q(sync_name(&m.name)), RootOp::Sync(i));
             for (j, idx) in m.indexes.iter().enumerate() {
                 if let Some(qf) = &idx.query_field {
                     roots.insert(q(qf.clone()), RootOp::Index(i, j));
@@ -199,7 +200,7 @@ impl Executor {
         let (i, rule_op) = match op {
             RootOp::Get(i) => (i, Op::Get),
             RootOp::List(i) | RootOp::Index(i, _) => (i, Op::List),
-            RootOp::Sync => return self.run_root(op, type_name, field, args).await,
+            RootOp::Sync(i) => (i, Op::Sync),
             RootOp::Create(i) => (i, Op::Create),
             RootOp::Update(i) => (i, Op::Update),
             RootOp::Delete(i) => (i, Op::Delete),
@@ -222,7 +223,7 @@ impl Executor {
                     _ => Ok(item),
                 }
             }
-            RootOp::List(_) | RootOp::Index(..) => {
+            RootOp::List(_) | RootOp::Index(..) | RootOp::Sync(_) => {
                 let auth_filter = auth_rules::auth_filter(&rules, identity, &list_fields);
                 let filter = match args.get("filter").filter(|f| !f.is_null()) {
                     Some(client) => serde_json::json!({ "and": [auth_filter, client] }),
@@ -274,6 +275,7 @@ impl Executor {
 
     async fn run_root(&self, op: RootOp, type_name: &str, field: &str, args: &Map<String, Value>) -> Result<Value, FieldError> {
         let now = iso8601_millis(self.clock.now());
+        let now_ms = self.clock.now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         let input = || args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
         match op {
             RootOp::Get(i) => {
@@ -284,7 +286,15 @@ impl Executor {
                 let m = &self.models[i];
                 Ok(Self::connection(self.page(requests::list(m, &self.table(m), args)?).await?))
             }
-            RootOp::Sync => Err(FieldError { error_type: "UnsupportedOperation".into(), message: "sync queries are not implemented yet".into() }),
+            RootOp::Sync(i) => {
+                let m = &self.models[i];
+                if !m.versioned {
+                    return Err(FieldError { error_type: "UnsupportedOperation".into(), message: "sync queries need conflict detection (--graphql-conflict-detection)".into() });
+                }
+                let mut conn = Self::connection(self.page(versioned::sync(&self.table(m), args)?).await?);
+                conn["startedAt"] = Value::from(now_ms);
+                Ok(conn)
+            }
             RootOp::Index(i, j) => {
                 let m = &self.models[i];
                 let idx = &m.indexes[j];
@@ -295,7 +305,30 @@ impl Executor {
             RootOp::Create(i) => {
                 let m = &self.models[i];
                 let id = self.ids.uuid().to_string();
-                self.item(requests::create(m, &self.table(m), &input(), args.get("condition"), &now, &id)?).await
+                let req = if m.versioned {
+                    versioned::create(m, &self.table(m), &input(), args.get("condition"), &now, now_ms, &id)?
+                } else {
+                    requests::create(m, &self.table(m), &input(), args.get("condition"), &now, &id)?
+                };
+                self.item(req).await
+            }
+            RootOp::Update(i) | RootOp::Delete(i) if self.models[i].versioned => {
+                let m = &self.models[i];
+                let (req, expected) = if matches!(op, RootOp::Update(_)) {
+                    versioned::update(m, &self.table(m), &input(), args.get("condition"), &now, now_ms)?
+                } else {
+                    versioned::delete(m, &self.table(m), &input(), args.get("condition"), &now, now_ms)?
+                };
+                match self.item(req).await {
+                    Err(e) if e.error_type == "DynamoDB:ConditionalCheckFailedException" => {
+                        let current = self.get_one(requests::get(m, &self.table(m), &input())?, type_name, field).await.unwrap_or(Value::Null);
+                        match current.get("_version").and_then(Value::as_i64) {
+                            Some(v) if v != expected => Err(FieldError { error_type: "ConflictUnhandled".into(), message: "Conflict resolver rejects mutation.".into() }),
+                            _ => Err(e),
+                        }
+                    }
+                    other => other,
+                }
             }
             RootOp::Update(i) => {
                 let m = &self.models[i];

@@ -48,6 +48,11 @@ pub struct Config {
     /// Allow public API-key access to models without @auth (Amplify's sandbox mode).
     #[arg(long = "graphql-sandbox", env = "AMPLOCAL_GRAPHQL_SANDBOX")]
     pub graphql_sandbox: bool,
+    /// DataStore conflict detection (VERSION) for Amplify schemas: `_version`/`_deleted`/
+    /// `_lastChangedAt`, `syncX` queries, tombstone deletes, `ConflictUnhandled` on a stale
+    /// `_version` (AUTOMERGE merging is not emulated: mismatches are rejected).
+    #[arg(long = "graphql-conflict-detection", env = "AMPLOCAL_GRAPHQL_CONFLICT_DETECTION")]
+    pub graphql_conflict_detection: bool,
 }
 
 /// A schema file read and compiled at startup.
@@ -83,7 +88,7 @@ impl AppSyncService {
     /// be read or compiled.
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let store = Store::open(&core.data_dir.join("appsync.db"))?;
-        let runtime = Runtime::new(core.clone(), config.graphql_sandbox);
+        let runtime = Runtime::new(core.clone(), config.graphql_sandbox).with_conflict_detection(config.graphql_conflict_detection);
         let mut config_apis = Vec::new();
         for (i, path) in config.graphql_schema.iter().enumerate() {
             let definition = std::fs::read_to_string(path).map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;

@@ -71,12 +71,19 @@ pub struct Runtime {
     dynamodb: Arc<OnceLock<DynamoDbService>>,
     core: CoreCtx,
     sandbox: bool,
+    versioned: bool,
 }
 
 impl Runtime {
     /// A runtime; resolvers answer with an error until [`Runtime::attach_dynamodb`].
     pub fn new(core: CoreCtx, sandbox: bool) -> Self {
-        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox }
+        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox, versioned: false }
+    }
+
+    /// Turn on DataStore conflict detection (VERSION) for every Amplify schema compiled.
+    pub fn with_conflict_detection(mut self, on: bool) -> Self {
+        self.versioned = on;
+        self
     }
 
     /// Use amplocal's DynamoDB for the model tables (APIs compiled before are recompiled).
@@ -99,7 +106,7 @@ impl Runtime {
         let is_amplify = Document::parse(definition)?.types.iter().any(|t| t.directive("model").is_some());
         let cfg = TransformConfig {
             auth: AuthSettings { default_mode: default, additional: additional.clone(), sandbox: self.sandbox },
-            versioned: false,
+            versioned: self.versioned,
             api_id: api_id.to_string(),
             env: "NONE".into(),
         };

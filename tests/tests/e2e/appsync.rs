@@ -453,3 +453,40 @@ async fn user_pool_tokens_and_owner_rules() {
     let (status, _, body) = post(&env, "/graphql", &[("authorization", &forged)], INTROSPECT).await;
     assert_eq!((status, body["errors"][0]["errorType"].as_str()), (401, Some("UnauthorizedException")));
 }
+
+#[tokio::test]
+async fn datastore_versions_tombstones_and_sync() {
+    let env = TestEnv::builder()
+        .services(|s| {
+            s.appsync.graphql_schema = vec![schema_path("todo.graphql")];
+            s.appsync.graphql_api_key = Some(KEY.into());
+            s.appsync.graphql_api_id = vec!["todoapi".into()];
+            s.appsync.graphql_conflict_detection = true;
+        })
+        .start()
+        .await;
+    env.state.appsync.attach_dynamodb(env.state.dynamodb.clone());
+    let fields = "id name _version _deleted _lastChangedAt";
+    let c = gql(&env, &format!("mutation {{ createTodo(input: {{name: \"a\"}}) {{ {fields} }} }}"), json!({})).await;
+    let todo = &c["data"]["createTodo"];
+    assert_eq!(todo["_version"], 1, "{c}");
+    let id = todo["id"].as_str().unwrap().to_string();
+    let upd = format!("mutation U($i: UpdateTodoInput!) {{ updateTodo(input: $i) {{ {fields} }} }}");
+    let u = gql(&env, &upd, json!({"i": {"id": id, "name": "b", "_version": 1}})).await;
+    assert_eq!((u["data"]["updateTodo"]["_version"].as_i64(), u["data"]["updateTodo"]["name"].as_str()), (Some(2), Some("b")));
+    let stale = gql(&env, &upd, json!({"i": {"id": id, "name": "c", "_version": 1}})).await;
+    assert_eq!(stale["errors"][0]["errorType"], "ConflictUnhandled", "{stale}");
+    assert_eq!(stale["errors"][0]["message"], "Conflict resolver rejects mutation.");
+    let d = gql(&env, &format!("mutation D($i: DeleteTodoInput!) {{ deleteTodo(input: $i) {{ {fields} }} }}"), json!({"i": {"id": id, "_version": 2}})).await;
+    assert_eq!((d["data"]["deleteTodo"]["_deleted"].as_bool(), d["data"]["deleteTodo"]["_version"].as_i64()), (Some(true), Some(3)), "{d}");
+    // The tombstone stays in the table (with a TTL) and comes back from syncTodos.
+    let sync = "query S($l: AWSTimestamp) { syncTodos(lastSync: $l) { items { id _deleted _version } nextToken startedAt } }";
+    let s = gql(&env, sync, json!({})).await;
+    assert_eq!(s["data"]["syncTodos"]["items"], json!([{"id": id, "_deleted": true, "_version": 3}]), "{s}");
+    let started = s["data"]["syncTodos"]["startedAt"].as_i64().unwrap();
+    let later = gql(&env, sync, json!({"l": started + 60_000})).await;
+    assert_eq!(later["data"]["syncTodos"]["items"], json!([]));
+    let ttl = env.dynamodb().describe_time_to_live().table_name("Todo-todoapi-NONE").send().await.unwrap();
+    assert_eq!(ttl.time_to_live_description().unwrap().attribute_name(), Some("_ttl"));
+    env.dynamodb().describe_table().table_name("AmplifyDataStore-todoapi-NONE").send().await.unwrap();
+}

@@ -11,6 +11,7 @@
 pub mod dynamodb;
 pub mod filter;
 pub mod requests;
+pub mod versioned;
 
 use filter::Expr;
 use serde_json::{Map, Value};
