@@ -140,7 +140,7 @@ async fn versions_pagination_and_markers() {
         ids.push(f.put("ver", "k", format!("v{i}").as_bytes()).await.unwrap());
     }
     f.put("ver", "z", b"z").await;
-    let del = object::delete_object(&f.svc, &f.ctx(), "ver".into(), "k".into(), None, None).await.unwrap();
+    let del = amplocal_s3::ops::delete::delete_object(&f.svc, &f.ctx(), "ver".into(), "k".into(), None, None).await.unwrap();
     assert!(del.delete_marker);
     let all = ListInput { bucket: "ver".into(), max: 1000, versions: true, ..Default::default() };
     let (v, _) = f.list(all.clone()).await;

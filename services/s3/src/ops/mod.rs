@@ -4,11 +4,13 @@
 pub mod bucket;
 pub mod copy;
 pub mod cors;
+pub mod delete;
 pub mod integrity;
 pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod post_object;
+pub mod tagging;
 
 use crate::error::{S3Error, S3Result};
 use crate::store::{self, BucketRow};

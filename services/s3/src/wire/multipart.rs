@@ -34,7 +34,7 @@ pub(super) async fn handle(svc: &S3Service, o: Op, mut r: Req) -> S3Result<Respo
                 None => None,
             };
             let tags = headers::tagging_header(&r);
-            crate::ops::object::check_tags(&tags)?;
+            crate::ops::tagging::check_tags(&tags)?;
             let input = CreateInput {
                 bucket: r.bucket(),
                 key: r.key(),

@@ -10,7 +10,9 @@ use crate::checksum::{ChecksumAlg, Digests};
 use crate::error::{S3Error, S3Result};
 use crate::ops::copy::CopyObjectInput;
 use crate::ops::integrity::{verify, Declared};
-use crate::ops::object::{self as op, DeleteResult, GetObjectInput, PutObjectInput};
+use crate::ops::delete::{self as del, DeleteResult};
+use crate::ops::object::{self as op, GetObjectInput, PutObjectInput};
+use crate::ops::tagging as tag;
 use crate::ops::{bucket as bucket_ops, check_key};
 use crate::S3Service;
 use axum::body::Body;
@@ -27,7 +29,7 @@ pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response
         Op::GetObject => get(svc, r, false).await,
         Op::HeadObject => get(svc, r, true).await,
         Op::DeleteObject => {
-            let out = op::delete_object(svc, &r.ctx, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), r.header("if-match").map(str::to_string)).await?;
+            let out = del::delete_object(svc, &r.ctx, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), r.header("if-match").map(str::to_string)).await?;
             let mut resp = empty(204);
             if let Some(v) = &out.version_id {
                 set(&mut resp, "x-amz-version-id", v);
@@ -40,7 +42,7 @@ pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response
         Op::DeleteObjects => delete_objects(svc, r).await,
         Op::CopyObject => copy(svc, r).await,
         Op::GetObjectTagging => {
-            let row = op::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
+            let row = tag::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
             let mut resp = xml_ok(tagging_xml(&row.tags));
             if row.version_id != "null" {
                 set(&mut resp, "x-amz-version-id", &row.version_id);
@@ -51,15 +53,15 @@ pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response
             let mut r = r;
             let body = read_small(r.take_body(), 1 << 20).await?;
             let tags = parse_tagging(&body)?;
-            tag_response(op::put_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), tags).await?, 200)
+            tag_response(tag::put_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), tags).await?, 200)
         }
-        Op::DeleteObjectTagging => tag_response(op::put_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), Vec::new()).await?, 204),
+        Op::DeleteObjectTagging => tag_response(tag::put_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string), Vec::new()).await?, 204),
         Op::GetObjectAcl => {
-            op::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
+            tag::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
             Ok(xml_ok(acl_xml(&r.ctx.account_id)))
         }
         Op::PutObjectAcl => {
-            op::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
+            tag::get_tagging(svc, r.bucket(), r.key(), r.q.get("versionId").map(str::to_string)).await?;
             Ok(empty(200))
         }
         Op::GetObjectAttributes => attributes(svc, r).await,
@@ -127,7 +129,7 @@ async fn put(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     bucket_ops::head_bucket(svc, r.bucket()).await?;
     let meta = headers::object_meta(&r);
     let tags = headers::tagging_header(&r);
-    op::check_tags(&tags)?;
+    tag::check_tags(&tags)?;
     let framing = headers::framing(&r)?;
     let (mut declared, algs) = headers::declared(&r)?;
     let cond = headers::write_conditions(&r);
@@ -265,7 +267,7 @@ async fn delete_objects(svc: &S3Service, mut r: Req) -> S3Result<Response> {
         let key = o.text_of("Key").ok_or(S3Error::MalformedXML)?.to_string();
         objects.push((key, o.text_of("VersionId").map(str::to_string)));
     }
-    let results = op::delete_objects(svc, &r.ctx, bucket, objects).await?;
+    let results = del::delete_objects(svc, &r.ctx, bucket, objects).await?;
     let mut w = XmlWriter::new("DeleteResult");
     for res in results {
         match res {
@@ -303,7 +305,7 @@ async fn copy(svc: &S3Service, r: Req) -> S3Result<Response> {
     let replace_metadata = directive("x-amz-metadata-directive")?;
     let replace_tags = directive("x-amz-tagging-directive")?;
     let tags = headers::tagging_header(&r);
-    op::check_tags(&tags)?;
+    tag::check_tags(&tags)?;
     let checksum_alg = match r.header("x-amz-checksum-algorithm") {
         Some(a) => Some(ChecksumAlg::parse(a).ok_or_else(|| S3Error::InvalidRequest("Checksum algorithm provided is unsupported.".into()))?),
         None => None,

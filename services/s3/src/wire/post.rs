@@ -90,7 +90,7 @@ pub async fn post_object(svc: &S3Service, mut r: Req) -> S3Result<Response> {
         Some(xml) => parse_tagging(xml.as_bytes())?,
         None => Vec::new(),
     };
-    op::check_tags(&tags)?;
+    crate::ops::tagging::check_tags(&tags)?;
     let meta = meta_from(&form, file.content_type.as_deref());
     let input = PutObjectInput { bucket: bucket.clone(), key: key.clone(), meta, tags, body: blob, declared, cond: WriteConditions::default() };
     let out = op::put_object(svc, &r.ctx, input).await?;
