@@ -94,6 +94,20 @@ async fn control(svc: AppSyncService, ctx: RequestContext, req: Request) -> Resp
             ("ListGraphqlApis", c.list_graphql_apis(&ctx, max, query_param(q, "nextToken").as_deref(), &ep).await)
         }
         (&Method::GET, ["apis", id]) => ("GetGraphqlApi", c.get_graphql_api(&ctx, id, &ep).await),
+        (&Method::POST, ["apis", id]) => ("UpdateGraphqlApi", async { c.update_graphql_api(&ctx, id, json_body()?, &ep).await }.await),
+        (&Method::POST, ["apis", id, "apikeys", key]) => (
+            "UpdateApiKey",
+            async {
+                let b = json_body()?;
+                let description = b.get("description").and_then(Value::as_str).map(String::from);
+                let expires = match b.get("expires") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(v.as_i64().ok_or_else(|| AppSyncError::BadRequestException("expires must be a number".into()))?),
+                };
+                c.update_api_key(&ctx, id, key, description, expires).await
+            }
+            .await,
+        ),
         (&Method::DELETE, ["apis", id]) => ("DeleteGraphqlApi", c.delete_graphql_api(&ctx, id).await),
         (&Method::POST, ["apis", id, "apikeys"]) => (
             "CreateApiKey",

@@ -94,6 +94,17 @@ async fn control_plane_api_key_and_schema_lifecycle() {
     assert_eq!(status, 200, "{body}");
     assert!(body["data"]["__schema"]["types"].as_array().unwrap().iter().any(|t| t["name"] == "Todo"));
 
+    // Updates.
+    let renamed = c.update_graphql_api().api_id(&id).name("notes2").authentication_type(AuthenticationType::ApiKey).send().await.unwrap();
+    assert_eq!(renamed.graphql_api().unwrap().name(), Some("notes2"));
+    assert_eq!(c.get_graphql_api().api_id(&id).send().await.unwrap().graphql_api().unwrap().name(), Some("notes2"));
+    let k = c.update_api_key().api_id(&id).id(&key_id).description("k2").send().await.unwrap();
+    assert_eq!(k.api_key().unwrap().description(), Some("k2"));
+    let e = c.update_api_key().api_id(&id).id("da2-nope").description("x").send().await.unwrap_err().into_service_error();
+    assert!(e.is_not_found_exception(), "{e:?}");
+    let (status, _, _) = post(&env, &format!("/graphql/{id}"), &[("x-api-key", &key_id)], INTROSPECT).await;
+    assert_eq!(status, 200, "the schema survives an API update");
+
     c.delete_api_key().api_id(&id).id(&key_id).send().await.unwrap();
     let (status, _, _) = post(&env, &format!("/graphql/{id}"), &[("x-api-key", &key_id)], INTROSPECT).await;
     assert_eq!(status, 401, "a deleted key no longer authorizes");

@@ -1,9 +1,9 @@
-//! CreateApiKey / ListApiKeys / DeleteApiKey (<https://docs.aws.amazon.com/appsync/latest/APIReference/API_CreateApiKey.html>):
+//! CreateApiKey / UpdateApiKey / ListApiKeys / DeleteApiKey (<https://docs.aws.amazon.com/appsync/latest/APIReference/API_CreateApiKey.html>):
 //! `da2-` ids, `expires` in epoch seconds rounded down to the hour, default 7 days, allowed
 //! 1–365 days ahead (`ApiKeyValidityOutOfBoundsException` otherwise), `deletes` 60 days after
 //! expiry.
 //!
-//! Leaves out: UpdateApiKey, the 50-keys-per-API limit.
+//! Leaves out: the 50-keys-per-API limit.
 
 use super::{epoch, Control};
 use crate::error::{AppSyncError, api_not_found};
@@ -30,6 +30,32 @@ impl Control {
         }
         let id = format!("da2-{}", self.ids.string_from(amplocal_core::ids::LOWER_ALNUM, 26));
         let k = KeyRow { api_id: api_id.to_string(), id, description, expires, deletes: expires + 60 * DAY };
+        self.store.put_key(k.clone()).await?;
+        Ok(json!({ "apiKey": key_json(&k) }))
+    }
+
+    /// UpdateApiKey: new description and/or expiry (same bounds as create).
+    pub async fn update_api_key(&self, ctx: &RequestContext, api_id: &str, key_id: &str, description: Option<String>, expires: Option<i64>) -> Result<Value, AppSyncError> {
+        self.store.get_api(&ctx.account_id, &ctx.region, api_id).await?.ok_or_else(|| api_not_found(api_id))?;
+        let mut k = self
+            .store
+            .list_keys(api_id)
+            .await?
+            .into_iter()
+            .find(|k| k.id == key_id)
+            .ok_or_else(|| AppSyncError::NotFoundException(format!("API key {key_id} not found.")))?;
+        if let Some(d) = description {
+            k.description = Some(d);
+        }
+        if let Some(e) = expires {
+            let now = epoch(self.clock.as_ref());
+            let e = e - e.rem_euclid(HOUR);
+            if e < now + DAY - HOUR || e > now + 365 * DAY {
+                return Err(AppSyncError::ApiKeyValidityOutOfBoundsException("API key must be valid for a minimum of 1 day and a maximum of 365 days.".into()));
+            }
+            k.expires = e;
+            k.deletes = e + 60 * DAY;
+        }
         self.store.put_key(k.clone()).await?;
         Ok(json!({ "apiKey": key_json(&k) }))
     }
