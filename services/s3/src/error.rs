@@ -14,6 +14,9 @@ pub enum S3Error {
     /// 404: key missing.
     #[error("The specified key does not exist.")]
     NoSuchKey { key: String },
+    /// 404: the latest version is a delete marker (adds `x-amz-delete-marker`).
+    #[error("The specified key does not exist.")]
+    DeleteMarker { key: String, version: String },
     /// 404: version missing.
     #[error("The specified version does not exist.")]
     NoSuchVersion { key: String, version: String },
@@ -143,7 +146,7 @@ impl AwsError for S3Error {
         use S3Error::*;
         match self {
             NoSuchBucket { .. } => "NoSuchBucket",
-            NoSuchKey { .. } => "NoSuchKey",
+            NoSuchKey { .. } | DeleteMarker { .. } => "NoSuchKey",
             NoSuchVersion { .. } => "NoSuchVersion",
             NoSuchUpload { .. } => "NoSuchUpload",
             NoSuchCORSConfiguration { .. } => "NoSuchCORSConfiguration",
@@ -187,6 +190,7 @@ impl AwsError for S3Error {
         match self {
             NoSuchBucket { .. }
             | NoSuchKey { .. }
+            | DeleteMarker { .. }
             | NoSuchVersion { .. }
             | NoSuchUpload { .. }
             | NoSuchCORSConfiguration { .. }
@@ -236,7 +240,7 @@ impl S3Error {
             | BucketAlreadyExists { bucket }
             | BucketNotEmpty { bucket }
             | InvalidBucketName { bucket } => vec![("BucketName", bucket.clone())],
-            NoSuchKey { key } => vec![("Key", key.clone())],
+            NoSuchKey { key } | DeleteMarker { key, .. } => vec![("Key", key.clone())],
             NoSuchVersion { key, version } => vec![("Key", key.clone()), ("VersionId", version.clone())],
             NoSuchUpload { upload_id } => vec![("UploadId", upload_id.clone())],
             InvalidRange { range, size } => vec![("RangeRequested", range.clone()), ("ActualObjectSize", size.to_string())],

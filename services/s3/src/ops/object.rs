@@ -238,7 +238,7 @@ pub async fn get_object(svc: &S3Service, input: GetObjectInput) -> S3Result<GetO
             match (row, version_id) {
                 (None, Some(v)) => Err(S3Error::NoSuchVersion { key, version: v }),
                 (None, None) => Err(S3Error::NoSuchKey { key }),
-                (Some(r), None) if r.delete_marker => Err(S3Error::NoSuchKey { key }),
+                (Some(r), None) if r.delete_marker => Err(S3Error::DeleteMarker { key, version: r.version_id }),
                 (Some(r), Some(_)) if r.delete_marker => Err(S3Error::MethodNotAllowed { method: "GET".into(), resource: "DeleteMarker" }),
                 (Some(r), _) => Ok((b, r)),
             }

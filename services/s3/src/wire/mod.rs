@@ -101,6 +101,10 @@ pub fn render_error(err: &S3Error, request_id: &str, head: bool) -> Response {
     if let S3Error::InvalidRange { size, .. } = err {
         set(&mut r, "content-range", &format!("bytes */{size}"));
     }
+    if let S3Error::DeleteMarker { version, .. } = err {
+        set(&mut r, "x-amz-delete-marker", "true");
+        set(&mut r, "x-amz-version-id", version);
+    }
     r
 }
 
