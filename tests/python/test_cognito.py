@@ -421,6 +421,11 @@ def test_user_auth_choice_flow(idp, endpoint):
     otp = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "olga"}).json()["codes"][0]["code"]
     out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=ch["Session"], ChallengeResponses={"USERNAME": "olga", "EMAIL_OTP_CODE": otp})
     assert "AccessToken" in out["AuthenticationResult"]
+    factors = idp.get_user_auth_factors(AccessToken=out["AuthenticationResult"]["AccessToken"])
+    assert factors["Username"] == "olga" and set(factors["ConfiguredUserAuthFactors"]) == {"PASSWORD", "EMAIL_OTP"}
+    with pytest.raises(ClientError) as e:
+        idp.list_devices(AccessToken=out["AuthenticationResult"]["AccessToken"], Limit=10) and idp.forget_device(AccessToken=out["AuthenticationResult"]["AccessToken"], DeviceKey="us-east-1_x")
+    assert code_of(e) == ("ResourceNotFoundException", "Device does not exist.")
     idp.delete_user_pool(UserPoolId=pid)
 
 

@@ -47,3 +47,8 @@ pub async fn forget_device(svc: &CognitoService, ctx: &RequestContext, input: Va
 pub async fn confirm_device(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
     get_device(svc, ctx, input).await
 }
+
+/// UpdateDeviceStatus.
+pub async fn update_device_status(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
+    get_device(svc, ctx, input).await
+}

@@ -177,6 +177,18 @@ pub async fn admin_set_user_mfa_preference(svc: &CognitoService, ctx: &RequestCo
     Ok(json!({}))
 }
 
+/// GetUserAuthFactors: the sign-in factors the user can use.
+pub async fn get_user_auth_factors(svc: &CognitoService, _ctx: &RequestContext, input: Value) -> Result<Value> {
+    let (_, u) = super::self_service::token_user(svc, req(&input, "AccessToken")?).await?;
+    let mut factors = vec!["PASSWORD"];
+    if u.attr("email").is_some() {
+        factors.push("EMAIL_OTP");
+    }
+    let mut out = json!({"Username": u.username, "ConfiguredUserAuthFactors": factors});
+    super::user::mfa_fields(&mut out, &u);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -148,6 +148,8 @@ async fn idp(svc: &CognitoService, ctx: &RequestContext, op: &str, input: Value)
         "ForgetDevice" => device::forget_device,
         "GetDevice" => device::get_device,
         "ConfirmDevice" => device::confirm_device,
+        "UpdateDeviceStatus" => device::update_device_status,
+        "GetUserAuthFactors" => mfa::get_user_auth_factors,
         "CreateGroup" => group::create_group,
         "GetGroup" => group::get_group,
         "ListGroups" => group::list_groups,
