@@ -442,6 +442,16 @@ async fn hostile_keys_round_trip_and_never_touch_the_filesystem() {
     let mut want: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(listed, want);
+    // a NUL inside a key is stored and listed like any other character
+    let r = env.http().put(format!("{}/keys/nul%00key", env.endpoint)).body("nul").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = env.http().get(format!("{}/keys/nul%00key", env.endpoint)).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "nul");
+    let r = env.http().get(format!("{}/keys/nul", env.endpoint)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let xml = env.http().get(format!("{}/keys?list-type=2&prefix=nul&encoding-type=url", env.endpoint)).send().await.unwrap().text().await.unwrap();
+    assert!(xml.contains("<Key>nul%00key</Key>"), "{xml}");
+    c.delete_object().bucket("keys").key("nul\0key").send().await.unwrap();
     let e = c.put_object().bucket("keys").key("k".repeat(1025)).body(ByteStream::from_static(b"x")).send().await.unwrap_err();
     assert_eq!(status_code(&e), (400, "KeyTooLongError".into()));
 
@@ -620,6 +630,9 @@ async fn versioning_tagging_and_versions_listing() {
     assert_eq!(d.delete_marker(), Some(true));
     let e = c.get_object().bucket("ver").key("k").send().await.unwrap_err();
     assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    let raw = e.raw_response().unwrap();
+    assert_eq!(raw.headers().get("x-amz-delete-marker"), Some("true"));
+    assert_eq!(raw.headers().get("x-amz-version-id"), d.version_id());
     let vs = c.list_object_versions().bucket("ver").prefix("k").send().await.unwrap();
     assert_eq!(vs.versions().len(), 2);
     assert_eq!(vs.delete_markers().len(), 1);
