@@ -176,9 +176,17 @@ fn parse_request(body: &[u8]) -> Option<async_graphql::Request> {
     Some(req)
 }
 
+/// Drop async-graphql's "non-null types require a return value" follow-up of a field that
+/// already carries an error at the same path (AppSync reports the field error once).
+pub fn dedupe_errors(errors: Vec<async_graphql::ServerError>) -> Vec<async_graphql::ServerError> {
+    let reported: Vec<_> = errors.iter().filter(|e| e.extensions.is_some()).map(|e| e.path.clone()).collect();
+    errors.into_iter().filter(|e| !(e.message.starts_with("internal: non-null types require") && reported.contains(&e.path))).collect()
+}
+
 /// Execute and shape the response as AppSync does.
 pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Value {
-    let resp = api.schema.execute(request).await;
+    let mut resp = api.schema.execute(request).await;
+    resp.errors = dedupe_errors(resp.errors);
     let data = resp.data.into_json().unwrap_or(Value::Null);
     let mut out = serde_json::Map::new();
     let executed = resp.errors.iter().any(|e| !e.path.is_empty()) || data != Value::Null;

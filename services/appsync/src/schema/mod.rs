@@ -91,17 +91,19 @@ fn directive_modes(directives: &[crate::transform::sdl::Directive]) -> Option<Ve
     (!modes.is_empty()).then_some(modes)
 }
 
-/// Root field `f` of `type_name`: who may call it (field directives override the type's;
+/// Field `f` of type `t`: who may read it (field directives override the type's;
 /// neither means the default mode only).
 fn root_modes(t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Field, default: AuthMode) -> Vec<AuthMode> {
     directive_modes(&f.directives).or_else(|| directive_modes(&t.directives)).unwrap_or_else(|| vec![default])
 }
 
-fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, root: Option<Vec<AuthMode>>) -> Field {
+/// One output field: `allowed` are the modes its `@aws_*` directives (or its type's, or the
+/// default) admit — checked per field as AppSync does, a denied field is null + Unauthorized.
+fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, allowed: Vec<AuthMode>, root: bool) -> Field {
     let ty = f.ty.clone();
     let name = f.name.clone();
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
-        let (shapes, exec, type_name, name, ty, root) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone(), root.clone());
+        let (shapes, exec, type_name, name, ty, allowed) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone(), allowed.clone());
         FieldFuture::new(async move {
             let args = args_json(&ctx);
             // AWS quirk: a failed field is null in `data` next to its error (with a path); the
@@ -111,11 +113,11 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 ctx.ctx.add_error(se);
                 Ok(None)
             };
-            if let Some(allowed) = root {
-                let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
-                if !allowed.contains(&auth.mode) {
-                    return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
-                }
+            let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
+            if !allowed.contains(&auth.mode) {
+                return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
+            }
+            if root {
                 return match exec.resolve_root(&type_name, &name, &args, &auth).await {
                     Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                     Some(Err(e)) => fail(e),
@@ -186,8 +188,7 @@ pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode) -> Result<S
                     obj = obj.implement(i.clone());
                 }
                 for f in &t.fields {
-                    let root = is_root.then(|| root_modes(t, f, default));
-                    obj = obj.field(object_field(shapes.clone(), exec.clone(), t.name.clone(), f, root));
+                    obj = obj.field(object_field(shapes.clone(), exec.clone(), t.name.clone(), f, root_modes(t, f, default), is_root));
                 }
                 builder = builder.register(obj);
             }

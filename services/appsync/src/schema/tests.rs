@@ -71,3 +71,27 @@ async fn root_field_directives_gate_the_request_mode() {
     let r = schema.execute(Request::new("{ listTodos { items { id } } }").data(iam)).await;
     assert_eq!(r.errors[0].message, "Not Authorized to access listTodos on type Query");
 }
+
+#[tokio::test]
+async fn nested_fields_are_checked_against_their_type_directives() {
+    use crate::resolver::DataResponse;
+    let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
+    let (exec, rec) = executor(SAMPLE);
+    let item = |v: serde_json::Value| v.as_object().cloned().unwrap();
+    rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![item(serde_json::json!({"id": {"S": "p1"}, "owner": {"S": "s::u"}}))], next_token: None, scanned_count: 1 }));
+    rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![item(serde_json::json!({"id": {"S": "c1"}}))], next_token: None, scanned_count: 1 }));
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let user = crate::executor::RequestAuth {
+        mode: crate::transform::auth::AuthMode::UserPools,
+        identity: Some(std::sync::Arc::new(crate::auth_rules::Identity { sub: "s".into(), username: "u".into(), groups: vec![] })),
+    };
+    let r = schema.execute(Request::new("{ listPosts { items { id owner comments { items { id } } } } }").data(user)).await;
+    let data = r.data.into_json().unwrap();
+    // Post (cognito + api key) is readable; Comment has no directive: default (API key) only.
+    assert_eq!(data["listPosts"]["items"][0]["owner"], "u");
+    assert_eq!(data["listPosts"]["items"][0]["comments"]["items"][0]["id"], serde_json::Value::Null, "{data}");
+    assert_eq!(r.errors[0].message, "Not Authorized to access id on type Comment");
+    // The non-null follow-up error async-graphql adds is dropped by the HTTP layer.
+    let shaped: Vec<_> = crate::graphql::dedupe_errors(r.errors.clone());
+    assert_eq!(shaped.len(), 1);
+}
