@@ -421,6 +421,15 @@ def test_user_auth_choice_flow(idp, endpoint):
     otp = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "olga"}).json()["codes"][0]["code"]
     out = idp.respond_to_auth_challenge(ClientId=cid, ChallengeName="EMAIL_OTP", Session=ch["Session"], ChallengeResponses={"USERNAME": "olga", "EMAIL_OTP_CODE": otp})
     assert "AccessToken" in out["AuthenticationResult"]
+    # ConfirmSignUp's Session signs the new user in once (Amplify autoSignIn with USER_AUTH)
+    idp.sign_up(ClientId=cid, Username="pia", Password=PW, UserAttributes=[{"Name": "email", "Value": "pia@x.org"}])
+    code = requests.get(f"{endpoint}/_amplocal/cognito/codes", params={"pool": pid, "username": "pia"}).json()["codes"][0]["code"]
+    sess = idp.confirm_sign_up(ClientId=cid, Username="pia", ConfirmationCode=code)["Session"]
+    auto = idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "pia"}, Session=sess)
+    assert claims(auto["AuthenticationResult"]["IdToken"])["cognito:username"] == "pia"
+    with pytest.raises(ClientError) as e:
+        idp.initiate_auth(ClientId=cid, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "pia"}, Session=sess)
+    assert code_of(e)[0] == "NotAuthorizedException"
     factors = idp.get_user_auth_factors(AccessToken=out["AuthenticationResult"]["AccessToken"])
     assert factors["Username"] == "olga" and set(factors["ConfiguredUserAuthFactors"]) == {"PASSWORD", "EMAIL_OTP"}
     with pytest.raises(ClientError) as e:

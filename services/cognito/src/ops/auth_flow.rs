@@ -59,6 +59,9 @@ pub async fn initiate_auth(svc: &CognitoService, ctx: &RequestContext, input: Va
         "USER_SRP_AUTH" if allows_srp(&client) => srp_start(svc, ctx, &pool, &client, &params).await,
         "USER_PASSWORD_AUTH" if allows(&client, "ALLOW_USER_PASSWORD_AUTH") => password_flow(svc, ctx, &pool, &client, &params).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" if allows_refresh(&client) => refresh_flow(svc, ctx, &client, need(&params, "REFRESH_TOKEN")?, Secret::Hash(p(&params, "SECRET_HASH"))).await,
+        "USER_AUTH" if allows(&client, "ALLOW_USER_AUTH") && opt(&input, "Session").is_some() => {
+            sign_up_session(svc, ctx, &pool, &client, opt(&input, "Session").unwrap_or_default(), need(&params, "USERNAME")?).await
+        }
         "USER_AUTH" if allows(&client, "ALLOW_USER_AUTH") => user_auth(svc, ctx, &pool, &client, &params).await,
         "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" | "USER_AUTH" => Err(flow_disabled(&flow)),
         "CUSTOM_AUTH" => Err(CognitoError::UnsupportedOperationException("CUSTOM_AUTH needs Lambda triggers, which amplocal does not run.".into())),
@@ -221,6 +224,18 @@ async fn user_auth(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
             Ok(json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {}, "AvailableChallenges": available}))
         }
     }
+}
+
+/// USER_AUTH with the Session ConfirmSignUp returned: sign in without a password, once.
+async fn sign_up_session(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, session: &str, typed: &str) -> Result<Value> {
+    let client_id = client["ClientId"].as_str().unwrap_or_default();
+    let pend = svc.take_pending(session, now(ctx)).filter(|p| p.challenge == "SIGN_UP_CONFIRMED" && p.client_id == client_id && p.pool_id == pool.id).ok_or_else(invalid_session)?;
+    let user = load_user(svc, pool, &pend.username).await?.ok_or_else(|| missing_user(client))?;
+    let typed_user = load_user(svc, pool, typed).await?;
+    if typed_user.as_ref().map(|u| u.username.as_str()) != Some(user.username.as_str()) {
+        return Err(invalid_session());
+    }
+    after_password(svc, ctx, pool, client, user).await
 }
 
 /// Send a sign-in code to the user's email (inbox purpose `email_otp`) and ask for it.

@@ -46,7 +46,8 @@ pub async fn confirm_sign_up(svc: &CognitoService, ctx: &RequestContext, input: 
     let (pool, client) = client_and_pool(svc, client_id).await?;
     let hash = opt(&input, "SecretHash").map(str::to_string);
     let (t, svc2) = (now(ctx), svc.clone());
-    svc.db()
+    let user = svc
+        .db()
         .write(move |c| {
             let Some(mut u) = find_user(c, &pool, &typed)? else {
                 return Err(if client["PreventUserExistenceErrors"] == "ENABLED" { CognitoError::CodeMismatchException("Invalid verification code provided, please try again.".into()) } else { CognitoError::no_user() });
@@ -62,10 +63,22 @@ pub async fn confirm_sign_up(svc: &CognitoService, ctx: &RequestContext, input: 
                 u.attrs.insert(format!("{medium}_verified"), "true".into());
             }
             u.modified = t;
-            users::put(c, &u)
+            users::put(c, &u)?;
+            Ok(u)
         })
         .await?;
-    Ok(json!({}))
+    // AWS quirk: ConfirmSignUp returns a Session that InitiateAuth USER_AUTH accepts once for a
+    // password-less sign-in (Amplify's autoSignIn).
+    let pending = crate::ops::session::Pending {
+        pool_id: user.pool_id.clone(),
+        client_id: client_id.to_string(),
+        username: user.username.clone(),
+        challenge: "SIGN_UP_CONFIRMED".into(),
+        created: now(ctx),
+        srp: None,
+        real_user: true,
+    };
+    Ok(json!({"Session": svc.put_pending(pending, 96)}))
 }
 
 /// ResendConfirmationCode.
