@@ -849,3 +849,16 @@ async fn small_object_throughput_with(no_fsync: bool) {
         println!("4 KiB {label} c16 (no_fsync={no_fsync}): {:.0} ops/s", 3200.0 / started.elapsed().as_secs_f64());
     }
 }
+
+#[tokio::test]
+async fn configured_base_hostname_for_virtual_hosts() {
+    let env = TestEnv::builder().services(|s| s.s3.hostnames = vec!["files.example.test".into()]).start().await;
+    bucket(&env.s3(), "custom").await;
+    let host = format!("custom.files.example.test:{}", env.addr.port());
+    let r = env.http().put(format!("{}/k.txt", env.endpoint)).header("host", &host).body("custom host").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(get_bytes(&env.s3(), "custom", "k.txt").await, b"custom host");
+    // the base host itself is path-style
+    let r = env.http().get(format!("{}/custom/k.txt", env.endpoint)).header("host", format!("files.example.test:{}", env.addr.port())).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "custom host");
+}
