@@ -341,15 +341,18 @@ impl Executor {
         }
     }
 
-    /// Resolve relation field `field` of model `type_name` on `source`. `None` when the field
+    /// Resolve relation field `field` of model `type_name` on `source` for `auth` (the related
+    /// model's rules apply, as the generated relation auth functions do). `None` when the field
     /// is not a relation.
-    pub async fn resolve_relation(&self, type_name: &str, field: &str, source: &Map<String, Value>, args: &Map<String, Value>) -> Option<Result<Value, FieldError>> {
+    pub async fn resolve_relation(&self, type_name: &str, field: &str, source: &Map<String, Value>, args: &Map<String, Value>, auth: &RequestAuth) -> Option<Result<Value, FieldError>> {
         let m = self.model(type_name)?;
         let rel = m.relation(field)?;
-        Some(self.run_relation(&rel.resolve, source, args, type_name, field).await)
+        Some(self.run_relation(&rel.resolve, source, args, type_name, field, auth).await)
     }
 
-    async fn run_relation(&self, resolve: &Resolve, source: &Map<String, Value>, args: &Map<String, Value>, type_name: &str, field: &str) -> Result<Value, FieldError> {
+    async fn run_relation(&self, resolve: &Resolve, source: &Map<String, Value>, args: &Map<String, Value>, type_name: &str, field: &str, auth: &RequestAuth) -> Result<Value, FieldError> {
+        let denied = || FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type {type_name}") };
+        let identity = auth.identity.as_deref();
         match resolve {
             Resolve::Query { model, index, partition, source_fields, sort_key } => {
                 let Some(target) = self.model(model) else { return Ok(Value::Null) };
@@ -357,11 +360,30 @@ impl Executor {
                 if pk.is_null() {
                     return Ok(serde_json::json!({ "items": [], "nextToken": null }));
                 }
-                let req = requests::index_query(&self.table(target), index.as_deref(), (partition, &pk), sort_key.as_deref(), args, false)?;
+                let mut args = args.clone();
+                match auth_rules::decide(target.rules.as_deref(), self.sandbox, Op::List, auth.mode, identity) {
+                    Decision::Deny => return Err(denied()),
+                    Decision::Allow => {}
+                    Decision::Restricted(rules) => {
+                        let Some(id) = identity else { return Err(denied()) };
+                        let list_fields: Vec<String> = target.fields.iter().filter(|f| crate::transform::sdl::is_list(&f.ty)).map(|f| f.name.clone()).collect();
+                        let af = auth_rules::auth_filter(&rules, id, &list_fields);
+                        let filter = match args.get("filter").filter(|f| !f.is_null()) {
+                            Some(c) => serde_json::json!({ "and": [af, c] }),
+                            None => af,
+                        };
+                        args.insert("filter".into(), filter);
+                    }
+                }
+                let req = requests::index_query(&self.table(target), index.as_deref(), (partition, &pk), sort_key.as_deref(), &args, false)?;
                 Ok(Self::connection(self.page(req).await?))
             }
             Resolve::Get { model, source_fields } => {
                 let Some(target) = self.model(model) else { return Ok(Value::Null) };
+                let decision = auth_rules::decide(target.rules.as_deref(), self.sandbox, Op::Get, auth.mode, identity);
+                if decision == Decision::Deny {
+                    return Err(denied());
+                }
                 let mut key_args = Map::new();
                 for (k, f) in target.primary.fields().iter().zip(source_fields) {
                     match source.get(f) {
@@ -371,7 +393,13 @@ impl Executor {
                         _ => return Ok(Value::Null),
                     }
                 }
-                self.get_one(requests::get(target, &self.table(target), &key_args)?, type_name, field).await
+                let item = self.get_one(requests::get(target, &self.table(target), &key_args)?, type_name, field).await?;
+                if let (Decision::Restricted(rules), Some(id), Some(obj)) = (&decision, identity, item.as_object()) {
+                    if !auth_rules::item_allowed(rules, id, obj) {
+                        return Err(denied());
+                    }
+                }
+                Ok(item)
             }
         }
     }

@@ -95,11 +95,11 @@ async fn lists_and_relations_issue_the_fixture_queries() {
     rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![args(json!({"id": {"S": "1"}, "n": {"N": "5"}}))], next_token: Some("t".into()), scanned_count: 3 }));
     let out = exec.resolve_root("Query", "listTodos", &args(json!({"limit": 3})), &KEY).await.unwrap().unwrap();
     assert_eq!(out, json!({"items": [{"id": "1", "n": 5}], "nextToken": "t"}));
-    let c = exec.resolve_relation("Post", "comments", &args(json!({"id": "p1"})), &Map::new()).await.unwrap().unwrap();
+    let c = exec.resolve_relation("Post", "comments", &args(json!({"id": "p1"})), &Map::new(), &KEY).await.unwrap().unwrap();
     assert_eq!(c, json!({"items": [], "nextToken": null}));
-    let empty = exec.resolve_relation("Post", "comments", &args(json!({})), &Map::new()).await.unwrap().unwrap();
+    let empty = exec.resolve_relation("Post", "comments", &args(json!({})), &Map::new(), &KEY).await.unwrap().unwrap();
     assert_eq!(empty["items"], json!([]));
-    assert!(exec.resolve_relation("Comment", "content", &Map::new(), &Map::new()).await.is_none());
+    assert!(exec.resolve_relation("Comment", "content", &Map::new(), &Map::new(), &KEY).await.is_none());
     let reqs = rec.requests.lock().unwrap();
     assert!(matches!(&reqs[0], DataRequest::Scan { limit: 3, .. }));
     let DataRequest::Query { index, key_condition, .. } = &reqs[1] else { panic!() };

@@ -129,7 +129,7 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             }
             let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
             let source = parent.as_object().cloned().unwrap_or_default();
-            match exec.resolve_relation(&type_name, &name, &source, &args).await {
+            match exec.resolve_relation(&type_name, &name, &source, &args, &auth).await {
                 Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                 Some(Err(e)) => fail(e),
                 None => Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, exec.present(&type_name, &name, v)))),
