@@ -2,7 +2,8 @@
 //! ListMultipartUploads. <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>.
 //! The completed object is assembled into one new blob; the ETag is the MD5 of the parts' MD5s
 //! plus `-N`; checksums are COMPOSITE (checksum of the part checksums, `-N`) or FULL_OBJECT
-//! (computed over the assembled bytes).
+//! (computed over the assembled bytes); an upload created without an algorithm gets none
+//! (AWS would add CRC64NVME; omitting it is safe for clients) and is assembled by a kernel copy.
 
 use super::copy::{assemble, check_source, source};
 use super::integrity::{verify, Declared};
@@ -264,13 +265,16 @@ pub async fn complete(svc: &S3Service, ctx: &RequestContext, input: CompleteInpu
     let etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), chosen.len());
     let alg = upload.checksum_alg.as_deref().and_then(ChecksumAlg::parse);
     let full = upload.checksum_type.as_deref() == Some("FULL_OBJECT");
-    let full_alg = match alg {
-        Some(a) if full => Some(a),
-        Some(_) => None,
-        None => Some(ChecksumAlg::Crc64Nvme),
+    // a FULL_OBJECT checksum needs the assembled bytes; otherwise the kernel copies the parts
+    let full_alg = alg.filter(|_| full);
+    let mut sources = Vec::with_capacity(chosen.len());
+    for p in &chosen {
+        sources.push(svc.blobs().path(&p.blob).ok_or_else(|| amplocal_core::InternalError::new("part without blob"))?);
+    }
+    let staged = match full_alg {
+        Some(a) => assemble(svc, sources.into_iter().map(|p| (p, None)).collect(), Digests::new(false, &[a])).await?,
+        None => svc.blobs().concat(sources).await?,
     };
-    let sources = chosen.iter().filter_map(|p| svc.blobs().path(&p.blob).map(|path| (path, None))).collect();
-    let staged = assemble(svc, sources, Digests::new(false, &full_alg.into_iter().collect::<Vec<_>>())).await?;
     let checksum = if let Some(a) = full_alg {
         let v = staged.digests.checksum(a).unwrap_or_default().to_string();
         for (ha, hv) in &input.checksums {

@@ -102,6 +102,42 @@ impl BlobDir {
         Ok(BlobWriter { id, tmp, dest, file: None, created: false, buf: Vec::new(), size: 0, digests, fsync: self.fsync })
     }
 
+    /// Concatenate existing blobs into a new one with the kernel's file-to-file copy, without
+    /// hashing (its `digests` are empty): CompleteMultipartUpload when no full-object
+    /// checksum has to be computed.
+    pub async fn concat(&self, sources: Vec<PathBuf>) -> S3Result<StagedBlob> {
+        let id = self.ids.uuid().simple().to_string();
+        let tmp = self.root.join("tmp").join(&id);
+        let dest = self.root.join(&id[..2]).join(&id);
+        let fsync = self.fsync;
+        let (t, d) = (tmp.clone(), dest.clone());
+        let res = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+            let mut out = std::fs::File::create(&t)?;
+            let mut size = 0;
+            for src in sources {
+                size += std::io::copy(&mut std::fs::File::open(src)?, &mut out)?;
+            }
+            if fsync {
+                out.sync_all()?;
+            }
+            drop(out);
+            if let Some(parent) = d.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::rename(&t, &d)?;
+            Ok(size)
+        })
+        .await
+        .map_err(InternalError::from)?;
+        match res {
+            Ok(size) => Ok(StagedBlob { id, size, digests: crate::checksum::DigestValues::default(), path: dest, keep: false }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e.into())
+            }
+        }
+    }
+
     /// Remove blobs no longer referenced (best effort).
     pub fn remove(&self, ids: &[String]) {
         for id in ids {
