@@ -1,11 +1,11 @@
 """PynamoDB (a real ORM) against amplocal: table creation with a GSI, save/get/update/delete,
 conditional writes, optimistic locking (VersionAttribute), query/scan with conditions, batch
-writes and transactions. Skipped when PynamoDB is not installed."""
+writes and transactions. PynamoDB comes from tests/python/requirements.txt; a missing install fails."""
 import uuid
 
 import pytest
 
-pynamodb = pytest.importorskip("pynamodb")
+import pynamodb  # noqa: F401
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, VersionAttribute  # noqa: E402
 from pynamodb.connection import Connection  # noqa: E402
