@@ -70,7 +70,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
 }
 
 fn write_file(path: &Path, contents: &str, private: bool) -> Result<(), TlsError> {
-    let tmp = path.with_extension("tmp");
+    // Per-process temp name: two processes sharing a data dir never write the same temp file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     {
         use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
