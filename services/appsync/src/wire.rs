@@ -47,7 +47,7 @@ pub async fn handle(svc: AppSyncService, req: Request) -> Response {
     let host_api = api_id_from_host(req.headers());
     let api_id = match path.strip_prefix("/graphql") {
         Some("") | Some("/") => host_api,
-        Some(rest) if !rest[1..].contains('/') => Some(rest[1..].to_string()),
+        Some(rest) if rest.strip_prefix('/').is_some_and(|id| !id.contains('/')) => Some(rest[1..].to_string()),
         _ => {
             let err = crate::graphql::json_response(404, &serde_json::json!({"errors": [{"errorType": "NotFoundException", "message": "Not found"}]}), &ctx.request_id, Some("NotFoundException"));
             return err;

@@ -260,3 +260,40 @@ fn example_schemas_transform_and_build() {
         rt.compile(("000000000000", "us-east-1"), "x", &read(root.join(file)), AuthMode::ApiKey, vec![AuthMode::UserPools, AuthMode::Iam]).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
 }
+
+#[test]
+fn odd_schemas_never_panic() {
+    let f = &fixtures()[3];
+    for sdl in [
+        "type A @model { }",
+        "type A @model",
+        "type A @model { b: [B] @hasMany }",
+        "type A @model { id: ID! bs: [B] @hasMany(indexName: \"nope\", fields: [\"zz\"]) } type B @model { id: ID! }",
+        "type A @model { id: ID! @primaryKey(sortKeyFields: [\"missing\", \"also\"]) }",
+        "type A @model { id: ID! @index }",
+        "type A @model { x: String @index(name: \"i\", sortKeyFields: [\"y\", \"z\"], queryField: \"q\") }",
+        "type A @model { l: [B] @manyToMany(relationName: \"J\") } type B @model { id: ID! }",
+        "type A @model { b: B @hasOne @belongsTo } type B @model { a: A @belongsTo(references: []) }",
+        "type A @model @auth(rules: [{allow: owner, ownerField: 5}, {allow: nonsense}, 7]) { id: ID! }",
+        "type A @model @auth(rules: {allow: public}) { id: ID! }",
+        "type A @model(timestamps: null, queries: null, mutations: null, subscriptions: null) { id: ID! }",
+        "type A @model(timestamps: {createdAt: \"made\", updatedAt: null}) { id: ID! }",
+        "type Query { q(a: Int): String @http(url: \"https://x/:a/:missing\") }",
+        "extend type Query { e: Int } type Query { f: Int }",
+        "type A @model { e: [E] s: S } enum E { X } type S { v: [S] } type Query { x: Int }",
+    ] {
+        let out = transform(sdl, &config(f));
+        if let Ok(t) = out {
+            // What the transform produced must also parse back.
+            Document::parse(&t.document.to_sdl()).unwrap_or_else(|e| panic!("{sdl}: {e}"));
+        }
+        // Compiling into an executable schema is an Ok or an Err, never a panic.
+        let core = amplocal_core::CoreCtx::new(
+            std::sync::Arc::new(amplocal_core::SystemClock),
+            std::sync::Arc::new(amplocal_core::RandomIds),
+            amplocal_core::CredentialStore::new(amplocal_core::CredentialMode::Lenient),
+            std::env::temp_dir(),
+        );
+        let _ = crate::runtime::Runtime::new(core, false).compile(("0", "r"), "x", sdl, AuthMode::ApiKey, vec![]);
+    }
+}
