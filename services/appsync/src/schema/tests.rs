@@ -96,3 +96,14 @@ async fn nested_fields_are_checked_against_their_type_directives() {
     let shaped: Vec<_> = crate::graphql::dedupe_errors(r.errors.clone());
     assert_eq!(shaped.len(), 1);
 }
+
+#[tokio::test]
+async fn deeply_nested_requests_are_rejected_not_crashed() {
+    let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
+    let (exec, _) = executor(SAMPLE);
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let deep_selection = format!("{{ {}x{} }}", "a { ".repeat(20_000), " }".repeat(20_000));
+    assert!(!schema.execute(deep_selection).await.errors.is_empty());
+    let deep_filter = format!("{{ listTodos(filter: {}{{name: {{eq: \"x\"}}}}{}) {{ items {{ id }} }} }}", "{and: [".repeat(5_000), "]}".repeat(5_000));
+    assert!(!schema.execute(deep_filter).await.errors.is_empty());
+}
