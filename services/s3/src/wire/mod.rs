@@ -195,7 +195,14 @@ async fn preflight(svc: &S3Service, r: &Req) -> S3Result<Response> {
 async fn dispatch(svc: &S3Service, op: Op, r: Req) -> S3Result<Response> {
     match op {
         Op::Preflight => preflight(svc, &r).await,
-        Op::MethodNotAllowed => Err(S3Error::MethodNotAllowed { method: r.method.to_string(), resource: "SERVICE" }),
+        Op::MethodNotAllowed => {
+            let resource = match (&r.addr.bucket, &r.addr.key) {
+                (_, Some(_)) => "OBJECT",
+                (Some(_), None) => "BUCKET",
+                (None, None) => "SERVICE",
+            };
+            Err(S3Error::MethodNotAllowed { method: r.method.to_string(), resource })
+        }
         Op::PostObject => post::post_object(svc, r).await,
         Op::NotImplemented => Err(S3Error::NotImplemented("A header you provided implies functionality that is not implemented".into())),
         Op::ListBuckets

@@ -285,7 +285,7 @@ pub fn route(method: &Method, addr: &Address, q: &Query, headers: &HeaderMap) ->
             }
             Method::POST if q.has("delete") => Op::DeleteObjects,
             Method::POST => Op::PostObject,
-            _ => Op::NotImplemented,
+            _ => Op::MethodNotAllowed,
         },
         (Some(_), Some(_)) => match *method {
             Method::PUT => {
@@ -341,7 +341,7 @@ pub fn route(method: &Method, addr: &Address, q: &Query, headers: &HeaderMap) ->
                     Op::NotImplemented
                 }
             }
-            _ => Op::NotImplemented,
+            _ => Op::MethodNotAllowed,
         },
     }
 }
@@ -396,5 +396,7 @@ mod tests {
         hc.insert("x-amz-copy-source", "a/b".parse().unwrap());
         assert_eq!(route(&Method::PUT, &k, &q("x-id=CopyObject"), &hc), Op::CopyObject);
         assert_eq!(route(&Method::OPTIONS, &k, &q(""), &h), Op::Preflight);
+        assert_eq!(route(&Method::PATCH, &k, &q(""), &h), Op::MethodNotAllowed);
+        assert_eq!(route(&Method::PATCH, &b, &q(""), &h), Op::MethodNotAllowed);
     }
 }
