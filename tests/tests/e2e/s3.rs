@@ -862,3 +862,52 @@ async fn configured_base_hostname_for_virtual_hosts() {
     let r = env.http().get(format!("{}/custom/k.txt", env.endpoint)).header("host", format!("files.example.test:{}", env.addr.port())).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "custom host");
 }
+
+#[tokio::test]
+async fn malformed_requests_get_s3_errors_never_500() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "bad").await;
+    put(&c, "bad", "k", b"hello").await;
+    let cases: &[(&str, &str, &[(&str, &str)], &str, u16, &str)] = &[
+        ("POST", "/bad/k?uploadId=nope", &[], "garbage", 400, "MalformedXML"),
+        ("POST", "/bad?delete", &[], "", 400, "MalformedXML"),
+        ("POST", "/bad?delete", &[], "<Delete><Object></Object></Delete>", 400, "MalformedXML"),
+        ("PUT", "/bad?cors", &[], "<CORSConfiguration><CORSRule></CORSRule></CORSConfiguration>", 400, "MalformedXML"),
+        ("PUT", "/bad?versioning", &[], "<VersioningConfiguration><Status>Maybe</Status></VersioningConfiguration>", 400, "MalformedXML"),
+        ("PUT", "/bad/k?tagging", &[], "<Tagging>", 400, "MalformedXML"),
+        ("PUT", "/bad?policy", &[], "not json", 400, "MalformedPolicy"),
+        ("GET", "/bad?list-type=2&max-keys=abc", &[], "", 400, "InvalidArgument"),
+        ("GET", "/bad?list-type=2&encoding-type=xml", &[], "", 400, "InvalidArgument"),
+        ("GET", "/bad/k?partNumber=abc", &[], "", 400, "InvalidArgument"),
+        ("GET", "/bad/k?partNumber=5", &[], "", 416, "InvalidRange"),
+        ("PUT", "/bad/k2", &[("x-amz-copy-source", "garbage")], "", 400, "InvalidArgument"),
+        ("PUT", "/bad/k3", &[("content-encoding", "aws-chunked")], "zz\r\nhello\r\n0\r\n\r\n", 400, "InvalidRequest"),
+        ("PUT", "/bad/k3", &[("content-encoding", "aws-chunked")], "5\r\nhelloXX0\r\n\r\n", 400, "InvalidRequest"),
+        ("PUT", "/bad/k3", &[("content-encoding", "aws-chunked")], "ffffffffffffffffff\r\nx\r\n", 400, "InvalidRequest"),
+        ("PUT", "/bad/k4", &[("x-amz-checksum-crc32", "!!!")], "hi", 400, "InvalidRequest"),
+        ("PUT", "/bad/k4", &[("x-amz-sdk-checksum-algorithm", "MD77")], "hi", 400, "InvalidRequest"),
+        ("PUT", "/bad/k4", &[("x-amz-tagging", "a=1&a=2")], "hi", 400, "InvalidRequest"),
+        ("PUT", "/bad/k4?partNumber=0&uploadId=x", &[], "hi", 400, "InvalidArgument"),
+        ("PUT", "/bad/k4?partNumber=1&uploadId=x", &[], "hi", 404, "NoSuchUpload"),
+        ("POST", "/bad", &[("content-type", "multipart/form-data; boundary=xx")], "garbage", 400, "MalformedPOSTRequest"),
+        ("POST", "/bad/k?uploads", &[("x-amz-checksum-type", "WEIRD")], "", 400, "InvalidRequest"),
+        ("GET", "/bad/k?versionId=nope", &[], "", 404, "NoSuchVersion"),
+        ("PATCH", "/bad/k", &[], "", 405, "MethodNotAllowed"),
+        ("PUT", "/UPPER", &[], "", 400, "InvalidBucketName"),
+        ("GET", "/bad/k?attributes", &[], "", 400, "InvalidArgument"),
+    ];
+    for (method, path, headers, body, status, code) in cases {
+        let mut req = env.http().request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{}{path}", env.endpoint)).body(body.to_string());
+        for (k, v) in *headers {
+            req = req.header(*k, *v);
+        }
+        let r = req.send().await.unwrap();
+        let got = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        assert_eq!(got, *status, "{method} {path}: {text}");
+        assert!(text.contains(&format!("<Code>{code}</Code>")), "{method} {path}: {text}");
+    }
+    // the object is untouched
+    assert_eq!(get_bytes(&c, "bad", "k").await, b"hello");
+}
