@@ -184,10 +184,18 @@ pub fn dedupe_errors(errors: Vec<async_graphql::ServerError>) -> Vec<async_graph
 }
 
 /// Execute and shape the response as AppSync does.
+/// Mutation results are published to subscribers as the mutation selected them.
 pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Value {
-    let mut resp = api.schema.execute(request).await;
+    let log = Arc::new(crate::subscription::hub::MutationLog::default());
+    let mut resp = api.schema.execute(request.data(log.clone())).await;
     resp.errors = dedupe_errors(resp.errors);
     let data = resp.data.into_json().unwrap_or(Value::Null);
+    let executed: Vec<(String, String)> = std::mem::take(&mut *log.0.lock().unwrap_or_else(|p| p.into_inner()));
+    for (mutation, key) in executed {
+        if let Some(v) = data.get(&key).filter(|v| !v.is_null()) {
+            api.hub.publish(&mutation, v.clone());
+        }
+    }
     let mut out = serde_json::Map::new();
     let executed = resp.errors.iter().any(|e| !e.path.is_empty()) || data != Value::Null;
     if executed || resp.errors.is_empty() {

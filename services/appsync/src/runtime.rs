@@ -33,6 +33,8 @@ pub struct LoadedApi {
     pub type_count: usize,
     /// Auth modes: default and additional.
     pub modes: (AuthMode, Vec<AuthMode>),
+    /// Where mutation results are published for subscribers.
+    pub hub: crate::subscription::hub::Hub,
 }
 
 /// The AWS directive definitions AppSync includes with `includeDirectives`.
@@ -122,9 +124,10 @@ impl Runtime {
             None => Arc::new(Unwired),
         };
         let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), data, self.core.clock.clone(), self.core.ids.clone(), self.sandbox));
-        let schema = crate::schema::build(&document, exec, default)?;
+        let hub = crate::subscription::hub::Hub::default();
+        let schema = crate::schema::build(&document, exec, default, hub.clone())?;
         let type_count = document.types.len();
-        Ok(LoadedApi { schema, document, transformed, type_count, modes: (default, additional) })
+        Ok(LoadedApi { schema, document, transformed, type_count, modes: (default, additional), hub })
     }
 
     /// Cache a compiled API as `version`.

@@ -10,6 +10,8 @@
 pub mod scalars;
 
 use crate::executor::{Executor, FieldError, RequestAuth};
+use crate::subscription::filter::{groups_match, to_subscription_filter};
+use crate::subscription::hub::{Hub, MutationLog};
 use crate::transform::auth::AuthMode;
 use crate::transform::scalars::AWS_SCALARS;
 use crate::transform::sdl::{base_type, Document, Kind};
@@ -119,7 +121,13 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             }
             if root {
                 return match exec.resolve_root(&type_name, &name, &args, &auth).await {
-                    Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
+                    Some(Ok(v)) => {
+                        if let (true, Some(log)) = (type_name == "Mutation", ctx.ctx.data_opt::<Arc<MutationLog>>()) {
+                            let key = ctx.ctx.item.node.response_key().node.to_string();
+                            log.0.lock().unwrap_or_else(|p| p.into_inner()).push((name.clone(), key));
+                        }
+                        Ok(output(&shapes, &ty, v))
+                    }
                     Some(Err(e)) => fail(e),
                     None => fail(FieldError {
                         error_type: "UnsupportedOperation".into(),
@@ -129,6 +137,10 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             }
             let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
             let source = parent.as_object().cloned().unwrap_or_default();
+            if source.contains_key(PUBLISHED) {
+                // A subscription payload: fields come only from what the mutation selected.
+                return Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v)));
+            }
             match exec.resolve_relation(&type_name, &name, &source, &args, &auth).await {
                 Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
                 Some(Err(e)) => fail(e),
@@ -142,6 +154,56 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
     field
 }
 
+/// Marker key on a subscription payload (never selected: not a schema field).
+const PUBLISHED: &str = "__amplocalPublished";
+
+/// A subscription field: a stream of the hub's events for its `@aws_subscribe` mutations,
+/// filtered by argument equality and the `filter` argument's enhanced filter.
+fn subscription_field(hub: Hub, t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Field, default: AuthMode) -> SubscriptionField {
+    let mutations: Vec<String> = f.directive("aws_subscribe").and_then(|d| d.arg_str_list("mutations")).unwrap_or_default();
+    let allowed = root_modes(t, f, default);
+    let (name, type_name) = (f.name.clone(), t.name.clone());
+    SubscriptionField::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
+        let (hub, mutations, allowed, name, type_name) = (hub.clone(), mutations.clone(), allowed.clone(), name.clone(), type_name.clone());
+        let args = args_json(&ctx);
+        let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
+        SubscriptionFieldFuture::new(async move {
+            if !allowed.contains(&auth.mode) {
+                return Err(field_error(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") }));
+            }
+            let groups = match args.get("filter").filter(|f| !f.is_null()) {
+                Some(f) => to_subscription_filter(f).ok_or_else(|| field_error(FieldError { error_type: "MappingTemplate".into(), message: "Invalid subscription filter".into() }))?,
+                None => Vec::new(),
+            };
+            let equal: Vec<(String, serde_json::Value)> = args.into_iter().filter(|(k, v)| k != "filter" && !v.is_null()).collect();
+            let rx = hub.subscribe();
+            let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                match rx.recv().await {
+                    Ok(ev) => Some((Ok(ev), rx)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some((Err(()), rx)),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
+                }
+            });
+            let stream = futures_util::StreamExt::take_while(stream, |ev| std::future::ready(ev.is_ok()));
+            let stream = futures_util::StreamExt::filter_map(stream, move |ev| {
+                let keep = ev.ok().filter(|ev| {
+                    mutations.contains(&ev.mutation)
+                        && equal.iter().all(|(k, v)| ev.payload.get(k) == Some(v))
+                        && groups_match(&groups, &ev.payload)
+                });
+                std::future::ready(keep.map(|ev| {
+                    let mut payload = ev.payload.clone();
+                    if let Some(o) = payload.as_object_mut() {
+                        o.insert(PUBLISHED.into(), serde_json::Value::Bool(true));
+                    }
+                    Ok::<_, async_graphql::Error>(FieldValue::owned_any(payload))
+                }))
+            });
+            Ok(stream)
+        })
+    })
+}
+
 fn input_value(a: &crate::transform::sdl::InputValue) -> InputValue {
     let mut iv = InputValue::new(a.name.clone(), type_ref(&a.ty));
     if let Some(d) = &a.default {
@@ -152,7 +214,7 @@ fn input_value(a: &crate::transform::sdl::InputValue) -> InputValue {
 
 /// Build the executable schema of `doc` with `exec` behind the resolvers; `default` is the
 /// API's default auth mode (root fields without `@aws_*` directives allow only it).
-pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode) -> Result<Schema, String> {
+pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode, hub: Hub) -> Result<Schema, String> {
     let shapes = Arc::new(Shapes {
         objects: doc.types.iter().filter(|t| matches!(t.kind, Kind::Object | Kind::Interface | Kind::Union)).map(|t| t.name.clone()).collect(),
         enums: doc.types.iter().filter(|t| t.kind == Kind::Enum).map(|t| t.name.clone()).collect(),
@@ -171,9 +233,7 @@ pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode) -> Result<S
             Kind::Object if t.name == "Subscription" => {
                 let mut sub = async_graphql::dynamic::Subscription::new(t.name.clone());
                 for f in &t.fields {
-                    let mut sf = SubscriptionField::new(f.name.clone(), type_ref(&f.ty), |_ctx| {
-                        SubscriptionFieldFuture::new(async { Ok(futures_util::stream::pending::<async_graphql::Result<FieldValue<'static>>>()) })
-                    });
+                    let mut sf = subscription_field(hub.clone(), t, f, default);
                     for a in &f.args {
                         sf = sf.argument(input_value(a));
                     }

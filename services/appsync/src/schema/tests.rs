@@ -15,7 +15,7 @@ async fn every_fixture_builds_and_introspects() {
     for dir in ["gen1-cli-default-deny", "gen1-cli-sandbox-apikey", "gen1-cli-datastore-automerge", "gen1-cli-kitchen-sink", "gen2-data-amplify-table"] {
         let doc = Document::parse(&fixture(dir)).unwrap();
         let (exec, _) = executor(SAMPLE);
-        let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap_or_else(|e| panic!("{dir}: {e}"));
         let r = schema.execute("{ __schema { queryType { name } types { name kind } } }").await;
         assert!(r.errors.is_empty(), "{dir}: {:?}", r.errors);
         let data = r.data.into_json().unwrap();
@@ -29,11 +29,11 @@ async fn every_fixture_builds_and_introspects() {
 async fn aws_scalars_are_validated_in_arguments() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let bad = schema.execute(r#"{ listTodos(filter: {createdAt: {eq: 5}}) { items { id } } }"#).await;
     assert!(!bad.errors.is_empty());
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&Document::parse("type Query { t(at: AWSDateTime, ip: AWSIPAddress): String }").unwrap(), exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&Document::parse("type Query { t(at: AWSDateTime, ip: AWSIPAddress): String }").unwrap(), exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     assert!(!schema.execute(r#"{ t(at: "yesterday") }"#).await.errors.is_empty());
     assert!(!schema.execute(r#"{ t(ip: "1.2.3.999") }"#).await.errors.is_empty());
     let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
@@ -45,7 +45,7 @@ async fn aws_scalars_are_validated_in_arguments() {
 async fn mutation_executes_and_selects_fields() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
     let r = schema.execute(Request::new(r#"mutation { createTodo(input: {name: "milk"}) { name description __typename } }"#).data(key.clone())).await;
     assert!(r.errors.is_empty(), "{:?}", r.errors);
@@ -59,7 +59,7 @@ async fn mutation_executes_and_selects_fields() {
 async fn root_field_directives_gate_the_request_mode() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let key = crate::executor::RequestAuth::mode(crate::transform::auth::AuthMode::ApiKey);
     // createPost is @aws_cognito_user_pools only: an API-key caller gets null + Unauthorized.
     let r = schema.execute(Request::new(r#"mutation { createPost(input: {title: "t"}) { id } }"#).data(key)).await;
@@ -80,7 +80,7 @@ async fn nested_fields_are_checked_against_their_type_directives() {
     let item = |v: serde_json::Value| v.as_object().cloned().unwrap();
     rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![item(serde_json::json!({"id": {"S": "p1"}, "owner": {"S": "s::u"}}))], next_token: None, scanned_count: 1 }));
     rec.responses.lock().unwrap().push(Ok(DataResponse::Page { items: vec![item(serde_json::json!({"id": {"S": "c1"}}))], next_token: None, scanned_count: 1 }));
-    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let user = crate::executor::RequestAuth {
         mode: crate::transform::auth::AuthMode::UserPools,
         identity: Some(std::sync::Arc::new(crate::auth_rules::Identity { sub: "s".into(), username: "u".into(), groups: vec![] })),
@@ -101,7 +101,7 @@ async fn nested_fields_are_checked_against_their_type_directives() {
 async fn deeply_nested_requests_are_rejected_not_crashed() {
     let doc = Document::parse(&fixture("gen1-cli-sandbox-apikey")).unwrap();
     let (exec, _) = executor(SAMPLE);
-    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey).unwrap();
+    let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let deep_selection = format!("{{ {}x{} }}", "a { ".repeat(20_000), " }".repeat(20_000));
     assert!(!schema.execute(deep_selection).await.errors.is_empty());
     let deep_filter = format!("{{ listTodos(filter: {}{{name: {{eq: \"x\"}}}}{}) {{ items {{ id }} }} }}", "{and: [".repeat(5_000), "]}".repeat(5_000));

@@ -1,0 +1,52 @@
+//! The in-process publish side of subscriptions: each `@aws_subscribe` mutation's result (as
+//! the mutation's own selection set returned it, per
+//! <https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-real-time-data.html>) is
+//! broadcast to the API's subscribers in commit order. Bounded: a subscriber that falls more
+//! than the capacity behind gets an error and its stream ends (it never stalls the mutation).
+//!
+//! Leaves out: the WebSocket transport.
+
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Events buffered per subscriber before it is cut off.
+pub const CAPACITY: usize = 1024;
+
+/// One published mutation result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// The mutation field (`createTodo`).
+    pub mutation: String,
+    /// Its result as selected by the mutation.
+    pub payload: Value,
+}
+
+/// The broadcast channel of one API.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<Published>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self { tx: broadcast::channel(CAPACITY).0 }
+    }
+}
+
+impl Hub {
+    /// Publish a mutation result (no-op without subscribers).
+    pub fn publish(&self, mutation: &str, payload: Value) {
+        let _ = self.tx.send(Arc::new(Published { mutation: mutation.to_string(), payload }));
+    }
+
+    /// A new subscriber, seeing events published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.tx.subscribe()
+    }
+}
+
+/// The mutation fields a request executed, by (field name, response key), filled by the root
+/// resolvers so the HTTP layer can publish what each returned.
+#[derive(Debug, Default)]
+pub struct MutationLog(pub std::sync::Mutex<Vec<(String, String)>>);
