@@ -863,13 +863,16 @@ async fn configured_base_hostname_for_virtual_hosts() {
     assert_eq!(r.text().await.unwrap(), "custom host");
 }
 
+/// (method, path, headers, body, expected status, expected code).
+type BadCase<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a str, u16, &'a str);
+
 #[tokio::test]
 async fn malformed_requests_get_s3_errors_never_500() {
     let env = TestEnv::start().await;
     let c = env.s3();
     bucket(&c, "bad").await;
     put(&c, "bad", "k", b"hello").await;
-    let cases: &[(&str, &str, &[(&str, &str)], &str, u16, &str)] = &[
+    let cases: &[BadCase] = &[
         ("POST", "/bad/k?uploadId=nope", &[], "garbage", 400, "MalformedXML"),
         ("POST", "/bad?delete", &[], "", 400, "MalformedXML"),
         ("POST", "/bad?delete", &[], "<Delete><Object></Object></Delete>", 400, "MalformedXML"),
