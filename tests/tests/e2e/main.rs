@@ -3,6 +3,7 @@
 mod appsync;
 mod auth;
 mod cognito;
+mod cognito_srp;
 mod dynamodb;
 mod gateway;
 mod s3;
