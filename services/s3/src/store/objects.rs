@@ -75,6 +75,28 @@ pub struct ObjectRow {
 }
 
 const COLS: &str = "bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, meta, checksum, parts, tags, seq";
+/// Listings need only the storage class of the metadata: no JSON parsing per row.
+const LIST_COLS: &str = "bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, json_extract(meta, '$.storage_class'), checksum, NULL, NULL, seq";
+
+fn from_list_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
+    let checksum: Option<String> = r.get(10)?;
+    Ok(ObjectRow {
+        bucket: r.get(0)?,
+        key: r.get(1)?,
+        version_id: r.get(2)?,
+        latest: r.get(3)?,
+        delete_marker: r.get(4)?,
+        blob: r.get(5)?,
+        size: r.get::<_, i64>(6)? as u64,
+        etag: r.get(7)?,
+        mtime_ms: r.get(8)?,
+        meta: ObjectMeta { storage_class: r.get(9)?, ..Default::default() },
+        checksum: checksum.and_then(|c| serde_json::from_str(&c).ok()),
+        parts: Vec::new(),
+        tags: Vec::new(),
+        seq: r.get(13)?,
+    })
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
     let meta: String = r.get(9)?;
@@ -251,11 +273,11 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
     let filter = if spec.versions { "" } else { "AND latest = 1 AND dm = 0" };
     let order = if spec.versions { "ORDER BY key, seq DESC" } else { "ORDER BY key" };
     let upper_sql = if upper.is_some() { "AND key < CAST(?3 AS TEXT)" } else { "AND ?3 IS NULL" };
-    let sql_gt = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key > CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
-    let sql_ge = format!("SELECT {COLS} FROM objects WHERE bucket = ?1 AND key >= CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
+    let sql_gt = format!("SELECT {LIST_COLS} FROM objects WHERE bucket = ?1 AND key > CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
+    let sql_ge = format!("SELECT {LIST_COLS} FROM objects WHERE bucket = ?1 AND key >= CAST(?2 AS TEXT) {upper_sql} {filter} AND ?5 IS NULL {order} LIMIT ?4");
     // versions: the rest of the cursor key's versions (older than `seq`), then later keys
     let sql_seq = format!(
-        "SELECT {COLS} FROM objects WHERE bucket = ?1 AND (key > CAST(?2 AS TEXT) OR (key = CAST(?2 AS TEXT) AND seq < ?5)) {upper_sql} {filter} {order} LIMIT ?4"
+        "SELECT {LIST_COLS} FROM objects WHERE bucket = ?1 AND (key > CAST(?2 AS TEXT) OR (key = CAST(?2 AS TEXT) AND seq < ?5)) {upper_sql} {filter} {order} LIMIT ?4"
     );
     'outer: loop {
         let batch_start = (cursor.clone(), seq_bound, inclusive);
@@ -265,7 +287,7 @@ pub fn list(conn: &Connection, spec: &ListSpec<'_>) -> S3Result<Page> {
             (None, false) => &sql_gt,
         };
         let mut st = conn.prepare_cached(sql)?;
-        let rows: Vec<ObjectRow> = st.query_map(params![spec.bucket, cursor, upper, batch as i64, seq_bound], from_row)?.collect::<Result<_, _>>()?;
+        let rows: Vec<ObjectRow> = st.query_map(params![spec.bucket, cursor, upper, batch as i64, seq_bound], from_list_row)?.collect::<Result<_, _>>()?;
         let n = rows.len();
         if n == 0 {
             break;
