@@ -61,11 +61,11 @@ fn failure_response(f: &RequestFailure, request_id: &str) -> Response {
     json_response(f.status, &json!({ "errors": [{ "errorType": f.error_type, "message": f.message }] }), request_id, Some(f.error_type))
 }
 
-/// The API id named by a host `<apiId>.appsync-api.<anything>`.
+/// The API id named by a host `<apiId>.appsync-api.<anything>` (or `appsync-realtime-api`).
 pub fn api_id_from_host(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(http::header::HOST)?.to_str().ok()?;
     let (id, rest) = host.split_once('.')?;
-    rest.starts_with("appsync-api.").then(|| id.to_string())
+    (rest.starts_with("appsync-api.") || rest.starts_with("appsync-realtime-api.")).then(|| id.to_string())
 }
 
 impl AppSyncService {
@@ -77,7 +77,7 @@ impl AppSyncService {
         }
     }
 
-    async fn find(&self, api_id: Option<String>) -> Result<ApiRow, RequestFailure> {
+    pub(crate) async fn find(&self, api_id: Option<String>) -> Result<ApiRow, RequestFailure> {
         self.ensure_config_apis().await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e })?;
         let store = &self.inner.store;
         let internal = |e: crate::error::AppSyncError| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() };
@@ -95,7 +95,7 @@ impl AppSyncService {
         })
     }
 
-    async fn authorize(&self, ctx: &RequestContext, row: &ApiRow, headers: &HeaderMap) -> Result<RequestAuth, RequestFailure> {
+    pub(crate) async fn authorize(&self, ctx: &RequestContext, row: &ApiRow, headers: &HeaderMap) -> Result<RequestAuth, RequestFailure> {
         let (default, additional) = api_modes(&row.body);
         let enabled = |m: AuthMode| default == m || additional.contains(&m);
         if let Some(key) = headers.get("x-api-key") {

@@ -11,6 +11,7 @@ pub mod control;
 pub mod error;
 pub mod executor;
 pub mod graphql;
+pub mod realtime;
 pub mod resolver;
 pub mod runtime;
 pub mod schema;

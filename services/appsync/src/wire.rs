@@ -45,6 +45,16 @@ pub async fn handle(svc: AppSyncService, req: Request) -> Response {
         return control(svc, ctx, req).await;
     }
     let host_api = api_id_from_host(req.headers());
+    if req.method() == Method::GET {
+        let realtime_id = match path.strip_prefix("/graphql").and_then(|r| r.strip_suffix("/realtime")) {
+            Some("") => Some(host_api.clone()),
+            Some(id) if id.starts_with('/') && !id[1..].contains('/') => Some(Some(id[1..].to_string())),
+            _ => (path == "/graphql" && req.headers().contains_key(http::header::UPGRADE)).then(|| host_api.clone()),
+        };
+        if let Some(api_id) = realtime_id {
+            return with_op(svc.realtime(ctx, api_id, req).await, "Realtime");
+        }
+    }
     let api_id = match path.strip_prefix("/graphql") {
         Some("") | Some("/") => host_api,
         Some(rest) if rest.strip_prefix('/').is_some_and(|id| !id.contains('/')) => Some(rest[1..].to_string()),

@@ -501,3 +501,101 @@ async fn datastore_versions_tombstones_and_sync() {
     assert_eq!(ttl.time_to_live_description().unwrap().attribute_name(), Some("_ttl"));
     env.dynamodb().describe_table().table_name("AmplifyDataStore-todoapi-NONE").send().await.unwrap();
 }
+
+mod realtime {
+    use super::*;
+    use base64::Engine;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+    async fn connect(env: &TestEnv, header: Value, via_subprotocol: bool) -> Result<Ws, u16> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(header.to_string());
+        let url = if via_subprotocol {
+            format!("{}/graphql/realtime", env.endpoint.replace("http://", "ws://"))
+        } else {
+            format!("{}/graphql/realtime?header={}&payload=e30=", env.endpoint.replace("http://", "ws://"), percent(&b64))
+        };
+        let mut req = url.into_client_request().unwrap();
+        let protocols = if via_subprotocol {
+            format!("graphql-ws, header-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string()))
+        } else {
+            "graphql-ws".to_string()
+        };
+        req.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((ws, resp)) => {
+                assert_eq!(resp.headers()["sec-websocket-protocol"], "graphql-ws");
+                Ok(ws)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn percent(s: &str) -> String {
+        s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    }
+
+    async fn recv(ws: &mut Ws) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a message").unwrap().unwrap();
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] != "ka" {
+                    return v;
+                }
+            }
+        }
+    }
+
+    async fn send(ws: &mut Ws, v: Value) {
+        ws.send(Message::Text(v.to_string().into())).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn graphql_ws_protocol_delivers_filtered_mutations() {
+        let env = env_with_data().await;
+        let host = env.endpoint.trim_start_matches("http://").to_string();
+        for via_subprotocol in [false, true] {
+            let mut ws = connect(&env, json!({"host": host, "x-api-key": KEY}), via_subprotocol).await.unwrap();
+            send(&mut ws, json!({"type": "connection_init"})).await;
+            let ack = recv(&mut ws).await;
+            assert_eq!(ack, json!({"type": "connection_ack", "payload": {"connectionTimeoutMs": 300000}}));
+            let data = json!({"query": "subscription S($f: ModelSubscriptionTodoFilterInput) { onCreateTodo(filter: $f) { name priority } }", "variables": {"f": {"priority": {"gt": 5}}}}).to_string();
+            send(&mut ws, json!({"id": "s1", "type": "start", "payload": {"data": data, "extensions": {"authorization": {"host": host, "x-api-key": KEY}}}})).await;
+            assert_eq!(recv(&mut ws).await, json!({"id": "s1", "type": "start_ack"}));
+            for (name, priority) in [("low", 1), ("high", 9)] {
+                gql(&env, "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { name priority } }", json!({"i": {"name": name, "priority": priority}})).await;
+            }
+            let got = recv(&mut ws).await;
+            assert_eq!(got, json!({"id": "s1", "type": "data", "payload": {"data": {"onCreateTodo": {"name": "high", "priority": 9}}}}));
+            send(&mut ws, json!({"id": "s1", "type": "stop"})).await;
+            assert_eq!(recv(&mut ws).await, json!({"id": "s1", "type": "complete"}));
+        }
+    }
+
+    #[tokio::test]
+    async fn handshake_and_start_authorization() {
+        let env = env_with_data().await;
+        let host = env.endpoint.trim_start_matches("http://").to_string();
+        assert_eq!(connect(&env, json!({"host": host, "x-api-key": "da2-wrong"}), false).await.err(), Some(401));
+        assert_eq!(connect(&env, json!({"host": host}), true).await.err(), Some(401));
+        let mut ws = connect(&env, json!({"host": host, "x-api-key": KEY}), false).await.unwrap();
+        send(&mut ws, json!({"type": "connection_init"})).await;
+        recv(&mut ws).await;
+        let data = json!({"query": "subscription { onCreateTodo { id } }"}).to_string();
+        send(&mut ws, json!({"id": "bad", "type": "start", "payload": {"data": data, "extensions": {"authorization": {"x-api-key": "da2-wrong"}}}})).await;
+        let err = recv(&mut ws).await;
+        assert_eq!(err["type"], "error");
+        assert_eq!(err["payload"]["errors"][0]["errorType"], "UnauthorizedException");
+        let bad_query = json!({"query": "subscription { nope }"}).to_string();
+        send(&mut ws, json!({"id": "q", "type": "start", "payload": {"data": bad_query, "extensions": {"authorization": {"x-api-key": KEY}}}})).await;
+        let err = recv(&mut ws).await;
+        assert_eq!((err["type"].as_str(), err["id"].as_str()), (Some("error"), Some("q")));
+        ws.send(Message::Text("not json".into())).await.unwrap();
+        assert_eq!(recv(&mut ws).await["payload"]["errors"][0]["errorType"], "MessageParsingException");
+    }
+}

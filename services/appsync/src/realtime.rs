@@ -1,0 +1,215 @@
+//! The real-time endpoint (<https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html>):
+//! `GET /graphql/realtime` (also `/graphql/<apiId>/realtime` and the
+//! `<apiId>.appsync-realtime-api.*` host) upgraded to a WebSocket with subprotocol
+//! `graphql-ws`; handshake auth from `?header=<base64 JSON>` or a `header-<base64url>`
+//! subprotocol; `connection_init` → `connection_ack {connectionTimeoutMs}` + `ka`;
+//! `start` (per-subscription `extensions.authorization`) → `start_ack` / `error`; `data`;
+//! `stop` → `complete`. A subscriber whose outgoing buffer overflows is disconnected.
+//!
+//! Leaves out: IAM-signed handshakes (`/connect` canonical request), the 100-subscriptions
+//! per connection quota, payload size limits.
+
+use crate::executor::RequestAuth;
+use crate::graphql::{RequestFailure, dedupe_errors};
+use crate::AppSyncService;
+use amplocal_core::RequestContext;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// `connectionTimeoutMs` sent in `connection_ack`.
+pub const CONNECTION_TIMEOUT_MS: u64 = 300_000;
+/// Keep-alive period.
+pub const KA_INTERVAL: Duration = Duration::from_secs(60);
+/// Outgoing messages buffered per connection before it is dropped.
+pub const OUTBOX: usize = 1024;
+
+fn decode_header_json(raw: &str) -> Option<Map<String, Value>> {
+    let raw = raw.trim_end_matches('=');
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(raw))
+        .ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok()?.as_object().cloned()
+}
+
+/// The auth header map of the handshake: `?header=` or a `header-…` subprotocol.
+fn handshake_headers(req: &Request) -> Option<Map<String, Value>> {
+    if let Some(q) = req.uri().query() {
+        for kv in q.split('&') {
+            if let Some(v) = kv.strip_prefix("header=") {
+                let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned();
+                return decode_header_json(&v);
+            }
+        }
+    }
+    let protocols = req.headers().get(http::header::SEC_WEBSOCKET_PROTOCOL)?.to_str().ok()?;
+    protocols.split(',').map(str::trim).find_map(|p| p.strip_prefix("header-")).and_then(decode_header_json)
+}
+
+/// A JSON header map (`{"x-api-key": …, "Authorization": …}`) as HTTP headers.
+fn header_map(m: &Map<String, Value>) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in m {
+        if let (Ok(name), Some(Ok(value))) = (http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()), v.as_str().map(http::HeaderValue::from_str)) {
+            h.insert(name, value);
+        }
+    }
+    h
+}
+
+impl AppSyncService {
+    /// Upgrade a realtime request after authorizing its handshake headers.
+    pub async fn realtime(&self, ctx: RequestContext, api_id: Option<String>, req: Request) -> Response {
+        let unauthorized = |f: RequestFailure| crate::graphql::json_response(f.status, &json!({"errors": [{"errorType": f.error_type, "message": f.message}]}), &ctx.request_id, Some(f.error_type));
+        let Some(headers) = handshake_headers(&req) else {
+            return unauthorized(RequestFailure { status: 401, error_type: "UnauthorizedException", message: "Missing authorization header".into() });
+        };
+        let row = match self.find(api_id).await {
+            Ok(r) => r,
+            Err(f) => return unauthorized(f),
+        };
+        if let Err(f) = self.authorize(&ctx, &row, &header_map(&headers)).await {
+            return unauthorized(f);
+        }
+        let (mut parts, _) = req.into_parts();
+        let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(ws) => ws,
+            Err(e) => return axum::response::IntoResponse::into_response(e),
+        };
+        let svc = self.clone();
+        ws.protocols(["graphql-ws"]).on_upgrade(move |socket| async move { svc.session(ctx, row, socket).await })
+    }
+
+    async fn session(self, ctx: RequestContext, row: crate::store::ApiRow, socket: WebSocket) {
+        let (mut sink, mut incoming) = socket.split();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(OUTBOX);
+        let writer = tokio::spawn(async move {
+            while let Some(v) = rx.recv().await {
+                if sink.send(Message::Text(v.to_string().into())).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let mut subs: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
+        let mut ka = tokio::time::interval(KA_INTERVAL);
+        ka.tick().await;
+        loop {
+            tokio::select! {
+                msg = incoming.next() => {
+                    let Some(Ok(msg)) = msg else { break };
+                    let text = match msg {
+                        Message::Text(t) => t.to_string(),
+                        Message::Close(_) => break,
+                        _ => continue,
+                    };
+                    if !self.on_message(&ctx, &row, &text, &tx, &mut subs).await {
+                        break;
+                    }
+                }
+                _ = ka.tick() => {
+                    if tx.try_send(json!({"type": "ka"})).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        for (_, h) in subs {
+            h.abort();
+        }
+        drop(tx);
+        let _ = writer.await;
+    }
+
+    /// Handle one client message; `false` ends the connection.
+    async fn on_message(&self, ctx: &RequestContext, row: &crate::store::ApiRow, text: &str, tx: &tokio::sync::mpsc::Sender<Value>, subs: &mut HashMap<String, tokio::task::JoinHandle<()>>) -> bool {
+        let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) else {
+            return tx.try_send(json!({"type": "error", "payload": {"errors": [{"errorType": "MessageParsingException", "message": "Unable to parse the message."}]}})).is_ok();
+        };
+        let id = msg.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let send = |v: Value| tx.try_send(v).is_ok();
+        match msg.get("type").and_then(Value::as_str).unwrap_or_default() {
+            "connection_init" => send(json!({"type": "connection_ack", "payload": {"connectionTimeoutMs": CONNECTION_TIMEOUT_MS}})) && send(json!({"type": "ka"})),
+            "stop" => {
+                if let Some(h) = subs.remove(&id) {
+                    h.abort();
+                }
+                send(json!({"type": "complete", "id": id}))
+            }
+            "start" => {
+                let error = |errors: Value| json!({"type": "error", "id": id, "payload": {"errors": errors}});
+                let payload = msg.get("payload").cloned().unwrap_or(Value::Null);
+                let data: Option<Map<String, Value>> = payload.get("data").and_then(Value::as_str).and_then(|s| serde_json::from_str::<Value>(s).ok()).and_then(|v| v.as_object().cloned());
+                let Some(query) = data.as_ref().and_then(|d| d.get("query")).and_then(Value::as_str) else {
+                    return send(error(json!([{"errorType": "BadRequestException", "message": "Invalid subscription request.", "errorCode": 400}])));
+                };
+                let headers = payload.get("extensions").and_then(|e| e.get("authorization")).and_then(Value::as_object).cloned().unwrap_or_default();
+                let auth: RequestAuth = match self.authorize(ctx, row, &header_map(&headers)).await {
+                    Ok(a) => a,
+                    Err(f) => return send(error(json!([{"errorType": f.error_type, "message": f.message, "errorCode": f.status}]))),
+                };
+                let loaded = match self.inner.runtime.get(row).await {
+                    Ok(Some(l)) => l,
+                    _ => return send(error(json!([{"errorType": "BadRequestException", "message": "The API has no schema.", "errorCode": 400}]))),
+                };
+                let mut request = async_graphql::Request::new(query).data(auth);
+                if let Some(vars) = data.as_ref().and_then(|d| d.get("variables")).filter(|v| v.is_object()) {
+                    request = request.variables(async_graphql::Variables::from_json(vars.clone()));
+                }
+                let mut stream = loaded.schema.execute_stream(request);
+                // Registering happens on the first poll; a subscribe-time failure arrives here.
+                let first = tokio::time::timeout(Duration::from_millis(30), stream.next()).await;
+                let pending = match first {
+                    Ok(Some(r)) if r.data == async_graphql::Value::Null && !r.errors.is_empty() => {
+                        let errors: Vec<Value> = dedupe_errors(r.errors).iter().map(|e| {
+                            let t = e.extensions.as_ref().and_then(|x| x.get("errorType")).and_then(|v| v.clone().into_json().ok()).unwrap_or(json!("ValidationError"));
+                            json!({"errorType": t, "message": e.message, "errorCode": 400})
+                        }).collect();
+                        return send(error(Value::Array(errors)));
+                    }
+                    Ok(Some(r)) => Some(r),
+                    Ok(None) => return send(json!({"type": "complete", "id": id})),
+                    Err(_) => None,
+                };
+                if !send(json!({"type": "start_ack", "id": id})) {
+                    return false;
+                }
+                let (tx, sub_id) = (tx.clone(), id.clone());
+                let handle = tokio::spawn(async move {
+                    let mut next = pending;
+                    loop {
+                        let r = match next.take() {
+                            Some(r) => r,
+                            None => match stream.next().await {
+                                Some(r) => r,
+                                None => break,
+                            },
+                        };
+                        let mut p = Map::new();
+                        p.insert("data".into(), r.data.into_json().unwrap_or(Value::Null));
+                        if !r.errors.is_empty() {
+                            p.insert("errors".into(), Value::Array(r.errors.iter().map(|e| json!({"message": e.message})).collect()));
+                        }
+                        if tx.try_send(json!({"type": "data", "id": sub_id, "payload": p})).is_err() {
+                            // Slow subscriber: stop feeding it rather than stalling publishers.
+                            break;
+                        }
+                    }
+                });
+                if let Some(old) = subs.insert(id, handle) {
+                    old.abort();
+                }
+                true
+            }
+            "connection_terminate" => false,
+            other => send(json!({"type": "error", "id": id, "payload": {"errors": [{"errorType": "UnsupportedOperation", "message": format!("Unknown message type {other}"), "errorCode": 400}]}})),
+        }
+    }
+}
