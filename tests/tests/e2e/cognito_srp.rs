@@ -652,7 +652,6 @@ async fn srp_user_states_and_aliases() {
 /// With PreventUserExistenceErrors the simulated challenge must not be told apart from a real
 /// one: AWS keeps a stable salt and UUID user id per (pool, username) (reference cognito.md §1.5).
 #[tokio::test]
-#[ignore = "service bug: the simulated SRP challenge draws a fresh SALT and USER_ID_FOR_SRP on every InitiateAuth"]
 async fn simulated_srp_challenge_is_stable_per_username() {
     let env = TestEnv::start().await;
     let app = dana(&env).await;

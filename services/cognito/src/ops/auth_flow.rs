@@ -182,7 +182,10 @@ async fn srp_start(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         }
         None if client["PreventUserExistenceErrors"] == "ENABLED" => {
             // AWS quirk: a simulated challenge so the failure only shows at the verifier step.
-            (svc.core().ids.uuid().to_string(), BigUint::from_bytes_be(&svc.core().ids.bytes(16)), BigUint::from(4u8), false)
+            // Its USER_ID_FOR_SRP and SALT are stable per pool and username (cognito.md §1.5),
+            // so two attempts cannot tell a missing user from a real one.
+            let (user_id, salt) = simulated_identity(pool, typed);
+            (user_id, salt, BigUint::from(4u8), false)
         }
         None => return Err(CognitoError::no_user()),
     };
@@ -202,6 +205,26 @@ async fn srp_start(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         "ChallengeName": "PASSWORD_VERIFIER",
         "ChallengeParameters": {"SALT": srp::to_hex(&salt), "SECRET_BLOCK": block, "SRP_B": srp::to_hex(&b_pub), "USERNAME": user_id, "USER_ID_FOR_SRP": user_id},
     }))
+}
+
+/// The stand-in (USER_ID_FOR_SRP, SALT) of a username that does not exist: derived from the
+/// pool and the name, never random, so it repeats across attempts and restarts.
+fn simulated_identity(pool: &Pool, typed: &str) -> (String, BigUint) {
+    use sha2::{Digest, Sha256};
+    let digest = |label: &str| {
+        let mut h = Sha256::new();
+        for part in [label, &pool.id, &pool.created.to_bits().to_string(), &typed.to_lowercase()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize()
+    };
+    let id_bytes = digest("user-id");
+    let mut raw = [0u8; 16];
+    raw.copy_from_slice(&id_bytes[..16]);
+    let user_id = uuid::Builder::from_random_bytes(raw).into_uuid().to_string();
+    let salt = BigUint::from_bytes_be(&digest("salt")[..16]);
+    (user_id, salt)
 }
 
 /// USER_AUTH: PREFERRED_CHALLENGE PASSWORD / PASSWORD_SRP, else SELECT_CHALLENGE.
