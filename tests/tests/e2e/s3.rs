@@ -914,3 +914,54 @@ async fn malformed_requests_get_s3_errors_never_500() {
     // the object is untouched
     assert_eq!(get_bytes(&c, "bad", "k").await, b"hello");
 }
+
+#[tokio::test]
+async fn acl_lifecycle_and_bucket_tagging_are_stored_and_returned() {
+    use aws_sdk_s3::types::{BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, Permission, Tag, Tagging};
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "conf").await;
+    put(&c, "conf", "k", b"x").await;
+    let acl = c.get_bucket_acl().bucket("conf").send().await.unwrap();
+    assert_eq!(acl.grants()[0].permission(), Some(&Permission::FullControl));
+    assert!(acl.owner().and_then(|o| o.id()).is_some());
+    let acl = c.get_object_acl().bucket("conf").key("k").send().await.unwrap();
+    assert_eq!(acl.grants().len(), 1);
+    let e = c.get_object_acl().bucket("conf").key("missing").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+
+    let e = c.get_bucket_lifecycle_configuration().bucket("conf").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchLifecycleConfiguration".into()));
+    let rule = LifecycleRule::builder()
+        .id("expire-tmp")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+        .expiration(LifecycleExpiration::builder().days(7).build())
+        .build()
+        .unwrap();
+    c.put_bucket_lifecycle_configuration()
+        .bucket("conf")
+        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(rule).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let got = c.get_bucket_lifecycle_configuration().bucket("conf").send().await.unwrap();
+    assert_eq!(got.rules()[0].id(), Some("expire-tmp"));
+    assert_eq!(got.rules()[0].expiration().and_then(|e| e.days()), Some(7));
+    c.delete_bucket_lifecycle().bucket("conf").send().await.unwrap();
+
+    let e = c.get_bucket_tagging().bucket("conf").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchTagSet".into()));
+    let tags = Tagging::builder().tag_set(Tag::builder().key("team").value("web").build().unwrap()).build().unwrap();
+    c.put_bucket_tagging().bucket("conf").tagging(tags).send().await.unwrap();
+    let got = c.get_bucket_tagging().bucket("conf").send().await.unwrap();
+    assert_eq!((got.tag_set()[0].key(), got.tag_set()[0].value()), ("team", "web"));
+    c.delete_bucket_tagging().bucket("conf").send().await.unwrap();
+    let e = c.get_bucket_tagging().bucket("conf").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchTagSet".into()));
+    // x-amz-tagging on PutObject
+    c.put_object().bucket("conf").key("tagged").tagging("a=1&b=two").body(ByteStream::from_static(b"t")).send().await.unwrap();
+    let t = c.get_object_tagging().bucket("conf").key("tagged").send().await.unwrap();
+    assert_eq!(t.tag_set().len(), 2);
+    assert_eq!(c.get_object().bucket("conf").key("tagged").send().await.unwrap().tag_count(), Some(2));
+}
