@@ -255,6 +255,43 @@ impl Executor {
         }
     }
 
+    /// Subscribe-time auth of a subscription on `model` (the generated subscription auth
+    /// functions): denied, unrestricted (`[]`), or alternatives every delivered payload must
+    /// match (the caller's owner / group runtime filters). An owner argument must name the
+    /// caller.
+    pub fn subscription_auth(&self, model: &str, auth: &RequestAuth, args: &Map<String, Value>, field: &str) -> Result<crate::subscription::filter::FilterGroups, FieldError> {
+        use crate::subscription::filter::Filter;
+        let denied = || FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type Subscription") };
+        let Some(m) = self.model(model) else { return Ok(Vec::new()) };
+        let identity = auth.identity.as_deref();
+        let rules = match auth_rules::decide(m.rules.as_deref(), self.sandbox, Op::Listen, auth.mode, identity) {
+            Decision::Deny => return Err(denied()),
+            Decision::Allow => return Ok(Vec::new()),
+            Decision::Restricted(rules) => rules,
+        };
+        let Some(id) = identity else { return Err(denied()) };
+        let mut alternatives = Vec::new();
+        for r in &rules {
+            if r.is_owner() {
+                let field_name = r.owner_field.clone().unwrap_or_else(|| "owner".into());
+                if let Some(v) = args.get(&field_name).filter(|v| !v.is_null()) {
+                    return if v.as_str().is_some_and(|s| id.owner_values().iter().any(|o| o == s)) { Ok(Vec::new()) } else { Err(denied()) };
+                }
+                let list = m.field(&field_name).is_some_and(|f| crate::transform::sdl::is_list(&f.ty));
+                let op = if list { "contains" } else { "eq" };
+                alternatives.push(vec![Filter { field: field_name, operator: op.into(), value: Value::String(id.username.clone()) }]);
+            } else if let Some(gf) = &r.groups_field {
+                for g in &id.groups {
+                    alternatives.push(vec![Filter { field: gf.clone(), operator: "contains".into(), value: Value::String(g.clone()) }]);
+                }
+            }
+        }
+        if alternatives.is_empty() {
+            return Err(denied());
+        }
+        Ok(alternatives)
+    }
+
     /// A stored field value as the client sees it: owner fields holding `<sub>::<username>`
     /// show the username (the generated `X.owner` field resolvers).
     pub fn present(&self, type_name: &str, field: &str, v: Value) -> Value {

@@ -598,4 +598,33 @@ mod realtime {
         ws.send(Message::Text("not json".into())).await.unwrap();
         assert_eq!(recv(&mut ws).await["payload"]["errors"][0]["errorType"], "MessageParsingException");
     }
+
+    #[tokio::test]
+    async fn owner_subscriptions_only_see_their_own_items() {
+        use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+        let env = env_with_data().await;
+        env.state.appsync.attach_cognito(env.state.cognito.clone());
+        let idp = env.cognito_idp();
+        let pool = idp.create_user_pool().pool_name("rt").send().await.unwrap().user_pool().unwrap().id().unwrap().to_string();
+        let client = idp.create_user_pool_client().user_pool_id(&pool).client_name("c").explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth).send().await.unwrap();
+        let client = client.user_pool_client().unwrap().client_id().unwrap().to_string();
+        let (alice, _, _) = sign_in(&env, &pool, &client, "alice").await;
+        let (bob, _, _) = sign_in(&env, &pool, &client, "bob").await;
+        let host = env.endpoint.trim_start_matches("http://").to_string();
+        let mut ws = connect(&env, json!({"host": host, "Authorization": alice}), true).await.unwrap();
+        send(&mut ws, json!({"type": "connection_init"})).await;
+        recv(&mut ws).await;
+        let data = json!({"query": "subscription { onCreatePost { title owner } }"}).to_string();
+        send(&mut ws, json!({"id": "p", "type": "start", "payload": {"data": data, "extensions": {"authorization": {"host": host, "Authorization": alice}}}})).await;
+        assert_eq!(recv(&mut ws).await, json!({"id": "p", "type": "start_ack"}));
+        // Naming someone else as owner is refused at subscribe time.
+        let spy = json!({"query": "subscription { onCreatePost(owner: \"bob\") { title } }"}).to_string();
+        send(&mut ws, json!({"id": "spy", "type": "start", "payload": {"data": spy, "extensions": {"authorization": {"Authorization": alice}}}})).await;
+        let err = recv(&mut ws).await;
+        assert_eq!((err["type"].as_str(), err["payload"]["errors"][0]["errorType"].as_str()), (Some("error"), Some("Unauthorized")), "{err}");
+        for (token, title) in [(&bob, "bobs"), (&alice, "alices")] {
+            gql_as(&env, &[("authorization", token)], "mutation C($t: String!) { createPost(input: {title: $t}) { title owner } }", json!({"t": title})).await;
+        }
+        assert_eq!(recv(&mut ws).await["payload"]["data"], json!({"onCreatePost": {"title": "alices", "owner": "alice"}}));
+    }
 }

@@ -159,22 +159,27 @@ const PUBLISHED: &str = "__amplocalPublished";
 
 /// A subscription field: a stream of the hub's events for its `@aws_subscribe` mutations,
 /// filtered by argument equality and the `filter` argument's enhanced filter.
-fn subscription_field(hub: Hub, t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Field, default: AuthMode) -> SubscriptionField {
+fn subscription_field(hub: Hub, exec: Arc<Executor>, t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Field, default: AuthMode) -> SubscriptionField {
     let mutations: Vec<String> = f.directive("aws_subscribe").and_then(|d| d.arg_str_list("mutations")).unwrap_or_default();
     let allowed = root_modes(t, f, default);
-    let (name, type_name) = (f.name.clone(), t.name.clone());
+    let (name, type_name, model) = (f.name.clone(), t.name.clone(), base_type(&f.ty).to_string());
     SubscriptionField::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
-        let (hub, mutations, allowed, name, type_name) = (hub.clone(), mutations.clone(), allowed.clone(), name.clone(), type_name.clone());
+        let (hub, exec, mutations, allowed, name, type_name, model) = (hub.clone(), exec.clone(), mutations.clone(), allowed.clone(), name.clone(), type_name.clone(), model.clone());
         let args = args_json(&ctx);
         let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
         SubscriptionFieldFuture::new(async move {
             if !allowed.contains(&auth.mode) {
                 return Err(field_error(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") }));
             }
-            let groups = match args.get("filter").filter(|f| !f.is_null()) {
+            let mut groups = match args.get("filter").filter(|f| !f.is_null()) {
                 Some(f) => to_subscription_filter(f).ok_or_else(|| field_error(FieldError { error_type: "MappingTemplate".into(), message: "Invalid subscription filter".into() }))?,
                 None => Vec::new(),
             };
+            let owner_alternatives = exec.subscription_auth(&model, &auth, &args, &name).map_err(field_error)?;
+            if !owner_alternatives.is_empty() {
+                let base = if groups.is_empty() { vec![Vec::new()] } else { groups };
+                groups = crate::subscription::filter::product(&base, &owner_alternatives);
+            }
             let equal: Vec<(String, serde_json::Value)> = args.into_iter().filter(|(k, v)| k != "filter" && !v.is_null()).collect();
             let rx = hub.subscribe();
             let stream = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -233,7 +238,7 @@ pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode, hub: Hub) -
             Kind::Object if t.name == "Subscription" => {
                 let mut sub = async_graphql::dynamic::Subscription::new(t.name.clone());
                 for f in &t.fields {
-                    let mut sf = subscription_field(hub.clone(), t, f, default);
+                    let mut sf = subscription_field(hub.clone(), exec.clone(), t, f, default);
                     for a in &f.args {
                         sf = sf.argument(input_value(a));
                     }

@@ -32,7 +32,8 @@ pub fn to_subscription_filter(filter: &Value) -> Option<FilterGroups> {
     Some(groups.into_iter().filter(|g| !g.is_empty()).collect())
 }
 
-fn product(a: &FilterGroups, b: &FilterGroups) -> FilterGroups {
+/// Every group of `a` ANDed with every group of `b`.
+pub fn product(a: &FilterGroups, b: &FilterGroups) -> FilterGroups {
     let mut out = Vec::new();
     for x in a {
         for y in b {
