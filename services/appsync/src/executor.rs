@@ -4,8 +4,10 @@
 //! single item, `Unauthorized` when the key matched but a filter hid it (scannedCount 1), or
 //! null; lists return `{items, nextToken}`; mutations return the written / deleted item.
 //!
-//! Leaves out: `@auth` rule evaluation, DataStore `syncX`, `@function`/`@http` fields
-//! (answered with an error), subscriptions delivery.
+//! Model `@auth` rules are applied here (via [`crate::auth_rules`]) for roots, relations and
+//! subscriptions; versioned models follow [`crate::resolver::versioned`].
+//!
+//! Leaves out: `@function` / `@http` fields (answered with `UnsupportedOperation`).
 
 use crate::auth_rules::{self, Decision, Identity};
 use crate::resolver::requests::{self, RequestError};

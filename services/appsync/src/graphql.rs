@@ -4,8 +4,8 @@
 //! `path` and `locations[].sourceName` at the top level; 401 `UnauthorizedException` for a
 //! missing or bad credential; 400 `MalformedHttpRequestException` for an unusable body.
 //!
-//! Leaves out: Cognito user-pool / OIDC / Lambda tokens (answered 401 until Cognito's JWKS is
-//! wired), per-field `@aws_*` checks, GET requests, the realtime WebSocket.
+//! Leaves out: OIDC / Lambda tokens (401), GET requests. User-pool tokens are verified by
+//! amplocal's Cognito (`attach_cognito`); per-field `@aws_*` checks live in `crate::schema`.
 
 use crate::auth_rules::Identity;
 use crate::control::api_modes;

@@ -1,10 +1,12 @@
 //! amplocal-appsync: AWS AppSync: Amplify GraphQL APIs served locally.
 //!
 //! [`transform`] turns an Amplify schema into AppSync SDL and tables; [`schema`] builds the
-//! executable schema; [`executor`] + [`resolver`] implement the generated resolvers over a
-//! data source; [`control`] is the restJson1 control plane stored in `appsync.db`;
-//! [`graphql`] is the `/graphql` endpoint. Leaves out (for now): the DynamoDB-backed data
-//! source, Cognito/OIDC/Lambda auth, `@auth` rule evaluation, realtime subscriptions.
+//! executable schema; [`executor`] + [`resolver`] implement the generated resolvers over the
+//! DynamoDB data source ([`resolver::dynamodb`]), with [`auth_rules`] for `@auth`; [`control`]
+//! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
+//! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
+//! now): OIDC / Lambda auth modes, IAM-signed WebSocket handshakes, `@function` / `@http`
+//! execution, AUTOMERGE merging, field-level `@auth`, the GraphiQL page.
 
 pub mod auth_rules;
 pub mod control;

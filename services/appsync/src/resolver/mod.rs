@@ -5,8 +5,8 @@
 //! (keys, `attribute_not_exists`/`attribute_exists` guards, SET/REMOVE updates, limit 100,
 //! filters via [`filter`]); the data source executes them.
 //!
-//! Leaves out: the DynamoDB-backed `DataSource` (next step: over amplocal-dynamodb's typed
-//! ops), auth filters, DataStore `Sync`.
+//! The DynamoDB-backed source is [`dynamodb`]; DataStore versioning is [`versioned`]. Leaves
+//! out: Batch*/Transact* requests, Lambda / HTTP / NONE data sources.
 
 pub mod dynamodb;
 pub mod filter;

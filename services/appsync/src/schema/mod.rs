@@ -4,8 +4,9 @@
 //! relation fields resolved through the executor. Errors carry `errorType` in their extensions;
 //! the HTTP layer lifts it to the top level as AppSync does.
 //!
-//! Leaves out: subscription delivery (subscription fields exist for introspection and
-//! validation but never yield), interfaces/unions resolution (built, not resolvable).
+//! Subscription fields stream the API's [`Hub`] events (filtered and authorized).
+//!
+//! Leaves out: interfaces/unions resolution (built, not resolvable).
 
 pub mod scalars;
 
