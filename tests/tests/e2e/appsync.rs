@@ -627,4 +627,24 @@ mod realtime {
         }
         assert_eq!(recv(&mut ws).await["payload"]["data"], json!({"onCreatePost": {"title": "alices", "owner": "alice"}}));
     }
+
+    #[tokio::test]
+    async fn iam_signed_socket_receives_admin_writes() {
+        let env = env_with_data().await;
+        let host = env.endpoint.trim_start_matches("http://").to_string();
+        let date = amz_date();
+        let iam = json!({
+            "host": host,
+            "x-amz-date": date,
+            "Authorization": format!("AWS4-HMAC-SHA256 Credential=AKIDLOCALADMIN/{}/us-east-1/appsync/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", &date[..8]),
+        });
+        let mut ws = connect(&env, iam.clone(), true).await.unwrap();
+        send(&mut ws, json!({"type": "connection_init"})).await;
+        recv(&mut ws).await;
+        let data = json!({"query": "subscription { onCreatePost { title } }"}).to_string();
+        send(&mut ws, json!({"id": "i", "type": "start", "payload": {"data": data, "extensions": {"authorization": iam}}})).await;
+        assert_eq!(recv(&mut ws).await, json!({"id": "i", "type": "start_ack"}));
+        gql_iam(&env, "mutation { createPost(input: {title: \"by-admin\"}) { title } }", json!({})).await;
+        assert_eq!(recv(&mut ws).await["payload"]["data"], json!({"onCreatePost": {"title": "by-admin"}}));
+    }
 }
