@@ -48,6 +48,10 @@ pub struct Config {
     /// Fixed API ids for the --graphql-schema APIs, in the same order.
     #[arg(long = "graphql-api-id", env = "AMPLOCAL_GRAPHQL_API_ID", value_name = "ID", value_delimiter = ',')]
     pub graphql_api_id: Vec<String>,
+    /// The Cognito user pool whose tokens the --graphql-schema APIs accept (default: any
+    /// amplocal pool of the same account, so tests can create pools after start).
+    #[arg(long = "graphql-user-pool", env = "AMPLOCAL_GRAPHQL_USER_POOL", value_name = "POOL_ID")]
+    pub graphql_user_pool: Option<String>,
     /// Allow public API-key access to models without @auth (Amplify's sandbox mode).
     #[arg(long = "graphql-sandbox", env = "AMPLOCAL_GRAPHQL_SANDBOX")]
     pub graphql_sandbox: bool,
@@ -162,7 +166,7 @@ async fn register_config_apis(inner: &Inner) -> Result<(), error::AppSyncError> 
         let body = json!({
             "authenticationType": CONFIG_MODES.0.as_aws(),
             "additionalAuthenticationProviders": CONFIG_MODES.1.iter().map(|m| match m {
-                AuthMode::UserPools => json!({"authenticationType": m.as_aws(), "userPoolConfig": {"userPoolId": "", "awsRegion": region}}),
+                AuthMode::UserPools => json!({"authenticationType": m.as_aws(), "userPoolConfig": {"userPoolId": inner.config.graphql_user_pool.clone().unwrap_or_default(), "awsRegion": region}}),
                 _ => json!({"authenticationType": m.as_aws()}),
             }).collect::<Vec<_>>(),
         });

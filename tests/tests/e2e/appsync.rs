@@ -647,4 +647,24 @@ mod realtime {
         gql_iam(&env, "mutation { createPost(input: {title: \"by-admin\"}) { title } }", json!({})).await;
         assert_eq!(recv(&mut ws).await["payload"]["data"], json!({"onCreatePost": {"title": "by-admin"}}));
     }
+
+    #[tokio::test]
+    async fn a_configured_user_pool_rejects_tokens_of_other_pools() {
+        use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+        let env = TestEnv::builder()
+            .services(|s| {
+                s.appsync.graphql_schema = vec![schema_path("todo.graphql")];
+                s.appsync.graphql_api_key = Some(KEY.into());
+                s.appsync.graphql_user_pool = Some("us-east-1_notthisone".into());
+            })
+            .start()
+            .await;
+        let idp = env.cognito_idp();
+        let pool = idp.create_user_pool().pool_name("p").send().await.unwrap().user_pool().unwrap().id().unwrap().to_string();
+        let client = idp.create_user_pool_client().user_pool_id(&pool).client_name("c").explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth).send().await.unwrap();
+        let client = client.user_pool_client().unwrap().client_id().unwrap().to_string();
+        let (token, _, _) = sign_in(&env, &pool, &client, "carol").await;
+        let (status, _, body) = post(&env, "/graphql", &[("authorization", &token)], INTROSPECT).await;
+        assert_eq!(status, 401, "{body}");
+    }
 }
