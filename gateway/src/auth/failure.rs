@@ -15,59 +15,23 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 
-/// Why a request was refused.
+/// Why a request was refused: a signature problem found by `core::sigv4`, or one of the
+/// gateway's own checks (no signature at all, the body cap, an unreadable body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthFailure {
     /// No signature where one is required.
     Missing,
-    /// The `Authorization` header is malformed.
-    HeaderMalformed(String),
-    /// Presigned query parameters are malformed (incl. `X-Amz-Expires` out of range).
-    QueryMalformed(String),
-    /// Header auth without a date.
-    MissingDate,
-    /// An access key amplocal does not know (strict mode).
-    UnknownKey(String),
-    /// The session token does not belong to the temporary key.
-    InvalidToken,
-    /// The temporary key has expired.
-    ExpiredToken,
-    /// The signature does not match.
-    SignatureMismatch {
-        /// The access key.
-        access_key: String,
-        /// The signature the client sent.
-        provided: String,
-        /// What amplocal signed (SigV4) — empty for SigV2.
-        canonical_request: String,
-        /// The string to sign amplocal computed.
-        string_to_sign: String,
-    },
-    /// Clock skew or presigned expiry.
-    Time(TimeError),
-    /// S3 header auth without `x-amz-content-sha256`.
-    MissingContentSha256,
     /// The buffered body is over the cap.
     TooLarge(usize),
     /// The body could not be read (client went away mid-body).
     BodyUnreadable,
+    /// The signature, its key, token or time is wrong.
+    Signature(AuthError),
 }
 
 impl From<AuthError> for AuthFailure {
     fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::HeaderMalformed(m) => AuthFailure::HeaderMalformed(m),
-            AuthError::QueryMalformed(m) => AuthFailure::QueryMalformed(m),
-            AuthError::MissingDate => AuthFailure::MissingDate,
-            AuthError::UnknownKey(k) => AuthFailure::UnknownKey(k),
-            AuthError::InvalidToken => AuthFailure::InvalidToken,
-            AuthError::ExpiredToken => AuthFailure::ExpiredToken,
-            AuthError::SignatureMismatch { access_key, provided, canonical_request, string_to_sign } => {
-                AuthFailure::SignatureMismatch { access_key, provided, canonical_request, string_to_sign }
-            }
-            AuthError::Time(t) => AuthFailure::Time(t),
-            AuthError::MissingContentSha256 => AuthFailure::MissingContentSha256,
-        }
+        AuthFailure::Signature(e)
     }
 }
 
@@ -118,15 +82,15 @@ fn hex_bytes(s: &str) -> String {
 fn coral(f: &AuthFailure) -> (&'static str, u16, String) {
     match f {
         AuthFailure::Missing => ("MissingAuthenticationTokenException", 400, "Request is missing Authentication Token".into()),
-        AuthFailure::HeaderMalformed(m) | AuthFailure::QueryMalformed(m) => ("IncompleteSignatureException", 400, m.clone()),
-        AuthFailure::MissingDate => (
+        AuthFailure::Signature(AuthError::HeaderMalformed(m)) | AuthFailure::Signature(AuthError::QueryMalformed(m)) => ("IncompleteSignatureException", 400, m.clone()),
+        AuthFailure::Signature(AuthError::MissingDate) => (
             "IncompleteSignatureException",
             400,
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
         ),
-        AuthFailure::UnknownKey(_) | AuthFailure::InvalidToken => ("UnrecognizedClientException", 400, INVALID_TOKEN_MESSAGE.into()),
-        AuthFailure::ExpiredToken => ("ExpiredTokenException", 400, "The security token included in the request is expired".into()),
-        AuthFailure::SignatureMismatch { canonical_request, string_to_sign, .. } => (
+        AuthFailure::Signature(AuthError::UnknownKey(_)) | AuthFailure::Signature(AuthError::InvalidToken) => ("UnrecognizedClientException", 400, INVALID_TOKEN_MESSAGE.into()),
+        AuthFailure::Signature(AuthError::ExpiredToken) => ("ExpiredTokenException", 400, "The security token included in the request is expired".into()),
+        AuthFailure::Signature(AuthError::SignatureMismatch { canonical_request, string_to_sign, .. }) => (
             "InvalidSignatureException",
             400,
             if canonical_request.is_empty() {
@@ -137,8 +101,8 @@ fn coral(f: &AuthFailure) -> (&'static str, u16, String) {
                 )
             },
         ),
-        AuthFailure::Time(t) => ("InvalidSignatureException", 400, t.json_message()),
-        AuthFailure::MissingContentSha256 => ("IncompleteSignatureException", 400, "Missing required header: x-amz-content-sha256".into()),
+        AuthFailure::Signature(AuthError::Time(t)) => ("InvalidSignatureException", 400, t.json_message()),
+        AuthFailure::Signature(AuthError::MissingContentSha256) => ("IncompleteSignatureException", 400, "Missing required header: x-amz-content-sha256".into()),
         AuthFailure::TooLarge(limit) => ("RequestEntityTooLarge", 413, format!("Request must be smaller than {limit} bytes")),
         AuthFailure::BodyUnreadable => ("SerializationException", 400, "Could not read the request body".into()),
     }
@@ -162,18 +126,18 @@ fn query_code(f: &AuthFailure) -> (&'static str, u16, String) {
 fn s3(f: &AuthFailure, now: std::time::SystemTime) -> (&'static str, u16, String, Vec<(&'static str, String)>) {
     match f {
         AuthFailure::Missing => ("AccessDenied", 403, "Access Denied".into(), vec![]),
-        AuthFailure::HeaderMalformed(m) => ("AuthorizationHeaderMalformed", 400, m.clone(), vec![]),
-        AuthFailure::QueryMalformed(m) => ("AuthorizationQueryParametersError", 400, m.clone(), vec![]),
-        AuthFailure::MissingDate => ("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header".into(), vec![]),
-        AuthFailure::UnknownKey(k) => (
+        AuthFailure::Signature(AuthError::HeaderMalformed(m)) => ("AuthorizationHeaderMalformed", 400, m.clone(), vec![]),
+        AuthFailure::Signature(AuthError::QueryMalformed(m)) => ("AuthorizationQueryParametersError", 400, m.clone(), vec![]),
+        AuthFailure::Signature(AuthError::MissingDate) => ("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header".into(), vec![]),
+        AuthFailure::Signature(AuthError::UnknownKey(k)) => (
             "InvalidAccessKeyId",
             403,
             "The AWS Access Key Id you provided does not exist in our records.".into(),
             vec![("AWSAccessKeyId", k.clone())],
         ),
-        AuthFailure::InvalidToken => ("InvalidToken", 400, "The provided token is malformed or otherwise invalid.".into(), vec![]),
-        AuthFailure::ExpiredToken => ("ExpiredToken", 400, "The provided token has expired.".into(), vec![]),
-        AuthFailure::SignatureMismatch { access_key, provided, canonical_request, string_to_sign } => {
+        AuthFailure::Signature(AuthError::InvalidToken) => ("InvalidToken", 400, "The provided token is malformed or otherwise invalid.".into(), vec![]),
+        AuthFailure::Signature(AuthError::ExpiredToken) => ("ExpiredToken", 400, "The provided token has expired.".into(), vec![]),
+        AuthFailure::Signature(AuthError::SignatureMismatch { access_key, provided, canonical_request, string_to_sign }) => {
             let mut fields = vec![
                 ("AWSAccessKeyId", access_key.clone()),
                 ("StringToSign", string_to_sign.clone()),
@@ -186,7 +150,7 @@ fn s3(f: &AuthFailure, now: std::time::SystemTime) -> (&'static str, u16, String
             }
             ("SignatureDoesNotMatch", 403, S3_SIGNATURE_MESSAGE.into(), fields)
         }
-        AuthFailure::Time(TimeError::Skewed { request, now }) => (
+        AuthFailure::Signature(AuthError::Time(TimeError::Skewed { request, now })) => (
             "RequestTimeTooSkewed",
             403,
             "The difference between the request time and the current time is too large.".into(),
@@ -196,7 +160,7 @@ fn s3(f: &AuthFailure, now: std::time::SystemTime) -> (&'static str, u16, String
                 ("MaxAllowedSkewMilliseconds", MAX_SKEW.as_millis().to_string()),
             ],
         ),
-        AuthFailure::Time(TimeError::Expired { expired_at, now, expires_secs }) => {
+        AuthFailure::Signature(AuthError::Time(TimeError::Expired { expired_at, now, expires_secs })) => {
             let mut fields = Vec::new();
             if *expires_secs > 0 {
                 fields.push(("X-Amz-Expires", expires_secs.to_string()));
@@ -205,12 +169,12 @@ fn s3(f: &AuthFailure, now: std::time::SystemTime) -> (&'static str, u16, String
             fields.push(("ServerTime", format_iso8601(*now)));
             ("AccessDenied", 403, "Request has expired".into(), fields)
         }
-        AuthFailure::Time(TimeError::ExpiresOutOfRange(m)) => ("AuthorizationQueryParametersError", 400, m.clone(), vec![]),
-        AuthFailure::Time(TimeError::NotYetValid) => ("AccessDenied", 403, "Request is not valid yet".into(), vec![("ServerTime", format_iso8601(now))]),
-        AuthFailure::Time(TimeError::BadDate(_)) => {
+        AuthFailure::Signature(AuthError::Time(TimeError::ExpiresOutOfRange(m))) => ("AuthorizationQueryParametersError", 400, m.clone(), vec![]),
+        AuthFailure::Signature(AuthError::Time(TimeError::NotYetValid)) => ("AccessDenied", 403, "Request is not valid yet".into(), vec![("ServerTime", format_iso8601(now))]),
+        AuthFailure::Signature(AuthError::Time(TimeError::BadDate(_))) => {
             ("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header".into(), vec![])
         }
-        AuthFailure::MissingContentSha256 => ("InvalidRequest", 400, "Missing required header for this request: x-amz-content-sha256".into(), vec![]),
+        AuthFailure::Signature(AuthError::MissingContentSha256) => ("InvalidRequest", 400, "Missing required header for this request: x-amz-content-sha256".into(), vec![]),
         AuthFailure::TooLarge(limit) => ("EntityTooLarge", 400, format!("Your proposed upload exceeds the maximum allowed size of {limit} bytes"), vec![]),
         AuthFailure::BodyUnreadable => ("IncompleteBody", 400, "The request body terminated unexpectedly".into(), vec![]),
     }

@@ -9,7 +9,7 @@ use amplocal_core::sigv4::canonical::{canonical_query, canonical_request};
 use amplocal_core::sigv4::signing::{format_amz_date, signature, signing_key, string_to_sign};
 use amplocal_core::sigv4::verify::candidate_uris;
 use amplocal_core::sigv4::signing::sha256_hex;
-use amplocal_core::sigv4::TimeError;
+use amplocal_core::sigv4::{AuthError, TimeError};
 use amplocal_core::Credential;
 use std::time::Duration;
 
@@ -85,12 +85,12 @@ fn known_key_right_and_wrong_secret() {
     assert_eq!(ok.account_id, DEFAULT_ACCOUNT);
     assert!(ok.caller.unwrap().verified);
     let bad = eval(&creds, ServiceId::DynamoDb, &ddb(&signer("test", "wrong", "dynamodb"), body), Some(body)).unwrap_err();
-    let AuthFailure::SignatureMismatch { canonical_request, string_to_sign, .. } = bad else { panic!("{bad:?}") };
+    let AuthFailure::Signature(AuthError::SignatureMismatch { canonical_request, string_to_sign, .. }) = bad else { panic!("{bad:?}") };
     assert!(canonical_request.starts_with("POST\n/\n\ncontent-type:application/x-amz-json-1.0\n"), "{canonical_request}");
     assert!(string_to_sign.starts_with("AWS4-HMAC-SHA256\n"));
     // The body is part of the signature: a different body fails.
     let tampered = eval(&creds, ServiceId::DynamoDb, &ddb(&signer("test", "test", "dynamodb"), body), Some(b"{\"Limit\":1}"));
-    assert!(matches!(tampered, Err(AuthFailure::SignatureMismatch { .. })));
+    assert!(matches!(tampered, Err(AuthFailure::Signature(AuthError::SignatureMismatch { .. }))));
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn lenient_accepts_unknown_keys_unchecked_strict_rejects() {
     assert!(!c.verified);
     assert_eq!(c.access_key, "123456789012");
     let strict = store(CredentialMode::Strict);
-    assert_eq!(eval(&strict, ServiceId::DynamoDb, &p, Some(b"{}")).unwrap_err(), AuthFailure::UnknownKey("123456789012".into()));
+    assert_eq!(eval(&strict, ServiceId::DynamoDb, &p, Some(b"{}")).unwrap_err(), AuthFailure::Signature(AuthError::UnknownKey("123456789012".into())));
     // Strict still accepts the configured key.
     assert!(eval(&strict, ServiceId::DynamoDb, &ddb(&signer("test", "test", "dynamodb"), b"{}"), Some(b"{}")).is_ok());
 }
@@ -135,7 +135,7 @@ fn appsync_data_plane_checks_sigv4_when_present() {
     let p = signer("test", "test", "appsync").sign(parts("POST", "/graphql", &[("content-type", "application/json")]), &sha256_hex(body));
     assert!(eval(&creds, ServiceId::AppSync, &p, Some(body)).unwrap().caller.unwrap().verified);
     let bad = signer("test", "nope", "appsync").sign(parts("POST", "/graphql", &[("content-type", "application/json")]), &sha256_hex(body));
-    assert!(matches!(eval(&creds, ServiceId::AppSync, &bad, Some(body)), Err(AuthFailure::SignatureMismatch { .. })));
+    assert!(matches!(eval(&creds, ServiceId::AppSync, &bad, Some(body)), Err(AuthFailure::Signature(AuthError::SignatureMismatch { .. }))));
 }
 
 /// Item 6 of the foundation issue: temporary credentials registered by the identity-pool
@@ -153,14 +153,14 @@ fn temporary_credentials_registered_in_the_store() {
     assert_eq!(caller.session_token.as_deref(), Some("session-token-1"));
     assert!(caller.verified);
     s.token = Some("someone-elses-token");
-    assert_eq!(eval(&creds, ServiceId::S3, &get(&s), None).unwrap_err(), AuthFailure::InvalidToken);
+    assert_eq!(eval(&creds, ServiceId::S3, &get(&s), None).unwrap_err(), AuthFailure::Signature(AuthError::InvalidToken));
     s.token = None;
-    assert_eq!(eval(&creds, ServiceId::S3, &get(&s), None).unwrap_err(), AuthFailure::InvalidToken);
+    assert_eq!(eval(&creds, ServiceId::S3, &get(&s), None).unwrap_err(), AuthFailure::Signature(AuthError::InvalidToken));
     // Expired: signed at a time the clock accepts, but the credential's lifetime is over.
     creds.insert("ASIAOLD", Credential::temporary("old", "t", "111122223333", now() - Duration::from_secs(1)));
     let mut old = signer("ASIAOLD", "old", "s3");
     old.token = Some("t");
-    assert_eq!(eval(&creds, ServiceId::S3, &get(&old), None).unwrap_err(), AuthFailure::ExpiredToken);
+    assert_eq!(eval(&creds, ServiceId::S3, &get(&old), None).unwrap_err(), AuthFailure::Signature(AuthError::ExpiredToken));
 }
 
 #[test]
@@ -171,9 +171,9 @@ fn clock_skew_is_fifteen_minutes() {
     assert!(eval(&creds, ServiceId::DynamoDb, &ddb(&s, b"{}"), Some(b"{}")).is_ok());
     s.at = now() - Duration::from_secs(16 * 60);
     let e = eval(&creds, ServiceId::DynamoDb, &ddb(&s, b"{}"), Some(b"{}")).unwrap_err();
-    assert!(matches!(e, AuthFailure::Time(TimeError::Skewed { .. })), "{e:?}");
+    assert!(matches!(e, AuthFailure::Signature(AuthError::Time(TimeError::Skewed { .. }))), "{e:?}");
     s.at = now() + Duration::from_secs(16 * 60);
-    assert!(matches!(eval(&creds, ServiceId::DynamoDb, &ddb(&s, b"{}"), Some(b"{}")), Err(AuthFailure::Time(TimeError::Skewed { .. }))));
+    assert!(matches!(eval(&creds, ServiceId::DynamoDb, &ddb(&s, b"{}"), Some(b"{}")), Err(AuthFailure::Signature(AuthError::Time(TimeError::Skewed { .. })))));
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn s3_payload_hash_rules_and_chunk_signing() {
     let unsigned = s.sign(parts("PUT", "/bucket/key", &[("x-amz-content-sha256", "UNSIGNED-PAYLOAD")]), "UNSIGNED-PAYLOAD");
     assert!(eval(&creds, ServiceId::S3, &unsigned, None).unwrap().caller.unwrap().chunk_signing.is_none());
     let no_hash = s.sign(parts("GET", "/bucket/key", &[]), "UNSIGNED-PAYLOAD");
-    assert_eq!(eval(&creds, ServiceId::S3, &no_hash, None).unwrap_err(), AuthFailure::MissingContentSha256);
+    assert_eq!(eval(&creds, ServiceId::S3, &no_hash, None).unwrap_err(), AuthFailure::Signature(AuthError::MissingContentSha256));
 }
 
 #[test]
@@ -209,11 +209,11 @@ fn s3_sigv2_presigned_and_virtual_host_bucket() {
     vhost.headers.insert("host", "bucket.s3.localhost:4566".parse().unwrap());
     assert!(eval(&creds, ServiceId::S3, &vhost, None).is_ok());
     let tampered = parts("GET", &format!("/bucket/other.txt?AWSAccessKeyId=test&Signature={enc}&Expires={expires}"), &[]);
-    assert!(matches!(eval(&creds, ServiceId::S3, &tampered, None), Err(AuthFailure::SignatureMismatch { .. })));
+    assert!(matches!(eval(&creds, ServiceId::S3, &tampered, None), Err(AuthFailure::Signature(AuthError::SignatureMismatch { .. }))));
     let old = (T0 - 1).to_string();
     let sig_old = amplocal_core::sigv4::canonical::uri_encode(&amplocal_core::sigv4::sigv2::signature("test", &format!("GET\n\n\n{old}\n/bucket/key.txt")));
     let expired = parts("GET", &format!("/bucket/key.txt?AWSAccessKeyId=test&Signature={sig_old}&Expires={old}"), &[]);
-    assert!(matches!(eval(&creds, ServiceId::S3, &expired, None), Err(AuthFailure::Time(TimeError::Expired { .. }))));
+    assert!(matches!(eval(&creds, ServiceId::S3, &expired, None), Err(AuthFailure::Signature(AuthError::Time(TimeError::Expired { .. })))));
 }
 
 async fn body_of(resp: Response) -> (u16, http::HeaderMap, String) {
@@ -224,12 +224,12 @@ async fn body_of(resp: Response) -> (u16, http::HeaderMap, String) {
 
 #[tokio::test]
 async fn rendering_per_protocol() {
-    let mismatch = AuthFailure::SignatureMismatch {
+    let mismatch = AuthFailure::Signature(AuthError::SignatureMismatch {
         access_key: "test".into(),
         provided: "abc".into(),
         canonical_request: "GET\n/b/k\n\nhost:h\n\nhost\nUNSIGNED-PAYLOAD".into(),
         string_to_sign: "AWS4-HMAC-SHA256\n20231114T221320Z\nscope\nhash".into(),
-    };
+    });
     let (status, headers, body) = body_of(render(&mismatch, Flavor::S3 { head: false }, "RID", now())).await;
     assert_eq!(status, 403);
     assert_eq!(headers["x-amz-request-id"], "RID");
@@ -254,31 +254,31 @@ async fn rendering_per_protocol() {
     assert_eq!(v["__type"], "com.amazon.coral.service#InvalidSignatureException");
     assert!(v["message"].as_str().unwrap().starts_with(failure::JSON_SIGNATURE_MESSAGE));
     assert!(v["message"].as_str().unwrap().contains("The Canonical String for this request should have been\n'GET\n/b/k"));
-    let (status, _, body) = body_of(render(&AuthFailure::UnknownKey("AKIA".into()), Flavor::Json(JsonVersion::V1_1, None), "R", now())).await;
+    let (status, _, body) = body_of(render(&AuthFailure::Signature(AuthError::UnknownKey("AKIA".into())), Flavor::Json(JsonVersion::V1_1, None), "R", now())).await;
     assert_eq!(status, 400);
     assert_eq!(body, r#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#);
-    let (status, _, body) = body_of(render(&AuthFailure::UnknownKey("AKIA".into()), Flavor::S3 { head: false }, "R", now())).await;
+    let (status, _, body) = body_of(render(&AuthFailure::Signature(AuthError::UnknownKey("AKIA".into())), Flavor::S3 { head: false }, "R", now())).await;
     assert_eq!(status, 403);
     assert!(body.contains("<Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message><AWSAccessKeyId>AKIA</AWSAccessKeyId>"));
     let (status, _, body) = body_of(render(&AuthFailure::Missing, ddb, "R", now())).await;
     assert_eq!(status, 400);
     assert_eq!(body, r#"{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}"#);
-    let skew = AuthFailure::Time(TimeError::Skewed { request: now() - Duration::from_secs(3600), now: now() });
+    let skew = AuthFailure::Signature(AuthError::Time(TimeError::Skewed { request: now() - Duration::from_secs(3600), now: now() }));
     let (status, _, body) = body_of(render(&skew, Flavor::S3 { head: false }, "R", now())).await;
     assert_eq!(status, 403);
     assert!(body.contains("<Code>RequestTimeTooSkewed</Code>") && body.contains("<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"), "{body}");
     let (_, _, body) = body_of(render(&skew, ddb, "R", now())).await;
     assert!(body.contains("Signature expired: 20231114T211320Z is now earlier than 20231114T215820Z (20231114T221320Z - 15 min.)"), "{body}");
-    let expired = AuthFailure::Time(TimeError::Expired { expired_at: now(), now: now() + Duration::from_secs(5), expires_secs: 900 });
+    let expired = AuthFailure::Signature(AuthError::Time(TimeError::Expired { expired_at: now(), now: now() + Duration::from_secs(5), expires_secs: 900 }));
     let (status, _, body) = body_of(render(&expired, Flavor::S3 { head: false }, "R", now())).await;
     assert_eq!(status, 403);
     assert!(body.contains("<Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>900</X-Amz-Expires><Expires>2023-11-14T22:13:20Z</Expires>"), "{body}");
-    let (status, _, body) = body_of(render(&AuthFailure::ExpiredToken, Flavor::S3 { head: false }, "R", now())).await;
+    let (status, _, body) = body_of(render(&AuthFailure::Signature(AuthError::ExpiredToken), Flavor::S3 { head: false }, "R", now())).await;
     assert_eq!(status, 400);
     assert!(body.contains("<Code>ExpiredToken</Code>"));
-    let (_, _, body) = body_of(render(&AuthFailure::ExpiredToken, ddb, "R", now())).await;
+    let (_, _, body) = body_of(render(&AuthFailure::Signature(AuthError::ExpiredToken), ddb, "R", now())).await;
     assert!(body.contains("ExpiredTokenException"));
-    let (status, headers, body) = body_of(render(&AuthFailure::UnknownKey("x".into()), Flavor::Query, "R", now())).await;
+    let (status, headers, body) = body_of(render(&AuthFailure::Signature(AuthError::UnknownKey("x".into())), Flavor::Query, "R", now())).await;
     assert_eq!(status, 403);
     assert_eq!(headers["content-type"], "text/xml");
     assert!(body.contains("<Code>InvalidClientTokenId</Code>"));
