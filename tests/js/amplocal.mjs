@@ -31,6 +31,10 @@ function freePort() {
 export async function startAmplocal(extraArgs = []) {
   const port = await freePort();
   const proc = spawn(BIN, ['--ephemeral', '--listen', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // amplocal does not exit when its stdout closes: never leave it running if this process dies
+  // before `stop()` (a crash in `before`, an uncaught exception).
+  const reap = () => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM'); };
+  process.once('exit', reap);
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   await new Promise((resolve, reject) => {
@@ -42,6 +46,7 @@ export async function startAmplocal(extraArgs = []) {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () => new Promise((resolve) => {
+      process.removeListener('exit', reap);
       if (proc.exitCode !== null || proc.signalCode !== null) { resolve(); return; }
       proc.removeAllListeners('exit');
       proc.once('exit', () => resolve());
