@@ -377,3 +377,31 @@ test('Bad keys and bad expressions are ValidationException', async () => {
   const got = await ddb.send(new GetItemCommand({ TableName: TABLE, Key: { customer: S('alice'), orderId: S('o-1') } }));
   assert.equal(got.Item.amount.N, '25');
 });
+
+test('TransactWriteItems ClientRequestToken: a replay is a no-op, the same token with other items is IdempotentParameterMismatchException', async () => {
+  const tx = (amount) => ({
+    ClientRequestToken: 'js-idem-1',
+    TransactItems: [{ Update: { TableName: TABLE, Key: { customer: S('gina'), orderId: S('o-1') }, UpdateExpression: 'ADD amount :a', ExpressionAttributeValues: { ':a': N(amount) } } }],
+  });
+  await ddb.send(new TransactWriteItemsCommand(tx(5)));
+  await ddb.send(new TransactWriteItemsCommand(tx(5)));
+  const got = await ddb.send(new GetItemCommand({ TableName: TABLE, Key: { customer: S('gina'), orderId: S('o-1') } }));
+  assert.equal(got.Item.amount.N, '5', 'the replayed transaction must not apply twice');
+  await rejectsWith(ddb.send(new TransactWriteItemsCommand(tx(6))), 'IdempotentParameterMismatchException');
+});
+
+test('UpdateItem that changes a GSI key moves the item in the index; removing it makes the item leave the sparse index', async () => {
+  const Key = { customer: S('hank'), orderId: S('o-1') };
+  await ddb.send(new PutItemCommand({ TableName: TABLE, Item: order('hank', 'o-1', 'HELD', 7) }));
+  const inStatus = async (status) => (await ddb.send(new QueryCommand({
+    TableName: TABLE, IndexName: 'byStatus', KeyConditionExpression: '#s = :s',
+    ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': S(status) },
+  }))).Items.map((i) => i.orderId.S);
+  assert.deepEqual(await inStatus('HELD'), ['o-1']);
+  await ddb.send(new UpdateItemCommand({ TableName: TABLE, Key, UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': S('RELEASED') } }));
+  assert.deepEqual(await inStatus('HELD'), []);
+  assert.deepEqual(await inStatus('RELEASED'), ['o-1']);
+  await ddb.send(new UpdateItemCommand({ TableName: TABLE, Key, UpdateExpression: 'REMOVE #s', ExpressionAttributeNames: { '#s': 'status' } }));
+  assert.deepEqual(await inStatus('RELEASED'), []);
+  assert.ok((await ddb.send(new GetItemCommand({ TableName: TABLE, Key }))).Item, 'the item itself stays');
+});

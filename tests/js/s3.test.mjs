@@ -403,3 +403,38 @@ test('A wrong secret for access key `test` is SignatureDoesNotMatch (403) and wr
   }
   await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'forged.txt' })), { name: 'NotFound' });
 });
+
+test('Conditional GetObject: If-None-Match on the ETag is 304, a wrong If-Match is 412 PreconditionFailed', async () => {
+  const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond.txt', Body: 'conditional' }));
+  await assert.rejects(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond.txt', IfNoneMatch: put.ETag })), (err) => {
+    // A 304 has no body (as on AWS), so the SDK cannot name the error: only the status tells.
+    assert.equal(err.$metadata.httpStatusCode, 304);
+    return true;
+  });
+  await assert.rejects(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond.txt', IfMatch: '"0123456789abcdef0123456789abcdef"' })), (err) => {
+    assert.equal(err.name, 'PreconditionFailed');
+    assert.equal(err.$metadata.httpStatusCode, 412);
+    return true;
+  });
+  const ok = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond.txt', IfMatch: put.ETag }));
+  assert.equal(await ok.Body.transformToString(), 'conditional');
+  // If-None-Match: * on PUT refuses to overwrite an existing key.
+  await assert.rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond.txt', Body: 'clobber', IfNoneMatch: '*' })), (err) => {
+    assert.equal(err.name, 'PreconditionFailed');
+    assert.equal(err.$metadata.httpStatusCode, 412);
+    return true;
+  });
+  assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond.txt' }))).Body.transformToString(), 'conditional');
+});
+
+test('Keys with unicode, spaces and reserved URL characters round-trip through Put, List and Get', async () => {
+  const bucket = 'js-keys';
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const keys = ['ünï cödé/файл.txt', 'a+b=c&d?e#f.txt', 'percent%20literal', 'dots/../not-a-traversal', 'emoji-😀'];
+  for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: `body of ${Key}` }));
+  const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  assert.deepEqual(list.Contents.map((o) => o.Key).sort(), [...keys].sort());
+  for (const Key of keys) {
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body.transformToString(), `body of ${Key}`);
+  }
+});
