@@ -172,6 +172,46 @@ async fn table_lifecycle_and_errors() {
     assert_eq!(err(e).0, "ResourceNotFoundException");
 }
 
+/// Each present index key attribute is type-checked even when the index's other key attribute
+/// is missing (the item would stay out of the sparse index); index names shorter than 3
+/// characters get the length message, not the pattern one.
+#[tokio::test]
+async fn index_key_types_and_index_name_length() {
+    let env = TestEnv::start().await;
+    let c = env.dynamodb();
+    let gsi = |name: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(ks("g", KeyType::Hash))
+            .key_schema(ks("r", KeyType::Range))
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .unwrap()
+    };
+    let create = |name: &str, index: &str| {
+        c.create_table()
+            .table_name(name)
+            .key_schema(ks("pk", KeyType::Hash))
+            .attribute_definitions(ad("pk", ScalarAttributeType::S))
+            .attribute_definitions(ad("g", ScalarAttributeType::S))
+            .attribute_definitions(ad("r", ScalarAttributeType::N))
+            .billing_mode(BillingMode::PayPerRequest)
+            .global_secondary_indexes(gsi(index))
+    };
+    let e = create("short", "gi").send().await.unwrap_err();
+    let (code, msg) = err(e);
+    assert_eq!(code, "ValidationException");
+    assert!(msg.contains("Member must have length greater than or equal to 3"), "{msg}");
+    create("sparse", "gsi1").send().await.unwrap();
+    let e = c.put_item().table_name("sparse").item("pk", s("1")).item("r", s("ten")).send().await.unwrap_err();
+    assert_eq!(err(e).1, "One or more parameter values were invalid: Type mismatch for Index Key r Expected: N Actual: S IndexName: gsi1");
+    assert!(c.get_item().table_name("sparse").key("pk", s("1")).send().await.unwrap().item.is_none(), "nothing stored");
+    // a missing index key with the other one well-typed is a sparse-index item, not an error
+    c.put_item().table_name("sparse").item("pk", s("2")).item("r", n("10")).send().await.unwrap();
+    let q = c.query().table_name("sparse").index_name("gsi1").key_condition_expression("g = :g").expression_attribute_values(":g", s("x")).send().await.unwrap();
+    assert_eq!(q.count, 0);
+}
+
 #[tokio::test]
 async fn item_crud_conditions_and_return_values() {
     let env = TestEnv::start().await;

@@ -156,7 +156,13 @@ pub(super) fn build_meta(ctx: &RequestContext, input: &CreateTableInput, table_i
         used.extend(gsi.key_schema.iter().map(|k| k.attribute_name.as_str()));
     }
     for (i, n) in names.iter().enumerate() {
-        if n.len() < 3 || n.len() > 255 || !n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+        if n.len() < 3 {
+            return Err(constraint(&format!("'{n}'"), "indexName", "Member must have length greater than or equal to 3"));
+        }
+        if n.len() > 255 {
+            return Err(constraint(&format!("'{n}'"), "indexName", "Member must have length less than or equal to 255"));
+        }
+        if !n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
             return Err(constraint(&format!("'{n}'"), "indexName", "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
         }
         if names[..i].contains(n) {

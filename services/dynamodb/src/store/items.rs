@@ -112,8 +112,14 @@ pub fn index_entries(meta: &TableMeta, item: &Item) -> Result<Vec<IndexEntry>, D
 
 fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<IndexEntry>, DynamoError> {
     let mut enc = Vec::with_capacity(2);
+    let mut missing = false;
+    // Every present index key attribute is type-checked, even when another one is missing
+    // and the item stays out of the (sparse) index.
     for ka in ix.key_attrs() {
-        let Some(v) = item.get(&ka.name) else { return Ok(None) };
+        let Some(v) = item.get(&ka.name) else {
+            missing = true;
+            continue;
+        };
         if v.type_name() != ka.ty {
             return Err(DynamoError::validation(format!(
                 "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
@@ -130,6 +136,9 @@ fn index_entry(ix: &IndexDef, item: &Item) -> Result<Option<IndexEntry>, DynamoE
             )));
         }
         enc.push(key::encode(v).unwrap_or_default());
+    }
+    if missing {
+        return Ok(None);
     }
     if ix.is_multi() {
         let (h, r) = enc.split_at(ix.hashes.len());
