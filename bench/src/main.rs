@@ -8,6 +8,8 @@
 //! - `load`: the generic generator against any URL, optionally SigV4-signed (service benches
 //!   build on this).
 
+mod dynamodb;
+mod dynamodb_client;
 mod load;
 mod procstat;
 mod server;
@@ -63,6 +65,8 @@ enum Bench {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// DynamoDB data plane vs dynalite and the trivial-server limit; large-table latency and RSS.
+    Dynamodb(dynamodb::Args),
     /// Generic load against a URL.
     Load {
         /// `http://host:port/path` or `https://...`.
@@ -266,6 +270,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Health { bin, connections, seconds, rounds } => {
             rt.block_on(health(&bin.unwrap_or_else(server::default_binary), connections, seconds, rounds))?
         }
+        Bench::Dynamodb(args) => rt.block_on(dynamodb::run(args))?,
         Bench::Tls { bin, seconds } => rt.block_on(tls(&bin.unwrap_or_else(server::default_binary), seconds))?,
         Bench::Load { url, method, headers, body, connections, seconds, sign, key, secret, region, ca } => {
             let signer = sign.map(|service| sigv4::Signer { key, secret, region, service });
