@@ -5,5 +5,6 @@ mod auth;
 mod cognito;
 mod cognito_srp;
 mod dynamodb;
+mod dynamodb_atomic;
 mod gateway;
 mod s3;
