@@ -101,16 +101,24 @@ fn summary(r: &Report, items_per_req: u64) -> Value {
     j
 }
 
-/// Measure every operation at c1 and c16 against `t`; returns `{op: {c1: .., c16: ..}}`.
-async fn measure(t: &Target, seconds: f64) -> Map<String, Value> {
+/// Measure every operation at c1 and c16 against `t` (server process `pid`, for its CPU time);
+/// returns `{op: {c1: .., c16: ..}}`.
+async fn measure(t: &Target, pid: u32, seconds: f64) -> Map<String, Value> {
+    let pid = pid.to_string();
     let mut out = Map::new();
     for (name, op, body, per) in operations() {
         let mut m = Map::new();
         for c in [1usize, 16] {
             let cfg = LoadConfig { connections: c, duration: Duration::from_secs_f64(seconds), warmup: Duration::from_millis(300) };
+            let cpu0 = crate::procstat::cpu_time(&pid);
             let r = load::run(t, &spec(op, &body), cfg).await;
-            eprintln!("  {name} c{c}: {:.0} req/s p50 {:.3} ms p99 {:.3} ms non2xx {}", r.rps(), r.quantile_ms(0.5), r.quantile_ms(0.99), r.non_2xx);
-            m.insert(format!("c{c}"), summary(&r, per));
+            let cpu = cpu0.zip(crate::procstat::cpu_time(&pid)).map(|(a, b)| b.saturating_sub(a).as_secs_f64());
+            let us_per_req = cpu.map(|c| (c * 1e6 / (r.requests.max(1) as f64)).round());
+            eprintln!("  {name} c{c}: {:.0} req/s p50 {:.3} ms p99 {:.3} ms non2xx {} server CPU {us_per_req:?} us/req", r.rps(), r.quantile_ms(0.5), r.quantile_ms(0.99), r.non_2xx);
+            let mut j = summary(&r, per);
+            j["serverCpuSeconds"] = json!(cpu);
+            j["serverCpuMicrosPerRequest"] = json!(us_per_req);
+            m.insert(format!("c{c}"), j);
         }
         out.insert(name.into(), Value::Object(m));
     }
@@ -180,7 +188,7 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         return Err(e);
     }
     eprintln!("amplocal ({}):", bin.display());
-    let ours = Value::Object(measure(&at, args.seconds).await);
+    let ours = Value::Object(measure(&at, amp.child.id(), args.seconds).await);
 
     let dynalite = match &args.dynalite {
         None => {
@@ -198,7 +206,7 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
                     Err(e) => json!({"error": e.to_string()}),
                     Ok(()) => {
                         eprintln!("dynalite (pid {}):", d.pid());
-                        Value::Object(measure(&dt, args.seconds).await)
+                        Value::Object(measure(&dt, d.pid(), args.seconds).await)
                     }
                 }
             }
