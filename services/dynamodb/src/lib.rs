@@ -56,6 +56,7 @@ struct Inner {
     core: CoreCtx,
     db: SqliteDb,
     config: Config,
+    meta_cache: Arc<store::meta_cache::MetaCache>,
 }
 
 impl DynamoDbService {
@@ -63,7 +64,7 @@ impl DynamoDbService {
     /// tokio runtime, starts the TTL sweeper (it stops when the last clone is dropped).
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("dynamodb.db"), store::MIGRATIONS)?;
-        let svc = Self { inner: Arc::new(Inner { core, db, config }) };
+        let svc = Self { inner: Arc::new(Inner { core, db, config, meta_cache: Arc::default() }) };
         if svc.inner.config.ttl_interval_secs > 0 {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 let weak = Arc::downgrade(&svc.inner);
@@ -100,6 +101,33 @@ impl DynamoDbService {
 
     pub(crate) fn db(&self) -> &SqliteDb {
         &self.inner.db
+    }
+
+    /// The table-definition cache (data-plane lookups go through it).
+    pub(crate) fn meta_cache(&self) -> &Arc<store::meta_cache::MetaCache> {
+        &self.inner.meta_cache
+    }
+
+    /// Run `f` in one write transaction that may change table definitions: the meta cache is
+    /// bypassed and cleared from before `f` runs until after the commit or rollback (the guard
+    /// travels out with the result, so it drops after the commit even if this future is
+    /// cancelled while the blocking task still runs).
+    pub(crate) async fn write_catalog<T, F>(&self, f: F) -> Result<T, DynamoError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DynamoError> + Send + 'static,
+    {
+        let cache = self.inner.meta_cache.clone();
+        let (out, guard) = self
+            .db()
+            .write(move |tx| -> Result<_, DynamoError> {
+                let guard = cache.begin_change();
+                let out = f(tx)?;
+                Ok((out, guard))
+            })
+            .await?;
+        drop(guard);
+        Ok(out)
     }
 
     pub(crate) fn core(&self) -> &CoreCtx {

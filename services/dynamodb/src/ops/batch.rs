@@ -6,7 +6,6 @@ use super::conditions::{self, Params};
 use super::{capacity, change_ctx, check_enum, check_table_name, constraint, units, ReadPlan, RETURN_CAPACITY};
 use crate::error::DynamoError;
 use crate::model::*;
-use crate::store::catalog;
 use crate::store::items;
 use crate::value::item_size;
 use crate::DynamoDbService;
@@ -39,12 +38,13 @@ impl DynamoDbService {
             plans.insert(t.clone(), ReadPlan { projection: parsed.projection });
         }
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .read(move |c| {
                 let mut out = BatchGetItemOutput::default();
                 let mut caps = Vec::new();
                 for (t, ka) in &input.request_items {
-                    let table = catalog::require(c, &account, &region, t)?;
+                    let table = cache.require(c, &account, &region, t)?;
                     let mut seen = HashSet::new();
                     let mut found = Vec::new();
                     let mut bytes = 0;
@@ -97,11 +97,12 @@ impl DynamoDbService {
         }
         let cx = change_ctx(ctx);
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .write(move |tx| {
                 let mut caps = Vec::new();
                 for (t, reqs) in &input.request_items {
-                    let table = catalog::require(tx, &account, &region, t)?;
+                    let table = cache.require(tx, &account, &region, t)?;
                     // Validate all before writing anything (AWS rejects the whole batch).
                     let mut planned = Vec::with_capacity(reqs.len());
                     let mut seen = HashSet::new();

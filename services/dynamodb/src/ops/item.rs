@@ -8,7 +8,7 @@ use super::{capacity, change_ctx, check_enum, check_table_name, units, ReadPlan,
 use crate::error::DynamoError;
 use crate::expr::{eval, update, PathElem, Update};
 use crate::model::*;
-use crate::store::catalog::{self, TableMeta};
+use crate::store::catalog::TableMeta;
 use crate::store::items;
 use crate::value::{item_size, Item};
 use crate::DynamoDbService;
@@ -72,9 +72,10 @@ impl DynamoDbService {
         let cx = change_ctx(ctx);
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let PutItemInput { table_name, item, return_values, return_values_on_condition_check_failure: rvf, return_consumed_capacity: rcc, return_item_collection_metrics: rcm, .. } = input;
+        let cache = self.meta_cache().clone();
         self.db()
             .write(move |tx| {
-                let table = catalog::require(tx, &account, &region, &table_name)?;
+                let table = cache.require(tx, &account, &region, &table_name)?;
                 let k = items::key_from_item(&table.meta, &item)?;
                 items::validate_item(&table.meta, &item, false)?;
                 let old = items::get(tx, table.id, &k)?;
@@ -103,9 +104,10 @@ impl DynamoDbService {
         let plan = ReadPlan { projection: parsed.projection };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let consistent = input.consistent_read.unwrap_or(false);
+        let cache = self.meta_cache().clone();
         self.db()
             .read(move |c| {
-                let table = catalog::require(c, &account, &region, &input.table_name)?;
+                let table = cache.require(c, &account, &region, &input.table_name)?;
                 let k = items::key_from_key(&table.meta, &input.key)?;
                 let item = items::get(c, table.id, &k)?;
                 let size = item.as_ref().map(item_size).unwrap_or(0);
@@ -131,9 +133,10 @@ impl DynamoDbService {
         })?;
         let cx = change_ctx(ctx);
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .write(move |tx| {
-                let table = catalog::require(tx, &account, &region, &input.table_name)?;
+                let table = cache.require(tx, &account, &region, &input.table_name)?;
                 let k = items::key_from_key(&table.meta, &input.key)?;
                 let old = items::get(tx, table.id, &k)?;
                 conditions::check(&parsed.cond, old.as_ref(), &input.return_values_on_condition_check_failure)?;
@@ -165,9 +168,10 @@ impl DynamoDbService {
         })?;
         let cx = change_ctx(ctx);
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .write(move |tx| {
-                let table = catalog::require(tx, &account, &region, &input.table_name)?;
+                let table = cache.require(tx, &account, &region, &input.table_name)?;
                 let k = items::key_from_key(&table.meta, &input.key)?;
                 let upd = parsed.update.clone().unwrap_or_default();
                 check_key_untouched(&table.meta, &upd)?;

@@ -8,7 +8,7 @@ use super::constraint;
 use crate::error::DynamoError;
 use crate::model::*;
 use crate::partiql::{conjuncts, equality, parse, Assign, ExprBuilder, PExpr, Statement, Target};
-use crate::store::catalog::{self, TableMeta};
+use crate::store::catalog::TableMeta;
 use crate::value::{item_from_json, item_to_json, Item};
 use crate::DynamoDbService;
 use amplocal_core::RequestContext;
@@ -154,7 +154,8 @@ fn point_get(meta: &TableMeta, st: &Statement) -> Result<TransactGet, DynamoErro
 impl DynamoDbService {
     async fn meta_of(&self, ctx: &RequestContext, table: &str) -> Result<TableMeta, DynamoError> {
         let (a, r, t) = (ctx.account_id.clone(), ctx.region.clone(), table.to_string());
-        self.db().read(move |c| Ok(catalog::require(c, &a, &r, &t)?.meta)).await
+        let cache = self.meta_cache().clone();
+        self.db().read(move |c| Ok(cache.require(c, &a, &r, &t)?.meta.as_ref().clone())).await
     }
 
     /// ExecuteStatement.

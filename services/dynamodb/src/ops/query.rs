@@ -12,7 +12,7 @@ use crate::error::DynamoError;
 use crate::expr::ast::{CmpOp, Cond};
 use crate::expr::{eval, ExprCtx, ExprKind, Path};
 use crate::model::*;
-use crate::store::catalog::{self, IndexDef, KeyAttr, Table};
+use crate::store::catalog::{IndexDef, KeyAttr, Table};
 use crate::store::items::decode;
 use crate::store::scan_hash;
 use crate::value::{key, Item};
@@ -87,17 +87,23 @@ fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result
         let full = decode(&blob)?;
         out.scanned += 1;
         out.bytes += size;
+        // Decide the page end (and its LastEvaluatedKey, from the full item) before the item
+        // moves into the projections below: no per-item clone on the plain path.
+        let stop = page.limit.is_some_and(|l| out.scanned >= l) || out.bytes >= PAGE_BYTES;
+        if stop {
+            out.last = Some(lek(table, ix, &full));
+        }
         let visible = match ix {
-            Some(ix) if ix.global => index_projection(table, ix, full.clone()),
-            _ => full.clone(),
+            Some(ix) if ix.global => index_projection(table, ix, full),
+            _ => full,
         };
         let pass = filter.as_ref().is_none_or(|f| eval::eval(f, &visible));
         if pass {
             out.count += 1;
             if !page.count_only {
                 let mut shown = match (ix, projection) {
-                    (Some(ix), None) if !page.all_attributes => index_projection(table, ix, visible.clone()),
-                    _ => visible.clone(),
+                    (Some(ix), None) if !page.all_attributes => index_projection(table, ix, visible),
+                    _ => visible,
                 };
                 if let Some(p) = projection {
                     shown = eval::project(&shown, p);
@@ -105,8 +111,7 @@ fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result
                 out.items.push(shown);
             }
         }
-        if page.limit.is_some_and(|l| out.scanned >= l) || out.bytes >= PAGE_BYTES {
-            out.last = Some(lek(table, ix, &full));
+        if stop {
             break;
         }
     }
@@ -210,9 +215,10 @@ impl DynamoDbService {
             .ok_or_else(|| DynamoError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
         let page = Page { limit: input.limit, all_attributes: input.select.as_deref() == Some("ALL_ATTRIBUTES"), count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .read(move |c| {
-                let table = catalog::require(c, &account, &region, &input.table_name)?;
+                let table = cache.require(c, &account, &region, &input.table_name)?;
                 let ix = pick_index(&table, &input.index_name, page.consistent, &input.select)?;
                 let (hash, range) = match &ix {
                     Some(ix) => (ix.hash.clone(), ix.range.clone()),
@@ -320,9 +326,10 @@ impl DynamoDbService {
         })?;
         let page = Page { limit: input.limit, all_attributes: input.select.as_deref() == Some("ALL_ATTRIBUTES"), count_only: input.select.as_deref() == Some("COUNT"), consistent: input.consistent_read.unwrap_or(false) };
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
+        let cache = self.meta_cache().clone();
         self.db()
             .read(move |c| {
-                let table = catalog::require(c, &account, &region, &input.table_name)?;
+                let table = cache.require(c, &account, &region, &input.table_name)?;
                 let ix = pick_index(&table, &input.index_name, page.consistent, &input.select)?;
                 let start = input.exclusive_start_key.as_ref().map(|e| start_key(&table, ix.as_ref(), e)).transpose()?;
                 let mut params: Vec<Sql> = vec![Sql::Integer(table.id), Sql::Integer(lo), Sql::Integer(hi)];

@@ -84,13 +84,12 @@ impl DynamoDbService {
         let meta = build_meta(ctx, &input, self.core().ids.uuid().to_string())?;
         let delay_ms = self.config().create_delay_ms;
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 if catalog::load(tx, &ctx.account_id, &ctx.region, &meta.name)?.is_some() {
                     return Err(DynamoError::ResourceInUseException(format!("Table already exists: {}", meta.name)));
                 }
                 let id = catalog::insert(tx, &ctx.account_id, &ctx.region, &meta)?;
-                let t = Table { id, meta, item_count: 0, size_bytes: 0 };
+                let t = Table { id, meta: std::sync::Arc::new(meta), item_count: 0, size_bytes: 0 };
                 let status = if delay_ms > 0 { "CREATING" } else { "ACTIVE" };
                 Ok(TableDescriptionOutput { table_description: describe(tx, &ctx, &t, status)? })
             })
@@ -136,8 +135,7 @@ impl DynamoDbService {
     pub async fn delete_table(&self, ctx: &RequestContext, input: TableNameInput) -> Result<TableDescriptionOutput, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 let t = catalog::load(tx, &ctx.account_id, &ctx.region, &input.table_name)?
                     .ok_or_else(|| DynamoError::table_not_found(catalog::name_from_arn(&input.table_name)))?;
                 if t.meta.deletion_protection {
@@ -158,11 +156,10 @@ impl DynamoDbService {
         check_table_name(&input.table_name, "tableName")?;
         check_enum(&input.billing_mode, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"])?;
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 let mut t = catalog::load(tx, &ctx.account_id, &ctx.region, &input.table_name)?
                     .ok_or_else(|| DynamoError::table_not_found(catalog::name_from_arn(&input.table_name)))?;
-                let m = &mut t.meta;
+                let m = std::sync::Arc::make_mut(&mut t.meta);
                 if let Some(b) = &input.billing_mode {
                     m.billing_mode = b.clone();
                     m.billing_explicit = true;
@@ -261,12 +258,12 @@ impl DynamoDbService {
     /// TagResource.
     pub async fn tag_resource(&self, ctx: &RequestContext, input: TagResourceInput) -> Result<(), DynamoError> {
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 let mut t = load_arn(tx, &ctx, &input.resource_arn)?;
                 for tag in input.tags {
-                    t.meta.tags.retain(|x| x.key != tag.key);
-                    t.meta.tags.push(tag);
+                    let m = std::sync::Arc::make_mut(&mut t.meta);
+                    m.tags.retain(|x| x.key != tag.key);
+                    m.tags.push(tag);
                 }
                 catalog::save(tx, t.id, &t.meta)
             })
@@ -276,10 +273,9 @@ impl DynamoDbService {
     /// UntagResource.
     pub async fn untag_resource(&self, ctx: &RequestContext, input: UntagResourceInput) -> Result<(), DynamoError> {
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 let mut t = load_arn(tx, &ctx, &input.resource_arn)?;
-                t.meta.tags.retain(|x| !input.tag_keys.contains(&x.key));
+                std::sync::Arc::make_mut(&mut t.meta).tags.retain(|x| !input.tag_keys.contains(&x.key));
                 catalog::save(tx, t.id, &t.meta)
             })
             .await
@@ -291,7 +287,7 @@ impl DynamoDbService {
         self.db()
             .read(move |c| {
                 let t = load_arn(c, &ctx, &input.resource_arn)?;
-                Ok(ListTagsOfResourceOutput { tags: t.meta.tags, next_token: None })
+                Ok(ListTagsOfResourceOutput { tags: t.meta.tags.clone(), next_token: None })
             })
             .await
     }

@@ -109,6 +109,7 @@ impl DynamoDbService {
         let cx = change_ctx(ctx);
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let rcc = input.return_consumed_capacity.clone();
+        let cache = self.meta_cache().clone();
         self.db()
             .write(move |tx| {
                 if let Some(t) = &token {
@@ -134,7 +135,7 @@ impl DynamoDbService {
                 for act in &actions {
                     let name = catalog::name_from_arn(&act.a.table_name).to_string();
                     if !tables.contains_key(&name) {
-                        let t = catalog::require(tx, &account, &region, &name)?;
+                        let t = cache.require(tx, &account, &region, &name)?;
                         tables.insert(name.clone(), t);
                     }
                     let table = &tables[&name];
@@ -231,13 +232,14 @@ impl DynamoDbService {
         }
         let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let rcc = input.return_consumed_capacity.clone();
+        let cache = self.meta_cache().clone();
         self.db()
             .read(move |c| {
                 let mut responses = Vec::with_capacity(gets.len());
                 let mut seen = HashSet::new();
                 let mut per_table: HashMap<String, f64> = HashMap::new();
                 for (g, plan) in gets {
-                    let table = catalog::require(c, &account, &region, &g.table_name)?;
+                    let table = cache.require(c, &account, &region, &g.table_name)?;
                     let k = items::key_from_key(&table.meta, &g.key)?;
                     if !seen.insert((table.id, k.clone())) {
                         return Err(DynamoError::validation("Transaction request cannot include multiple operations on one item"));

@@ -27,8 +27,7 @@ impl DynamoDbService {
             ));
         }
         let ctx = ctx.clone();
-        self.db()
-            .write(move |tx| {
+        self.write_catalog(move |tx| {
                 let mut t = catalog::load(tx, &ctx.account_id, &ctx.region, &input.table_name)?
                     .ok_or_else(|| DynamoError::table_not_found(catalog::name_from_arn(&input.table_name)))?;
                 match (&t.meta.ttl_attribute, spec.enabled) {
@@ -39,7 +38,7 @@ impl DynamoDbService {
                     }
                     _ => {}
                 }
-                t.meta.ttl_attribute = spec.enabled.then(|| spec.attribute_name.clone());
+                std::sync::Arc::make_mut(&mut t.meta).ttl_attribute = spec.enabled.then(|| spec.attribute_name.clone());
                 catalog::save(tx, t.id, &t.meta)?;
                 items::refresh_ttl(tx, &t)?;
                 Ok(UpdateTimeToLiveOutput { time_to_live_specification: spec })
@@ -56,7 +55,7 @@ impl DynamoDbService {
                 let t = catalog::load(c, &ctx.account_id, &ctx.region, &input.table_name)?
                     .ok_or_else(|| DynamoError::table_not_found(catalog::name_from_arn(&input.table_name)))?;
                 Ok(DescribeTimeToLiveOutput {
-                    time_to_live_description: match t.meta.ttl_attribute {
+                    time_to_live_description: match t.meta.ttl_attribute.clone() {
                         Some(a) => TimeToLiveDescription { time_to_live_status: "ENABLED".into(), attribute_name: Some(a) },
                         None => TimeToLiveDescription { time_to_live_status: "DISABLED".into(), attribute_name: None },
                     },

@@ -5,6 +5,7 @@ use crate::error::DynamoError;
 use crate::model::{AttributeDefinition, KeySchemaElement, ProvisionedThroughput, SecondaryIndex, StreamSpecification, Tag};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A table's stored definition.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -146,8 +147,8 @@ impl TableMeta {
 pub struct Table {
     /// Row id (unique forever: AUTOINCREMENT).
     pub id: i64,
-    /// Definition.
-    pub meta: TableMeta,
+    /// Definition (shared with the meta cache; `Arc::make_mut` to change it).
+    pub meta: Arc<TableMeta>,
     /// Items.
     pub item_count: i64,
     /// Bytes.
@@ -173,7 +174,7 @@ pub fn load(conn: &Connection, account: &str, region: &str, name: &str) -> Resul
         None => Ok(None),
         Some((id, meta, item_count, size_bytes)) => {
             let meta: TableMeta = serde_json::from_str(&meta).map_err(amplocal_core::InternalError::from)?;
-            Ok(Some(Table { id, meta, item_count, size_bytes }))
+            Ok(Some(Table { id, meta: Arc::new(meta), item_count, size_bytes }))
         }
     }
 }
@@ -238,7 +239,7 @@ pub fn load_by_id(conn: &Connection, id: i64) -> Result<Option<(Table, String, S
         None => Ok(None),
         Some((meta, item_count, size_bytes, account, region)) => {
             let meta: TableMeta = serde_json::from_str(&meta).map_err(amplocal_core::InternalError::from)?;
-            Ok(Some((Table { id, meta, item_count, size_bytes }, account, region)))
+            Ok(Some((Table { id, meta: Arc::new(meta), item_count, size_bytes }, account, region)))
         }
     }
 }

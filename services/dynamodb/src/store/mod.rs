@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod items;
+pub mod meta_cache;
 
 pub use catalog::{KeyAttr, Table, TableMeta};
 
