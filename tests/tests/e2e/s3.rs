@@ -814,42 +814,6 @@ async fn upload_part_copy_and_conditional_complete() {
     assert_eq!(get_bytes(&c, "upc", "exists").await, src);
 }
 
-/// Rough 4 KiB PUT/GET throughput at 16 concurrent unsigned requests (in-process gateway).
-/// Ignored: `cargo test -p amplocal-tests --test e2e s3::small_object_throughput -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore]
-async fn small_object_throughput() {
-    for no_fsync in [false, true] {
-        small_object_throughput_with(no_fsync).await;
-    }
-}
-
-async fn small_object_throughput_with(no_fsync: bool) {
-    let env = TestEnv::builder().services(|s| s.s3.no_fsync = no_fsync).start().await;
-    bucket(&env.s3(), "perf").await;
-    let http = env.http();
-    let body = vec![7u8; 4096];
-    for (label, is_put) in [("PUT", true), ("GET", false)] {
-        let started = std::time::Instant::now();
-        let mut tasks = Vec::new();
-        for t in 0..16 {
-            let (http, body, endpoint) = (http.clone(), body.clone(), env.endpoint.clone());
-            tasks.push(tokio::spawn(async move {
-                for i in 0..200 {
-                    let url = format!("{endpoint}/perf/k-{t}-{i}");
-                    let r = if is_put { http.put(url).body(body.clone()).send().await.unwrap() } else { http.get(url).send().await.unwrap() };
-                    assert!(r.status().is_success());
-                    let _ = r.bytes().await.unwrap();
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        println!("4 KiB {label} c16 (no_fsync={no_fsync}): {:.0} ops/s", 3200.0 / started.elapsed().as_secs_f64());
-    }
-}
-
 #[tokio::test]
 async fn configured_base_hostname_for_virtual_hosts() {
     let env = TestEnv::builder().services(|s| s.s3.hostnames = vec!["files.example.test".into()]).start().await;
