@@ -78,31 +78,28 @@ const COLS: &str = "bucket, key, version_id, latest, dm, blob, size, etag, mtime
 /// Listings need only the storage class of the metadata: no JSON parsing per row.
 const LIST_COLS: &str = "bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, json_extract(meta, '$.storage_class'), checksum, NULL, NULL, seq";
 
+/// A listing row: columns 0–8, 10 and 13 as in [`from_row`], but column 9 is only the storage
+/// class and parts and tags are not read.
 fn from_list_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
-    let checksum: Option<String> = r.get(10)?;
-    Ok(ObjectRow {
-        bucket: r.get(0)?,
-        key: r.get(1)?,
-        version_id: r.get(2)?,
-        latest: r.get(3)?,
-        delete_marker: r.get(4)?,
-        blob: r.get(5)?,
-        size: r.get::<_, i64>(6)? as u64,
-        etag: r.get(7)?,
-        mtime_ms: r.get(8)?,
-        meta: ObjectMeta { storage_class: r.get(9)?, ..Default::default() },
-        checksum: checksum.and_then(|c| serde_json::from_str(&c).ok()),
-        parts: Vec::new(),
-        tags: Vec::new(),
-        seq: r.get(13)?,
-    })
+    let meta = ObjectMeta { storage_class: r.get(9)?, ..Default::default() };
+    base_row(r, meta, Vec::new(), Vec::new())
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
     let meta: String = r.get(9)?;
-    let checksum: Option<String> = r.get(10)?;
     let parts: Option<String> = r.get(11)?;
     let tags: Option<String> = r.get(12)?;
+    base_row(
+        r,
+        serde_json::from_str(&meta).unwrap_or_default(),
+        parts.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
+        tags.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
+    )
+}
+
+/// The columns both row shapes share.
+fn base_row(r: &Row<'_>, meta: ObjectMeta, parts: Vec<u64>, tags: Vec<(String, String)>) -> rusqlite::Result<ObjectRow> {
+    let checksum: Option<String> = r.get(10)?;
     Ok(ObjectRow {
         bucket: r.get(0)?,
         key: r.get(1)?,
@@ -113,10 +110,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         size: r.get::<_, i64>(6)? as u64,
         etag: r.get(7)?,
         mtime_ms: r.get(8)?,
-        meta: serde_json::from_str(&meta).unwrap_or_default(),
+        meta,
         checksum: checksum.and_then(|c| serde_json::from_str(&c).ok()),
-        parts: parts.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
-        tags: tags.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
+        parts,
+        tags,
         seq: r.get(13)?,
     })
 }
