@@ -1,0 +1,170 @@
+//! End-to-end tests of S3 multipart uploads (Create/UploadPart/UploadPartCopy/Complete/Abort,
+//! COMPOSITE and FULL_OBJECT checksums, abandoned-upload cleanup) with aws-sdk-rust.
+
+use super::*;
+
+#[tokio::test]
+async fn multipart_upload_complete_and_errors() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "mpb").await;
+    let part1: Vec<u8> = (0..5 * 1024 * 1024 + 17).map(|i| (i % 253) as u8).collect();
+    let part2 = b"the tail".to_vec();
+    let up = c.create_multipart_upload().bucket("mpb").key("big").content_type("application/x-big").send().await.unwrap();
+    let id = up.upload_id().unwrap().to_string();
+    let e1 = c.upload_part().bucket("mpb").key("big").upload_id(&id).part_number(1).body(ByteStream::from(part1.clone())).send().await.unwrap();
+    let e2 = c.upload_part().bucket("mpb").key("big").upload_id(&id).part_number(2).body(ByteStream::from(part2.clone())).send().await.unwrap();
+    let (e1, e2) = (e1.e_tag().unwrap().to_string(), e2.e_tag().unwrap().to_string());
+
+    let uploads = c.list_multipart_uploads().bucket("mpb").send().await.unwrap();
+    assert_eq!(uploads.uploads().len(), 1);
+    let parts = c.list_parts().bucket("mpb").key("big").upload_id(&id).send().await.unwrap();
+    assert_eq!(parts.parts().iter().map(|p| p.part_number().unwrap()).collect::<Vec<_>>(), vec![1, 2]);
+
+    let cp = |n: i32, e: &str| CompletedPart::builder().part_number(n).e_tag(e).build();
+    let done = |parts: Vec<CompletedPart>| CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+    let e = c.complete_multipart_upload().bucket("mpb").key("big").upload_id(&id).multipart_upload(done(vec![cp(2, &e2), cp(1, &e1)])).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (400, "InvalidPartOrder".into()));
+    let e = c.complete_multipart_upload().bucket("mpb").key("big").upload_id(&id).multipart_upload(done(vec![cp(1, &e1), cp(2, "\"0000\"")])).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (400, "InvalidPart".into()));
+    let e = c.complete_multipart_upload().bucket("mpb").key("big").upload_id("nope").multipart_upload(done(vec![cp(1, &e1)])).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+
+    let out = c.complete_multipart_upload().bucket("mpb").key("big").upload_id(&id).multipart_upload(done(vec![cp(1, &e1), cp(2, &e2)])).send().await.unwrap();
+    assert!(out.e_tag().unwrap().ends_with("-2\""), "{:?}", out.e_tag());
+    let mut all = part1.clone();
+    all.extend_from_slice(&part2);
+    assert_eq!(get_bytes(&c, "mpb", "big").await, all);
+    let h = c.head_object().bucket("mpb").key("big").send().await.unwrap();
+    assert_eq!(h.content_type(), Some("application/x-big"));
+    assert_eq!(h.content_length(), Some(all.len() as i64));
+    let p2 = c.get_object().bucket("mpb").key("big").part_number(2).send().await.unwrap();
+    assert_eq!(p2.parts_count(), Some(2));
+    assert_eq!(p2.body.collect().await.unwrap().into_bytes().as_ref(), b"the tail");
+    assert!(c.list_multipart_uploads().bucket("mpb").send().await.unwrap().uploads().is_empty());
+
+    // EntityTooSmall: a non-final part under 5 MiB
+    let id = c.create_multipart_upload().bucket("mpb").key("small").send().await.unwrap().upload_id().unwrap().to_string();
+    let a = c.upload_part().bucket("mpb").key("small").upload_id(&id).part_number(1).body(ByteStream::from_static(b"aaa")).send().await.unwrap();
+    let b = c.upload_part().bucket("mpb").key("small").upload_id(&id).part_number(2).body(ByteStream::from_static(b"bbb")).send().await.unwrap();
+    let e = c
+        .complete_multipart_upload()
+        .bucket("mpb")
+        .key("small")
+        .upload_id(&id)
+        .multipart_upload(done(vec![cp(1, a.e_tag().unwrap()), cp(2, b.e_tag().unwrap())]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(&e), (400, "EntityTooSmall".into()));
+    c.abort_multipart_upload().bucket("mpb").key("small").upload_id(&id).send().await.unwrap();
+    let e = c.upload_part().bucket("mpb").key("small").upload_id(&id).part_number(3).body(ByteStream::from_static(b"c")).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+    let e = c.abort_multipart_upload().bucket("mpb").key("small").upload_id(&id).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+}
+
+#[tokio::test]
+async fn multipart_checksums_composite_and_full_object() {
+    use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType, ObjectAttributes};
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "mpc").await;
+    let part1 = vec![b'a'; 5 * 1024 * 1024];
+    let part2 = b"tail".to_vec();
+    let mut whole = part1.clone();
+    whole.extend_from_slice(&part2);
+    for (key, ctype) in [("composite", None), ("full", Some(ChecksumType::FullObject))] {
+        let mut create = c.create_multipart_upload().bucket("mpc").key(key).checksum_algorithm(ChecksumAlgorithm::Crc32);
+        if let Some(t) = &ctype {
+            create = create.checksum_type(t.clone());
+        }
+        let id = create.send().await.unwrap().upload_id().unwrap().to_string();
+        let mut done = Vec::new();
+        for (n, body) in [(1, &part1), (2, &part2)] {
+            let out = c.upload_part().bucket("mpc").key(key).upload_id(&id).part_number(n).checksum_algorithm(ChecksumAlgorithm::Crc32).body(ByteStream::from(body.clone())).send().await.unwrap();
+            assert!(out.checksum_crc32().is_some());
+            done.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).set_checksum_crc32(out.checksum_crc32().map(String::from)).build());
+        }
+        let out = c
+            .complete_multipart_upload()
+            .bucket("mpc")
+            .key(key)
+            .upload_id(&id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done)).build())
+            .send()
+            .await
+            .unwrap();
+        let crc = out.checksum_crc32().unwrap().to_string();
+        assert_eq!(crc.ends_with("-2"), ctype.is_none(), "{crc}");
+        // the SDK validates whatever full-object checksum comes back (and skips composite ones)
+        let got = c.get_object().bucket("mpc").key(key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+        assert_eq!(got.checksum_crc32(), Some(crc.as_str()));
+        assert_eq!(got.body.collect().await.unwrap().into_bytes().len(), whole.len());
+        let attrs = c
+            .get_object_attributes()
+            .bucket("mpc")
+            .key(key)
+            .object_attributes(ObjectAttributes::Etag)
+            .object_attributes(ObjectAttributes::ObjectSize)
+            .object_attributes(ObjectAttributes::ObjectParts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(attrs.object_size(), Some(whole.len() as i64));
+        assert_eq!(attrs.object_parts().and_then(|p| p.total_parts_count()), Some(2));
+        assert!(attrs.e_tag().unwrap().ends_with("-2"));
+    }
+}
+
+#[tokio::test]
+async fn abandoned_multipart_uploads_are_cleaned_up() {
+    use amplocal_core::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(std::time::SystemTime::now()));
+    let env = TestEnv::builder().clock(clock.clone()).services(|s| s.s3.multipart_max_age_secs = 600).start().await;
+    let c = env.s3();
+    bucket(&c, "gcb").await;
+    let old = c.create_multipart_upload().bucket("gcb").key("old").send().await.unwrap().upload_id().unwrap().to_string();
+    c.upload_part().bucket("gcb").key("old").upload_id(&old).part_number(1).body(ByteStream::from_static(b"part")).send().await.unwrap();
+    clock.advance(std::time::Duration::from_secs(500));
+    let young = c.create_multipart_upload().bucket("gcb").key("young").send().await.unwrap().upload_id().unwrap().to_string();
+    // stays inside the gateway's 15-minute clock-skew window
+    clock.advance(std::time::Duration::from_secs(200));
+    assert_eq!(env.state.s3.cleanup_uploads().await, 1);
+    let left: Vec<String> = c.list_multipart_uploads().bucket("gcb").send().await.unwrap().uploads().iter().map(|u| u.upload_id().unwrap().to_string()).collect();
+    assert_eq!(left, vec![young]);
+    let e = c.list_parts().bucket("gcb").key("old").upload_id(&old).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+    // the part's blob is gone too: only the young upload (no parts) remains, so no blobs
+    let mut files = Vec::new();
+    files_under(&env.dir.path().join("s3/blobs"), &mut files);
+    assert!(files.iter().all(|f| f.is_dir()), "{files:?}");
+}
+
+#[tokio::test]
+async fn upload_part_copy_and_conditional_complete() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "upc").await;
+    let src: Vec<u8> = (0..6 * 1024 * 1024).map(|i| (i % 239) as u8).collect();
+    put(&c, "upc", "src", &src).await;
+    put(&c, "upc", "exists", b"already here").await;
+    let id = c.create_multipart_upload().bucket("upc").key("exists").send().await.unwrap().upload_id().unwrap().to_string();
+    let p1 = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(1).copy_source("upc/src").copy_source_range("bytes=0-5242879").send().await.unwrap();
+    let p2 = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(2).copy_source("upc/src").copy_source_range("bytes=5242880-6291455").send().await.unwrap();
+    let e = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(3).copy_source("upc/src").copy_source_range("bytes=0-99999999").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (416, "InvalidRange".into()));
+    let e = c.upload_part_copy().bucket("upc").key("exists").upload_id(&id).part_number(3).copy_source("upc/src").copy_source_range("0-5").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (400, "InvalidArgument".into()));
+    let parts = vec![
+        CompletedPart::builder().part_number(1).e_tag(p1.copy_part_result().unwrap().e_tag().unwrap()).build(),
+        CompletedPart::builder().part_number(2).e_tag(p2.copy_part_result().unwrap().e_tag().unwrap()).build(),
+    ];
+    let mpu = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+    // conditional complete: the key exists, so If-None-Match: * fails and the upload survives
+    let e = c.complete_multipart_upload().bucket("upc").key("exists").upload_id(&id).if_none_match("*").multipart_upload(mpu.clone()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    assert_eq!(get_bytes(&c, "upc", "exists").await, b"already here");
+    c.complete_multipart_upload().bucket("upc").key("exists").upload_id(&id).multipart_upload(mpu).send().await.unwrap();
+    assert_eq!(get_bytes(&c, "upc", "exists").await, src);
+}
