@@ -26,6 +26,10 @@ pub enum Command {
         /// Data directory holding the CA.
         #[arg(long, env = "AMPLOCAL_DATA_DIR", default_value = "./.amplocal")]
         data_dir: PathBuf,
+        /// Also add the CA to the trust stores it can reach (the NSS database Chromium and
+        /// Firefox use on Linux); prints what it did and what is left to do by hand.
+        #[arg(long)]
+        install: bool,
     },
     /// Exit 0 when the emulator at URL answers its health endpoint, 1 otherwise.
     Healthcheck {
@@ -71,6 +75,13 @@ pub struct ServeArgs {
     /// `scheme://host[:port]`; `*` = any). S3 uses its own bucket CORS rules.
     #[arg(long, env = "AMPLOCAL_CORS_ORIGINS", default_value = "*")]
     pub cors_origins: String,
+    /// Backend manifest (TOML) provisioned idempotently at every start: user pools, identity
+    /// pools, buckets, GraphQL APIs and seed data. See README "Backend manifest".
+    #[arg(long, env = "AMPLOCAL_BACKEND")]
+    pub backend: Option<PathBuf>,
+    /// Write `amplify_outputs.json` (schema 1.4) for the provisioned backend to this path.
+    #[arg(long, env = "AMPLOCAL_AMPLIFY_OUTPUTS")]
+    pub amplify_outputs: Option<PathBuf>,
     /// Per-service options.
     #[command(flatten)]
     pub services: ServiceConfigs,

@@ -15,7 +15,7 @@ use std::time::Duration;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Ca { data_dir }) => ca(&data_dir),
+        Some(Command::Ca { data_dir, install }) => ca(&data_dir, install),
         Some(Command::Healthcheck { url }) => {
             let url = url.unwrap_or_else(default_healthcheck_url);
             return match amplocal::healthcheck::check(&url, Duration::from_secs(3)) {
@@ -38,10 +38,14 @@ fn main() -> ExitCode {
 }
 
 /// `amplocal ca`: create the CA (and leaf) if needed; the CA path is the last stdout line.
-fn ca(data_dir: &std::path::Path) -> anyhow::Result<()> {
+fn ca(data_dir: &std::path::Path, install: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)?;
     let paths = tls::ensure(data_dir)?;
     let ca = std::fs::canonicalize(&paths.ca_cert).unwrap_or(paths.ca_cert);
+    if install {
+        // `amplocal ca --install`: not implemented yet (issue 7).
+        anyhow::bail!("ca --install is not implemented yet");
+    }
     println!("{}", ca.display());
     Ok(())
 }
