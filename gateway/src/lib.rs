@@ -3,6 +3,7 @@
 //! [`run_with`]; tests call [`build_app`] and [`run`]/[`run_with`] with a listener on port 0.
 
 pub mod auth;
+pub mod backend;
 pub mod classify;
 pub mod config;
 pub mod cors;
