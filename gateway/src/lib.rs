@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod backend;
+pub mod ca_install;
 pub mod classify;
 pub mod config;
 pub mod cors;

@@ -43,18 +43,55 @@ fn ca(data_dir: &std::path::Path, install: bool) -> anyhow::Result<()> {
     let paths = tls::ensure(data_dir)?;
     let ca = std::fs::canonicalize(&paths.ca_cert).unwrap_or(paths.ca_cert);
     if install {
-        // `amplocal ca --install`: not implemented yet (issue 7).
-        anyhow::bail!("ca --install is not implemented yet");
+        return ca_install(&ca);
     }
     println!("{}", ca.display());
     Ok(())
 }
 
-fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
+/// `amplocal ca --install`: the report goes to stderr, the CA path stays the (only and last)
+/// stdout line, also on failure; exit non-zero when certutil is missing or a database failed.
+fn ca_install(ca: &std::path::Path) -> anyhow::Result<()> {
+    use amplocal::ca_install::{self as inst, InstallError, Outcome};
+    let result = (|| {
+        let cert = inst::CaCert::load(ca)?;
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or(InstallError::NoHome)?;
+        let certutil = inst::find_certutil(std::env::var_os("PATH").as_deref()).ok_or(InstallError::CertutilMissing)?;
+        eprintln!("amplocal ca --install: {} ({})", cert.nickname, ca.display());
+        Ok::<_, InstallError>(inst::install(&cert, std::path::Path::new(&home), &certutil))
+    })();
+    let failed = match &result {
+        Ok(results) => {
+            for r in results {
+                eprintln!("  {}", inst::describe(r));
+            }
+            if results.is_empty() {
+                eprintln!("  no NSS database on this system to update");
+            }
+            results.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).count()
+        }
+        Err(_) => 0,
+    };
+    eprintln!("{}", inst::manual_steps(ca));
+    println!("{}", ca.display());
+    match result {
+        Err(e) => Err(e.into()),
+        Ok(_) if failed > 0 => anyhow::bail!("{failed} NSS database(s) could not be updated (see above)"),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(args.log_filter()))
         .with_writer(std::io::stderr)
         .init();
+    // The manifest is read and validated before anything else: a bad one exits non-zero
+    // without serving. Conflict detection is a service-wide AppSync setting.
+    let manifest = args.backend.as_deref().map(amplocal::backend::Manifest::load).transpose()?;
+    if manifest.as_ref().is_some_and(amplocal::backend::Manifest::conflict_detection) {
+        args.services.appsync.graphql_conflict_detection = true;
+    }
     let addr = args.listen_addr().map_err(anyhow::Error::msg)?;
     let (data_dir, temp) = if args.ephemeral {
         let t = tempfile::Builder::new().prefix("amplocal-").tempdir()?;
@@ -81,6 +118,12 @@ fn serve(args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let shutdown = shutdown_signal()?;
+        if let Some(m) = &manifest {
+            let provisioned = amplocal::backend::provision(&state, m, local).await?;
+            if let Some(path) = &args.amplify_outputs {
+                amplocal::backend::write_outputs(&provisioned, path)?;
+            }
+        }
         tracing::info!(
             "amplocal {} listening on {local} (http and https), data dir {}{}, CA {}",
             amplocal::health::VERSION,
