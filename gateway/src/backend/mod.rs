@@ -2,4 +2,95 @@
 //! buckets, GraphQL APIs and seed data idempotently at every start, then (with
 //! `--amplify-outputs`) writes `amplify_outputs.json` for them. Contract: README "Backend manifest".
 
+pub mod manifest;
 pub mod outputs;
+pub mod spanned;
+
+mod provision_auth;
+mod provision_data;
+mod provision_storage;
+
+pub use manifest::Manifest;
+pub use spanned::ManifestError;
+
+use crate::AppState;
+use amplocal_core::RequestContext;
+use outputs::{AuthOutput, DataOutput, PasswordPolicyOut, Provisioned, StorageOutput};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// Write `amplify_outputs.json` for `p` to `path` (pretty-printed, trailing newline; written to
+/// a temporary file and renamed so a reader never sees half a file).
+pub fn write_outputs(p: &Provisioned, path: &Path) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(&outputs::render(p))?;
+    text.push('\n');
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("--amplify-outputs {}: {e}", path.display()))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| anyhow::anyhow!("--amplify-outputs {}: {e}", path.display()))?;
+    Ok(())
+}
+
+fn pick<'a, T>(items: &'a [T], wanted: Option<&str>, name: impl Fn(&T) -> &str) -> Option<(usize, &'a T)> {
+    match wanted {
+        Some(w) => items.iter().enumerate().find(|(_, x)| name(x) == w),
+        None => items.first().map(|x| (0, x)),
+    }
+}
+
+/// Provision everything `manifest` describes (in process, through the services' ops) and
+/// describe it for `amplify_outputs.json`. `bound` is the listening address (the default
+/// public URL is `https://localhost:<port>`). Errors name the manifest's file, line and key.
+pub async fn provision(state: &AppState, manifest: &Manifest, bound: SocketAddr) -> anyhow::Result<Provisioned> {
+    let m = manifest;
+    let ctx = RequestContext::new("amplocal-backend", amplocal_core::DEFAULT_ACCOUNT, m.region.clone(), state.core.clock.now());
+    let auth_and_data = async {
+        let (pools, identity_pools) = provision_auth::provision(&state.cognito, &ctx, m).await?;
+        let apis = provision_data::provision(&state.appsync, &state.dynamodb, m, &pools).await?;
+        Ok::<_, ManifestError>((pools, identity_pools, apis))
+    };
+    let storage = provision_storage::provision(&state.s3, &ctx, m);
+    let ((pools, identity_pools, apis), ()) = tokio::try_join!(auth_and_data, storage)?;
+
+    let public_url = m.public_url.clone().unwrap_or_else(|| format!("https://localhost:{}", bound.port()));
+    let auth = pick(&m.user_pools, m.outputs.user_pool.as_deref(), |p| &p.name).map(|(i, spec)| {
+        let ids = &pools[i];
+        let client_id = pick(&ids.clients, m.outputs.client.as_deref(), |c| &c.0).map(|(_, c)| c.1.clone()).unwrap_or_default();
+        let identity = pick(&m.identity_pools, m.outputs.identity_pool.as_deref(), |p| &p.name);
+        let pp = &spec.password_policy;
+        AuthOutput {
+            user_pool_id: ids.id.clone(),
+            client_id,
+            identity_pool_id: identity.map(|(j, _)| identity_pools[j].clone()),
+            allow_unauthenticated: identity.is_some_and(|(_, p)| p.allow_unauthenticated),
+            username_attributes: spec.username_attributes.clone(),
+            auto_verified: spec.auto_verified_attributes.clone(),
+            required_attributes: spec.attributes.iter().filter(|a| a.required).map(|a| a.name.clone()).collect(),
+            password_policy: PasswordPolicyOut {
+                min_length: pp.minimum_length.unwrap_or(8) as u32,
+                require_lowercase: pp.require_lowercase.unwrap_or(true),
+                require_uppercase: pp.require_uppercase.unwrap_or(true),
+                require_numbers: pp.require_numbers.unwrap_or(true),
+                require_symbols: pp.require_symbols.unwrap_or(true),
+            },
+            mfa: spec.mfa.clone(),
+            mfa_methods: spec.mfa_methods.clone(),
+            groups: spec.groups.iter().map(|g| (g.name.clone(), g.precedence)).collect(),
+        }
+    });
+    let several = m.graphql_apis.len() > 1;
+    let data = pick(&m.graphql_apis, m.outputs.graphql_api.as_deref(), |a| &a.name).map(|(i, spec)| {
+        let api = &apis[i];
+        DataOutput {
+            api_id: api.api_id.clone(),
+            url: if several { format!("{public_url}/graphql/{}", api.api_id) } else { format!("{public_url}/graphql") },
+            default_auth: spec.default_auth.clone(),
+            additional_auth: spec.additional_auth.clone(),
+            api_key: api.api_key.clone(),
+            model_introspection: serde_json::Value::Null,
+        }
+    });
+    let storage = pick(&m.buckets, m.outputs.bucket.as_deref(), |b| &b.name).map(|(_, b)| StorageOutput { bucket: b.name.clone() });
+    Ok(Provisioned { region: m.region.clone(), public_url, auth, data, storage })
+}

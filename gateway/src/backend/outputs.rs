@@ -81,3 +81,9 @@ pub struct StorageOutput {
     /// Bucket name.
     pub bucket: String,
 }
+
+/// The outputs document. Placeholder so the serve path compiles and writes a file: the full
+/// schema-1.4 renderer replaces this body.
+pub fn render(p: &Provisioned) -> serde_json::Value {
+    serde_json::json!({ "version": "1.4", "custom": { "amplocal": { "endpoint": p.public_url } } })
+}

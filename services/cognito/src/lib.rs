@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod ops;
+pub mod provision;
 pub mod srp;
 pub mod store;
 pub mod tokens;
