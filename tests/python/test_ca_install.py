@@ -3,7 +3,9 @@
 Install-free: when NSS's certutil is on PATH the CA must end up listed by `certutil -L` in the
 Chromium database ($HOME/.pki/nssdb, created from nothing) and in a Firefox profile's cert9.db,
 idempotently; without certutil the documented error and a non-zero exit are asserted. The
-missing-certutil path is also forced (PATH without certutil) so it runs everywhere.
+missing-certutil path is also forced (PATH without certutil) so it runs everywhere. Where a
+Chromium is installed, a headless Chromium proves the trust: the same page fails with
+ERR_CERT_AUTHORITY_INVALID before `ca --install` and loads after it.
 """
 import os
 import shutil
@@ -11,9 +13,10 @@ import subprocess
 
 import pytest
 
-from conftest import amplocal_bin
+from conftest import amplocal_bin, start_amplocal
 
 CERTUTIL = shutil.which("certutil")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def run_install(home, data_dir, path=None):
@@ -119,3 +122,32 @@ def test_a_broken_database_fails_the_run_but_still_prints_the_ca(tmp_path):
     assert proc.returncode != 0
     assert "FAILED" in proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == str((data / "tls" / "ca.pem").resolve())
+
+
+def chromium_page(home, url):
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dump-dom", url],
+        env={**os.environ, "HOME": str(home)}, capture_output=True, text=True, timeout=60,
+    )
+    return proc.stdout
+
+
+@pytest.mark.skipif(CERTUTIL is None or CHROMIUM is None, reason="needs certutil and chromium")
+def test_headless_chromium_trusts_amplocal_after_install(tmp_path):
+    data = tmp_path / "data"
+    proc, endpoint = start_amplocal("--data-dir", str(data), ephemeral=False)
+    try:
+        port = endpoint.rsplit(":", 1)[1]
+        health = f"https://localhost:{port}/_amplocal/health"
+        before = tmp_path / "before"
+        before.mkdir()
+        assert "ERR_CERT_AUTHORITY_INVALID" in chromium_page(before, health)
+        home = tmp_path / "home"
+        home.mkdir()
+        assert run_install(home, data).returncode == 0
+        assert '"status":"ok"' in chromium_page(home, health)
+        # The virtual-hosted bucket name Amplify Storage builds from customEndpoint "s3.localhost:PORT".
+        assert '"status":"ok"' in chromium_page(home, f"https://my-bucket.s3.localhost:{port}/_amplocal/health")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
