@@ -13,6 +13,7 @@ pub mod control;
 pub mod error;
 pub mod executor;
 pub mod graphql;
+pub mod introspection;
 pub mod provision;
 pub mod realtime;
 pub mod resolver;
