@@ -1,6 +1,6 @@
 // Builds the offline demo (examples/todo-angular) unless a build of the same inputs exists.
 // The inputs are hashed (package.json, package-lock.json, angular.json, tsconfig*.json, src/**,
-// public/**); the hash is kept in dist/.amplocal-build-hash. `npm ci` runs when
+// public/** but amplify_outputs.json); the hash is kept in dist/.amplocal-build-hash. `npm ci` runs when
 // node_modules does not match the lock file. Usable as a module (`ensureDemoBuild()`) and as
 // a script (`node tests/js/demo/build.mjs`, which scripts/test runs before the JS suite).
 import { spawnSync } from 'node:child_process';
@@ -52,7 +52,8 @@ export function ensureDemoBuild() {
   const inputs = [
     ...['package.json', 'package-lock.json', 'angular.json', 'tsconfig.json', 'tsconfig.app.json'].map((f) => path.join(DEMO_DIR, f)),
     ...files(path.join(DEMO_DIR, 'src')),
-    ...files(path.join(DEMO_DIR, 'public')),
+    // public/amplify_outputs.json is a developer's local outputs file (git-ignored), not an input.
+    ...files(path.join(DEMO_DIR, 'public')).filter((f) => path.basename(f) !== 'amplify_outputs.json'),
   ];
   const want = hashOf(inputs);
   const have = path.join(DIST_DIR, '.amplocal-build-hash');
