@@ -6,14 +6,17 @@
 //! stored owner is `<sub>::<username>` (default identity claim); the caller matches that, its
 //! bare `sub` or its bare username.
 //!
-//! Leaves out: field-level `@auth`, OIDC / Lambda identities, `groupClaim` other than
-//! `cognito:groups`.
+//! OIDC callers are identities too (their token's claims); custom `identityClaim`s read the
+//! claim. Field-level rules are [`crate::field_auth`].
+//!
+//! Leaves out: Lambda identities, `groupClaim` other than `cognito:groups` (OIDC tokens
+//! may carry `groups` instead).
 
 use crate::transform::auth::{AuthMode, AuthRule, Op, Strategy};
 use serde_json::{json, Map, Value};
 
-/// A verified user-pool caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A verified user-pool (or OIDC) caller.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Identity {
     /// `sub`.
     pub sub: String,
@@ -21,6 +24,18 @@ pub struct Identity {
     pub username: String,
     /// `cognito:groups`.
     pub groups: Vec<String>,
+    /// Every claim of the token (custom `identityClaim`s read from here).
+    pub claims: Map<String, Value>,
+}
+
+/// The stored owner values that name `identity` for an owner rule with `identity_claim`:
+/// the default (`sub::username`) and `sub` / `username` claims accept any of the three forms,
+/// another claim (`email`, an OIDC claim) only its own value.
+pub fn owner_values_for(identity: &Identity, identity_claim: Option<&str>) -> Vec<String> {
+    match identity_claim {
+        None | Some("sub") | Some("username") | Some("cognito:username") | Some("sub::username") | Some("username::sub") => identity.owner_values(),
+        Some(c) => vec![identity.claim_value(Some(c))],
+    }
 }
 
 impl Identity {
@@ -34,7 +49,12 @@ impl Identity {
         match identity_claim {
             Some("sub") => self.sub.clone(),
             Some("username") | Some("cognito:username") => self.username.clone(),
-            _ => format!("{}::{}", self.sub, self.username),
+            None | Some("sub::username") | Some("username::sub") => format!("{}::{}", self.sub, self.username),
+            Some(c) => match self.claims.get(c) {
+                Some(Value::String(s)) => s.clone(),
+                Some(v) if !v.is_null() => v.to_string(),
+                _ => self.username.clone(),
+            },
         }
     }
 }
@@ -87,7 +107,7 @@ fn field_matches(v: Option<&Value>, wanted: &[String]) -> bool {
 /// Whether a stored `item` satisfies one of the restricting rules for `identity`.
 pub fn item_allowed(rules: &[AuthRule], identity: &Identity, item: &Map<String, Value>) -> bool {
     rules.iter().any(|r| match r.strategy {
-        Strategy::Owner => field_matches(item.get(r.owner_field.as_deref().unwrap_or("owner")), &identity.owner_values()),
+        Strategy::Owner => field_matches(item.get(r.owner_field.as_deref().unwrap_or("owner")), &owner_values_for(identity, r.identity_claim.as_deref())),
         _ => r.groups_field.as_ref().is_some_and(|f| field_matches(item.get(f), &identity.groups)),
     })
 }
@@ -98,7 +118,7 @@ pub fn auth_filter(rules: &[AuthRule], identity: &Identity, list_fields: &[Strin
     let mut alternatives = Vec::new();
     for r in rules {
         let (field, values) = match r.strategy {
-            Strategy::Owner => (r.owner_field.clone().unwrap_or_else(|| "owner".into()), identity.owner_values()),
+            Strategy::Owner => (r.owner_field.clone().unwrap_or_else(|| "owner".into()), owner_values_for(identity, r.identity_claim.as_deref())),
             _ => match &r.groups_field {
                 Some(f) => (f.clone(), identity.groups.clone()),
                 None => continue,
@@ -131,7 +151,7 @@ pub fn prepare_create(rules: &[AuthRule], identity: &Identity, input: &mut Map<S
                         input.insert(field, v);
                         ok = true;
                     }
-                    v => ok |= field_matches(v, &identity.owner_values()),
+                    v => ok |= field_matches(v, &owner_values_for(identity, r.identity_claim.as_deref())),
                 }
             }
             _ => {
@@ -155,7 +175,7 @@ mod tests {
     }
 
     fn alice() -> Identity {
-        Identity { sub: "s-a".into(), username: "alice".into(), groups: vec!["Staff".into()] }
+        Identity { sub: "s-a".into(), username: "alice".into(), groups: vec!["Staff".into()], claims: Map::new() }
     }
 
     const KITCHEN: &str = r#"type P @model @auth(rules: [{ allow: groups, groups: ["Admin"] }, { allow: groups, groupsField: "editors" },

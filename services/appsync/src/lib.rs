@@ -6,15 +6,16 @@
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
 //! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
 //! now): OIDC / Lambda auth modes, IAM-signed WebSocket handshakes, `@function` / `@http`
-//! execution, AUTOMERGE merging, field-level `@auth`, the GraphiQL page.
+//! execution, AUTOMERGE merging, the GraphiQL page. Field-level `@auth` is [`field_auth`].
 
 pub mod auth_rules;
 pub mod control;
 pub mod error;
 pub mod executor;
+pub mod field_auth;
 pub mod graphql;
-pub mod introspection;
 pub mod provision;
+pub mod introspection;
 pub mod realtime;
 pub mod resolver;
 pub mod runtime;

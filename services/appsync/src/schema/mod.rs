@@ -105,8 +105,12 @@ fn root_modes(t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Fie
 fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, allowed: Vec<AuthMode>, root: bool) -> Field {
     let ty = f.ty.clone();
     let name = f.name.clone();
+    // Field-level @auth (crate::field_auth), compiled once per field.
+    let read_auth = Arc::new(crate::field_auth::FieldReadAuth::of(&exec, &type_name, &f.name));
+    let write_auth = Arc::new(if type_name == "Mutation" { crate::field_auth::MutationFieldAuth::of(&exec, &f.name) } else { None });
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
         let (shapes, exec, type_name, name, ty, allowed) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone(), allowed.clone());
+        let (read_auth, write_auth) = (read_auth.clone(), write_auth.clone());
         FieldFuture::new(async move {
             let args = args_json(&ctx);
             // AWS quirk: a failed field is null in `data` next to its error (with a path); the
@@ -121,6 +125,9 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
             }
             if root {
+                if let Some(Err(e)) = match write_auth.as_ref() { Some(w) => Some(w.check(&exec, &auth, &args).await), None => None } {
+                    return fail(e);
+                }
                 return match exec.resolve_root(&type_name, &name, &args, &auth).await {
                     Some(Ok(v)) => {
                         if let (true, Some(log)) = (type_name == "Mutation", ctx.ctx.data_opt::<Arc<MutationLog>>()) {
@@ -138,6 +145,10 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             }
             let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
             let source = parent.as_object().cloned().unwrap_or_default();
+            if let Some(Err(e)) = read_auth.as_ref().as_ref().map(|r| r.check(&auth, &source)) {
+                // Subscription payloads are redacted (null, no error), as Amplify does.
+                return if source.contains_key(PUBLISHED) { Ok(None) } else { fail(e) };
+            }
             if source.contains_key(PUBLISHED) {
                 // A subscription payload: fields come only from what the mutation selected.
                 return Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v)));

@@ -83,7 +83,7 @@ async fn nested_fields_are_checked_against_their_type_directives() {
     let schema = super::build(&doc, exec, crate::transform::auth::AuthMode::ApiKey, Default::default()).unwrap();
     let user = crate::executor::RequestAuth {
         mode: crate::transform::auth::AuthMode::UserPools,
-        identity: Some(std::sync::Arc::new(crate::auth_rules::Identity { sub: "s".into(), username: "u".into(), groups: vec![] })),
+        identity: Some(std::sync::Arc::new(crate::auth_rules::Identity { sub: "s".into(), username: "u".into(), groups: vec![], claims: Default::default() })),
     };
     let r = schema.execute(Request::new("{ listPosts { items { id owner comments { items { id } } } } }").data(user)).await;
     let data = r.data.into_json().unwrap();

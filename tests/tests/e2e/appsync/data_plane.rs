@@ -60,7 +60,7 @@ async fn list_pages_filters_index_queries_and_relations() {
 }
 
 /// A user of a fresh amplocal user pool: (access token, id token, sub).
-async fn sign_in(env: &TestEnv, pool: &str, client: &str, username: &str) -> (String, String, String) {
+pub(super) async fn sign_in(env: &TestEnv, pool: &str, client: &str, username: &str) -> (String, String, String) {
     use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, MessageActionType};
     let idp = env.cognito_idp();
     let created = idp.admin_create_user().user_pool_id(pool).username(username).message_action(MessageActionType::Suppress).send().await.unwrap();
@@ -183,16 +183,16 @@ async fn datastore_versions_tombstones_and_sync() {
     env.dynamodb().describe_table().table_name("AmplifyDataStore-todoapi-NONE").send().await.unwrap();
 }
 
-mod realtime {
+pub(super) mod realtime {
     use super::*;
     use base64::Engine;
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Message;
 
-    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+    pub(in crate::appsync) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-    async fn connect(env: &TestEnv, header: Value, via_subprotocol: bool) -> Result<Ws, u16> {
+    pub(in crate::appsync) async fn connect(env: &TestEnv, header: Value, via_subprotocol: bool) -> Result<Ws, u16> {
         let b64 = base64::engine::general_purpose::STANDARD.encode(header.to_string());
         let url = if via_subprotocol {
             format!("{}/graphql/realtime", env.endpoint.replace("http://", "ws://"))
@@ -220,7 +220,7 @@ mod realtime {
         s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
     }
 
-    async fn recv(ws: &mut Ws) -> Value {
+    pub(in crate::appsync) async fn recv(ws: &mut Ws) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a message").unwrap().unwrap();
             if let Message::Text(t) = msg {
@@ -232,7 +232,7 @@ mod realtime {
         }
     }
 
-    async fn send(ws: &mut Ws, v: Value) {
+    pub(in crate::appsync) async fn send(ws: &mut Ws, v: Value) {
         ws.send(Message::Text(v.to_string().into())).await.unwrap();
     }
 
