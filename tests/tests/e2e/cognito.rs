@@ -402,3 +402,4 @@ mod hmac_sha256 {
 }
 
 mod accounts_and_identity;
+mod devices;

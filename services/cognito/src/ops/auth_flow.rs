@@ -6,7 +6,8 @@
 //! USER_AUTH (PASSWORD, PASSWORD_SRP and EMAIL_OTP via the code inbox, with or without
 //! PREFERRED_CHALLENGE);
 //! challenges PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SELECT_CHALLENGE, SOFTWARE_TOKEN_MFA, MFA_SETUP, EMAIL_OTP.
-//! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS/email MFA, devices, refresh-token rotation.
+//! Device sign-in (DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER) lives in [`super::device`].
+//! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS MFA.
 
 use super::client::allows;
 use super::token::{issue, refresh_flow, Secret};
@@ -114,11 +115,11 @@ async fn password_flow(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, 
     if !super::password_matches(pool, &user, password) {
         return Err(CognitoError::bad_credentials());
     }
-    after_password(svc, ctx, pool, client, user).await
+    after_password(svc, ctx, pool, client, user, p(params, "DEVICE_KEY")).await
 }
 
 /// Status checks once the password is proven, then the next challenge or the tokens.
-async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User) -> Result<Value> {
+async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>) -> Result<Value> {
     super::ensure_enabled(&user)?;
     match user.status.as_str() {
         "UNCONFIRMED" => Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into())),
@@ -127,7 +128,7 @@ async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool,
             if user.temp_expires.is_some_and(|e| e <= now(ctx)) {
                 return Err(CognitoError::NotAuthorizedException("Temporary password has expired and must be reset by an administrator.".into()));
             }
-            let session = svc.put_pending(pending(pool, client, &user, "NEW_PASSWORD_REQUIRED", now(ctx)), 96);
+            let session = svc.put_pending(Pending { device_key: device.map(str::to_string), ..pending(pool, client, &user, "NEW_PASSWORD_REQUIRED", now(ctx)) }, 96);
             let mut attrs = user.attrs.clone();
             attrs.remove("sub");
             Ok(json!({
@@ -136,19 +137,31 @@ async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool,
                 "ChallengeParameters": {"USER_ID_FOR_SRP": user.username, "requiredAttributes": "[]", "userAttributes": Value::Object(attrs).to_string()},
             }))
         }
-        _ if super::mfa::totp_enabled(pool, &user) => {
-            let session = svc.put_pending(pending(pool, client, &user, "SOFTWARE_TOKEN_MFA", now(ctx)), 96);
+        _ => match device.filter(|_| super::device::tracking(pool)) {
+            Some(key) => super::device::start_device_challenge(svc, ctx, pool, client, &user, key).await,
+            None => mfa_or_tokens(svc, ctx, pool, client, user, None, false).await,
+        },
+    }
+}
+
+/// The MFA challenge the user owes (none after a remembered device), else the tokens; `device`
+/// is the device the sign-in proved, if any.
+async fn mfa_or_tokens(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>, remembered: bool) -> Result<Value> {
+    let with_device = |p: Pending| Pending { device_key: device.map(str::to_string), ..p };
+    match () {
+        _ if !remembered && super::mfa::totp_enabled(pool, &user) => {
+            let session = svc.put_pending(with_device(pending(pool, client, &user, "SOFTWARE_TOKEN_MFA", now(ctx))), 96);
             let mut params = json!({"USER_ID_FOR_SRP": user.username});
             if let Some(d) = user.mfa["device_name"].as_str() {
                 params["FRIENDLY_DEVICE_NAME"] = d.into();
             }
             Ok(json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session, "ChallengeParameters": params}))
         }
-        _ if pool.data["MfaConfiguration"] == "ON" => {
-            let session = svc.put_pending(pending(pool, client, &user, "MFA_SETUP", now(ctx)), 96);
+        _ if !remembered && pool.data["MfaConfiguration"] == "ON" => {
+            let session = svc.put_pending(with_device(pending(pool, client, &user, "MFA_SETUP", now(ctx))), 96);
             Ok(json!({"ChallengeName": "MFA_SETUP", "Session": session, "ChallengeParameters": {"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}}))
         }
-        _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?})),
+        _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None, device).await?})),
     }
 }
 
@@ -161,6 +174,7 @@ fn pending(pool: &Pool, client: &Value, user: &User, challenge: &str, t: f64) ->
         created: t,
         srp: None,
         real_user: true,
+        device_key: None,
     }
 }
 
@@ -199,6 +213,7 @@ async fn srp_start(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         created: now(ctx),
         srp: Some(SrpState { a_pub, b, b_pub: b_pub.clone(), v }),
         real_user: real,
+        device_key: p(params, "DEVICE_KEY").map(str::to_string),
     };
     let block = svc.put_pending(state, 512);
     Ok(json!({
@@ -243,7 +258,7 @@ async fn user_auth(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
             if user.attr("email").is_some() {
                 available.push("EMAIL_OTP");
             }
-            let session = svc.put_pending(pending(pool, client, &user, "SELECT_CHALLENGE", now(ctx)), 96);
+            let session = svc.put_pending(Pending { device_key: p(params, "DEVICE_KEY").map(str::to_string), ..pending(pool, client, &user, "SELECT_CHALLENGE", now(ctx)) }, 96);
             Ok(json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {}, "AvailableChallenges": available}))
         }
     }
@@ -258,7 +273,7 @@ async fn sign_up_session(svc: &CognitoService, ctx: &RequestContext, pool: &Pool
     if typed_user.as_ref().map(|u| u.username.as_str()) != Some(user.username.as_str()) {
         return Err(invalid_session());
     }
-    after_password(svc, ctx, pool, client, user).await
+    after_password(svc, ctx, pool, client, user, None).await
 }
 
 /// Send a sign-in code to the user's email (inbox purpose `email_otp`) and ask for it.
@@ -305,15 +320,16 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
             let pend = svc.take_pending(session, now(ctx)).filter(|s| s.challenge == name && s.client_id == client_id && s.pool_id == pool.id).ok_or_else(invalid_session)?;
             let user = load_user(svc, pool, &pend.username).await?.ok_or_else(|| missing_user(client))?;
             check_secret_hash(client, &[need(&r, "USERNAME").unwrap_or(&user.username), &user.username], p(&r, "SECRET_HASH"))?;
+            let dev = pend.device_key.as_deref();
             if name == "NEW_PASSWORD_REQUIRED" {
-                new_password(svc, ctx, pool, client, user, &r).await
+                new_password(svc, ctx, pool, client, user, &r, dev).await
             } else if name == "SOFTWARE_TOKEN_MFA" {
                 let code = need(&r, "SOFTWARE_TOKEN_MFA_CODE")?;
                 let secret = user.mfa["totp_secret"].as_str().unwrap_or_default();
                 if !super::mfa::totp_ok(secret, code, now(ctx)) {
                     return Err(CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()));
                 }
-                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None, dev).await?}))
             } else if name == "EMAIL_OTP" {
                 let code = need(&r, "EMAIL_OTP_CODE")?.to_string();
                 let (p2, u2, t, svc2) = (pool.clone(), user.clone(), now(ctx), svc.clone());
@@ -324,19 +340,19 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                         CognitoError::CodeMismatchException(_) | CognitoError::ExpiredCodeException(_) => CognitoError::CodeMismatchException("Invalid code or auth state for the user.".into()),
                         other => other,
                     })?;
-                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None, dev).await?}))
             } else if name == "MFA_SETUP" {
                 if !user.mfa["totp_secret"].is_string() {
                     return Err(CognitoError::param("MFA setup has not been completed: call AssociateSoftwareToken and VerifySoftwareToken with the Session first."));
                 }
-                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None).await?}))
+                Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None, dev).await?}))
             } else {
                 match need(&r, "ANSWER")? {
                     "PASSWORD" => {
                         if !super::password_matches(pool, &user, need(&r, "PASSWORD")?) {
                             return Err(CognitoError::bad_credentials());
                         }
-                        after_password(svc, ctx, pool, client, user).await
+                        after_password(svc, ctx, pool, client, user, p(&r, "DEVICE_KEY").or(dev)).await
                     }
                     "EMAIL_OTP" if user.attr("email").is_some() => email_otp(svc, ctx, pool, client, &user).await,
                     "PASSWORD_SRP" => {
@@ -348,7 +364,19 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
                 }
             }
         }
-        "SMS_MFA" | "SMS_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" | "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
+        "DEVICE_SRP_AUTH" => {
+            let session = opt(input, "Session").ok_or_else(|| CognitoError::param("Missing required parameter Session"))?;
+            let pend = svc.take_pending(session, now(ctx)).filter(|s| s.challenge == name && s.client_id == client_id && s.pool_id == pool.id).ok_or_else(invalid_session)?;
+            super::device::device_srp_auth(svc, ctx, pool, pend, &r).await
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            let (pend, device) = super::device::device_password_verifier(svc, ctx, pool, client_id, &r).await?;
+            let user = load_user(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
+            check_secret_hash(client, &[need(&r, "USERNAME").unwrap_or(&user.username), &user.username], p(&r, "SECRET_HASH"))?;
+            super::ensure_enabled(&user)?;
+            mfa_or_tokens(svc, ctx, pool, client, user, Some(&device.key), device.remembered == "remembered").await
+        }
+        "SMS_MFA" | "SMS_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" => {
             Err(CognitoError::UnsupportedOperationException(format!("Challenge {name} is not supported by amplocal yet.")))
         }
         other => Err(CognitoError::param(format!("1 validation error detected: Value '{other}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set"))),
@@ -361,10 +389,7 @@ async fn password_verifier(svc: &CognitoService, ctx: &RequestContext, pool: &Po
     let ts = need(r, "TIMESTAMP")?;
     let username = need(r, "USERNAME")?;
     let parsed = srp::parse_timestamp(ts).ok_or_else(|| CognitoError::param("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."))?;
-    let block = STANDARD
-        .decode(block_b64)
-        .or_else(|_| URL_SAFE_NO_PAD.decode(block_b64.trim_end_matches('=')))
-        .map_err(|_| CognitoError::bad_credentials())?;
+    let block = decode_block(block_b64)?;
     let key = STANDARD.encode(&block);
     let client_id = client["ClientId"].as_str().unwrap_or_default();
     let pend = svc
@@ -384,10 +409,15 @@ async fn password_verifier(svc: &CognitoService, ctx: &RequestContext, pool: &Po
     }
     let user = load_user(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
     check_secret_hash(client, &[username, &user.username], p(r, "SECRET_HASH"))?;
-    after_password(svc, ctx, pool, client, user).await
+    after_password(svc, ctx, pool, client, user, p(r, "DEVICE_KEY").or(pend.device_key.as_deref())).await
 }
 
-async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, mut user: User, r: &Params) -> Result<Value> {
+/// A SECRET_BLOCK as clients echo it (standard base64, or url-safe without padding).
+pub fn decode_block(b64: &str) -> Result<Vec<u8>> {
+    STANDARD.decode(b64).or_else(|_| URL_SAFE_NO_PAD.decode(b64.trim_end_matches('='))).map_err(|_| CognitoError::bad_credentials())
+}
+
+async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, mut user: User, r: &Params, device: Option<&str>) -> Result<Value> {
     let pw = need(r, "NEW_PASSWORD")?.to_string();
     check_password(pool, &pw)?;
     let attrs: Vec<(String, String)> = r
@@ -407,6 +437,6 @@ async fn new_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, c
             Ok::<_, CognitoError>(u2)
         })
         .await?;
-    after_password(svc, ctx, pool, client, user).await
+    after_password(svc, ctx, pool, client, user, device).await
 }
 

@@ -28,6 +28,8 @@ pub struct Pending {
     pub srp: Option<SrpState>,
     /// Whether the user exists (PreventUserExistenceErrors simulated challenges).
     pub real_user: bool,
+    /// The remembered device this sign-in names (`DEVICE_KEY`), if any.
+    pub device_key: Option<String>,
 }
 
 /// The server half of one SRP exchange.

@@ -77,6 +77,7 @@ pub async fn confirm_sign_up(svc: &CognitoService, ctx: &RequestContext, input: 
         created: now(ctx),
         srp: None,
         real_user: true,
+        device_key: None,
     };
     Ok(json!({"Session": svc.put_pending(pending, 96)}))
 }

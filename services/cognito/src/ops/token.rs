@@ -58,7 +58,7 @@ pub async fn refresh_flow(svc: &CognitoService, ctx: &RequestContext, client: &V
     let pool = pool.ok_or_else(invalid)?;
     let user = user.ok_or_else(|| CognitoError::NotAuthorizedException("User does not exist.".into()))?;
     super::ensure_enabled(&user)?;
-    let result = issue(svc, ctx, &pool, client, &user, Some(&row)).await?;
+    let result = issue(svc, ctx, &pool, client, &user, Some(&row), None).await?;
     Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": result}))
 }
 
@@ -100,8 +100,10 @@ fn new_refresh_token(svc: &CognitoService) -> String {
     format!("{header}.{}", parts.join("."))
 }
 
-/// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`.
-pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>) -> Result<Value> {
+/// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`. `device` is the
+/// remembered device the sign-in proved; a new sign-in without one gets `NewDeviceMetadata`
+/// when the pool tracks devices.
+pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>, device: Option<&str>) -> Result<Value> {
     let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
     let (pid, un) = (pool.id.clone(), user.username.clone());
     let (groups, roles) = svc.db().read(move |c| Ok::<_, CognitoError>((users::groups_of(c, &pid, &un)?, users::group_roles(c, &pid, &un)?))).await?;
@@ -114,6 +116,11 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
     let (id_jti, access_jti) = (ids.uuid().to_string(), ids.uuid().to_string());
     let issuer = svc.issuer(&pool.region, &pool.id);
     let client_id = client["ClientId"].as_str().unwrap_or_default().to_string();
+    let new_device = match (refresh, device) {
+        (None, None) if super::device::tracking(pool) => Some(super::device::new_device(svc, pool, user, now(ctx))),
+        _ => None,
+    };
+    let device_key = device.or(new_device.as_ref().map(|(d, _)| d.key.as_str()));
     let r = TokenRequest {
         issuer: &issuer,
         client_id: &client_id,
@@ -128,14 +135,30 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         access_validity: access_v,
         id_jti: &id_jti,
         access_jti: &access_jti,
+        device_key,
     };
     let mut out = json!({"AccessToken": jwt::access_token(&key, &r)?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": jwt::id_token(&key, &r)?});
     if refresh.is_none() {
         let token = new_refresh_token(svc);
         let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None };
         let t2 = token.clone();
-        svc.db().write(move |c| users::put_refresh(c, &t2, &row)).await?;
+        let (dev_row, seen) = (new_device.as_ref().map(|(d, _)| d.clone()), device.map(|k| (pool.id.clone(), user.username.clone(), k.to_string(), now(ctx))));
+        svc.db()
+            .write(move |c| {
+                users::put_refresh(c, &t2, &row)?;
+                if let Some(d) = dev_row {
+                    crate::store::device::put(c, &d)?;
+                }
+                if let Some((p, u, k, t)) = seen {
+                    c.execute("UPDATE devices SET last_auth = ?1 WHERE pool_id = ?2 AND username = ?3 AND device_key = ?4", rusqlite::params![t, p, u, k])?;
+                }
+                Ok::<_, CognitoError>(())
+            })
+            .await?;
         out["RefreshToken"] = token.into();
+        if let Some((_, meta)) = new_device {
+            out["NewDeviceMetadata"] = meta;
+        }
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //! identity pools and identities. Pool and client settings are kept as their AWS JSON shape.
 //! Row helpers take a `&Connection` so ops can read, check and write inside one `db.write`.
 
+pub mod device;
 pub mod user;
 
 use crate::error::{CognitoError, Result};
@@ -38,7 +39,11 @@ CREATE TABLE identities (id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, logins TEXT
   modified REAL NOT NULL);
 CREATE TABLE identity_logins (pool_id TEXT NOT NULL, login TEXT NOT NULL, identity_id TEXT NOT NULL,
   PRIMARY KEY (pool_id, login));
-"#, "ALTER TABLE refresh_tokens ADD COLUMN rotated REAL;"];
+"#, "ALTER TABLE refresh_tokens ADD COLUMN rotated REAL;", r#"
+CREATE TABLE devices (pool_id TEXT NOT NULL, username TEXT NOT NULL, device_key TEXT NOT NULL, group_key TEXT NOT NULL,
+  salt TEXT, verifier TEXT, name TEXT, remembered TEXT NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,
+  created REAL NOT NULL, modified REAL NOT NULL, last_auth REAL NOT NULL, PRIMARY KEY (pool_id, username, device_key));
+"#];
 
 /// A user pool: its id, owner and the AWS-shaped settings object.
 #[derive(Debug, Clone)]
@@ -127,7 +132,7 @@ pub fn put_pool(c: &Connection, p: &Pool) -> Result<()> {
 
 /// Delete a pool and everything in it.
 pub fn delete_pool(c: &Connection, id: &str) -> Result<()> {
-    for t in ["pools WHERE id", "clients WHERE pool_id", "users WHERE pool_id", "codes WHERE pool_id", "groups WHERE pool_id", "user_groups WHERE pool_id", "refresh_tokens WHERE pool_id", "signing_keys WHERE pool_id"] {
+    for t in ["pools WHERE id", "clients WHERE pool_id", "users WHERE pool_id", "codes WHERE pool_id", "groups WHERE pool_id", "user_groups WHERE pool_id", "refresh_tokens WHERE pool_id", "signing_keys WHERE pool_id", "devices WHERE pool_id"] {
         c.execute(&format!("DELETE FROM {t} = ?1"), [id])?;
     }
     Ok(())

@@ -127,7 +127,7 @@ pub fn put(c: &Connection, u: &User) -> Result<()> {
 
 /// Delete a user with their codes, groups and refresh tokens.
 pub fn delete(c: &Connection, pool_id: &str, username: &str) -> Result<()> {
-    for t in ["users", "codes", "user_groups", "refresh_tokens"] {
+    for t in ["users", "codes", "user_groups", "refresh_tokens", "devices"] {
         c.execute(&format!("DELETE FROM {t} WHERE pool_id = ?1 AND username = ?2"), [pool_id, username])?;
     }
     Ok(())

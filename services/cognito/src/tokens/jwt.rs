@@ -1,6 +1,6 @@
 //! ID and access tokens with Cognito's claims (reference cognito.md §2.2/§2.3):
 //! <https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html>.
-//! Left out: `device_key`, `identities`, `nonce`, `at_hash`.
+//! Left out: `identities`, `nonce`, `at_hash`.
 
 use super::keys::PoolKey;
 use crate::error::{CognitoError, Result};
@@ -38,6 +38,8 @@ pub struct TokenRequest<'a> {
     pub id_jti: &'a str,
     /// `jti` of the access token.
     pub access_jti: &'a str,
+    /// The remembered device of the sign-in (`device_key` claim of the access token).
+    pub device_key: Option<&'a str>,
 }
 
 fn sign(key: &PoolKey, claims: &Map<String, Value>) -> Result<String> {
@@ -96,6 +98,9 @@ pub fn access_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
     }
     c.insert("iss".into(), r.issuer.into());
     c.insert("client_id".into(), r.client_id.into());
+    if let Some(d) = r.device_key {
+        c.insert("device_key".into(), d.into());
+    }
     c.insert("origin_jti".into(), r.origin_jti.into());
     c.insert("event_id".into(), r.event_id.into());
     c.insert("token_use".into(), "access".into());
