@@ -1,6 +1,8 @@
 //! Test harness: an in-process amplocal gateway on 127.0.0.1:0 over a temp data dir, and
 //! aws-sdk-rust configuration pointing at it. Each test gets its own [`TestEnv`].
 
+pub mod backend;
+
 use amplocal::config::ServiceConfigs;
 use amplocal::deps::axum::Router;
 use amplocal::{build_app, run_with, AppState, ServeOptions};

@@ -3,6 +3,8 @@
 //! `--amplify-outputs`) writes `amplify_outputs.json` for them. Contract: README "Backend manifest".
 
 pub mod manifest;
+mod manifest_auth;
+mod manifest_data;
 pub mod outputs;
 pub mod spanned;
 

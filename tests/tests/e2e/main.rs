@@ -2,6 +2,7 @@
 
 mod appsync;
 mod auth;
+mod backend;
 mod cognito;
 mod cognito_srp;
 mod dynamodb;
