@@ -38,7 +38,14 @@ fn main() -> ExitCode {
 }
 
 /// `amplocal ca`: create the CA (and leaf) if needed; the CA path is the last stdout line.
+/// `--install` on a dir holding only `tls/ca.pem` (copied out of a container, without its key)
+/// installs that certificate as it is instead of making a new CA.
 fn ca(data_dir: &std::path::Path, install: bool) -> anyhow::Result<()> {
+    let copied = tls::TlsPaths::new(data_dir);
+    if install && copied.ca_cert.is_file() && !copied.ca_key.exists() {
+        let ca = std::fs::canonicalize(&copied.ca_cert).unwrap_or(copied.ca_cert);
+        return ca_install(&ca);
+    }
     std::fs::create_dir_all(data_dir)?;
     let paths = tls::ensure(data_dir)?;
     let ca = std::fs::canonicalize(&paths.ca_cert).unwrap_or(paths.ca_cert);

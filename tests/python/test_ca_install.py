@@ -112,6 +112,31 @@ def test_install_adds_the_ca_to_chromium_and_firefox_idempotently(tmp_path):
     assert len([n for n in listed(nssdb) if n.startswith("amplocal local CA ")]) == 2
 
 
+def test_a_ca_copied_out_of_a_container_is_installed_as_is(tmp_path):
+    # `docker compose cp amplocal:/var/lib/amplocal/tls/ca.pem copied/tls/ca.pem`: no ca.key.
+    source = tmp_path / "source"
+    subprocess.run([amplocal_bin(), "ca", "--data-dir", str(source)], check=True, capture_output=True)
+    copied = tmp_path / "copied"
+    (copied / "tls").mkdir(parents=True)
+    pem = (source / "tls" / "ca.pem").read_bytes()
+    (copied / "tls" / "ca.pem").write_bytes(pem)
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = run_install(home, copied)
+    assert (copied / "tls" / "ca.pem").read_bytes() == pem, "the copied CA must not be replaced"
+    assert not (copied / "tls" / "ca.key").exists()
+    if CERTUTIL is None:
+        assert_missing_certutil(proc, copied)
+        return
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == str((copied / "tls" / "ca.pem").resolve())
+    names = [n for n in listed(home / ".pki" / "nssdb") if n.startswith("amplocal local CA ")]
+    assert len(names) == 1
+    der = subprocess.run([CERTUTIL, "-L", "-d", f"sql:{home / '.pki' / 'nssdb'}", "-n", names[0], "-r"], capture_output=True, check=True).stdout
+    if shutil.which("openssl"):
+        assert der == ca_pem_der(source / "tls" / "ca.pem")
+
+
 @pytest.mark.skipif(CERTUTIL is None, reason="needs certutil (Debian: libnss3-tools)")
 def test_a_broken_database_fails_the_run_but_still_prints_the_ca(tmp_path):
     home, data = tmp_path / "home", tmp_path / "data"
