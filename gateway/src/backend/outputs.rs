@@ -1,5 +1,15 @@
-//! `amplify_outputs.json` (Amplify outputs schema, version 1.4) for a provisioned backend,
-//! pointing Amplify JS v6 at amplocal. Leaves out: analytics, geo, notifications, oauth.
+//! `amplify_outputs.json` (Amplify outputs schema version 1.4,
+//! <https://docs.amplify.aws/react/reference/amplify_outputs/>) for a provisioned backend,
+//! pointing Amplify JS v6 at amplocal, plus the few lines an app adds after
+//! `Amplify.configure(outputs)` for what the format cannot carry: the Cognito endpoints
+//! (`Auth.Cognito.userPoolEndpoint` / `identityPoolEndpoint`) and the Storage endpoint (a per-call
+//! `options.customEndpoint`: Amplify has no configuration key for it). Those endpoints are also
+//! written under `custom.amplocal` so an app reads them instead of hard-coding them.
+//! Leaves out: analytics, geo, notifications, oauth, passwordless.
+
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::path::Path;
 
 /// What the manifest provisioned, as the outputs file describes it.
 #[derive(Debug, Clone, Default)]
@@ -82,8 +92,187 @@ pub struct StorageOutput {
     pub bucket: String,
 }
 
-/// The outputs document. Placeholder so the serve path compiles and writes a file: the full
-/// schema-1.4 renderer replaces this body.
-pub fn render(p: &Provisioned) -> serde_json::Value {
-    serde_json::json!({ "version": "1.4", "custom": { "amplocal": { "endpoint": p.public_url } } })
+/// `OFF`/`ON`/`OPTIONAL` (CreateUserPool's MfaConfiguration) → the outputs' `NONE`/`REQUIRED`/`OPTIONAL`.
+fn mfa_configuration(mfa: &str) -> &'static str {
+    match mfa.to_ascii_uppercase().as_str() {
+        "ON" | "REQUIRED" => "REQUIRED",
+        "OPTIONAL" => "OPTIONAL",
+        _ => "NONE",
+    }
 }
+
+/// `https://localhost:4566/` → `localhost:4566`: what Amplify Storage's `customEndpoint` wants
+/// (a bare host, always reached over https).
+fn bare_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+fn auth_section(region: &str, a: &AuthOutput) -> Value {
+    let mut o = Map::new();
+    o.insert("aws_region".into(), json!(region));
+    o.insert("user_pool_id".into(), json!(a.user_pool_id));
+    o.insert("user_pool_client_id".into(), json!(a.client_id));
+    if let Some(id) = &a.identity_pool_id {
+        o.insert("identity_pool_id".into(), json!(id));
+    }
+    let pp = &a.password_policy;
+    o.insert(
+        "password_policy".into(),
+        json!({
+            "min_length": pp.min_length, "require_lowercase": pp.require_lowercase, "require_uppercase": pp.require_uppercase,
+            "require_numbers": pp.require_numbers, "require_symbols": pp.require_symbols,
+        }),
+    );
+    let standard: Vec<&String> = a.required_attributes.iter().filter(|n| !n.starts_with("custom:")).collect();
+    o.insert("standard_required_attributes".into(), json!(standard));
+    // The schema wants at least one; a pool without alias attributes signs in by username.
+    let username = if a.username_attributes.is_empty() { vec!["username".to_string()] } else { a.username_attributes.clone() };
+    o.insert("username_attributes".into(), json!(username));
+    let verification: Vec<&String> = a.auto_verified.iter().filter(|n| *n == "email" || *n == "phone_number").collect();
+    o.insert("user_verification_types".into(), json!(verification));
+    o.insert("unauthenticated_identities_enabled".into(), json!(a.allow_unauthenticated));
+    o.insert("mfa_configuration".into(), json!(mfa_configuration(&a.mfa)));
+    o.insert("mfa_methods".into(), json!(a.mfa_methods));
+    let groups: Vec<Value> = a
+        .groups
+        .iter()
+        .map(|(name, precedence)| {
+            let mut cfg = Map::new();
+            if let Some(p) = precedence {
+                cfg.insert("precedence".into(), json!(p));
+            }
+            json!({ name.as_str(): cfg })
+        })
+        .collect();
+    o.insert("groups".into(), json!(groups));
+    Value::Object(o)
+}
+
+fn data_section(region: &str, d: &DataOutput) -> Value {
+    let mut o = Map::new();
+    o.insert("aws_region".into(), json!(region));
+    o.insert("url".into(), json!(d.url));
+    o.insert("default_authorization_type".into(), json!(d.default_auth));
+    o.insert("authorization_types".into(), json!(d.additional_auth));
+    if let Some(k) = &d.api_key {
+        o.insert("api_key".into(), json!(k));
+    }
+    if !d.model_introspection.is_null() {
+        o.insert("model_introspection".into(), d.model_introspection.clone());
+    }
+    Value::Object(o)
+}
+
+/// The Amplify Storage access levels: `public/` for everyone (guests only with guest access),
+/// `protected/<identity id>/` readable by all, writable by its owner, `private/<identity id>/`
+/// for its owner only.
+fn storage_section(region: &str, s: &StorageOutput, guests: bool) -> Value {
+    let all = json!(["get", "list", "write", "delete"]);
+    let read = json!(["get", "list"]);
+    let mut public = Map::new();
+    let mut protected = Map::new();
+    if guests {
+        public.insert("guest".into(), all.clone());
+        protected.insert("guest".into(), read.clone());
+    }
+    public.insert("authenticated".into(), all.clone());
+    protected.insert("authenticated".into(), read);
+    protected.insert("entityidentity".into(), all.clone());
+    json!({
+        "aws_region": region,
+        "bucket_name": s.bucket,
+        "buckets": [{
+            "name": s.bucket, "bucket_name": s.bucket, "aws_region": region,
+            "paths": { "public/*": public, "protected/{entity_id}/*": protected, "private/{entity_id}/*": { "entityidentity": all } },
+        }],
+    })
+}
+
+/// The `amplify_outputs.json` document for `p` (keys in a fixed order).
+pub fn render(p: &Provisioned) -> Value {
+    let mut o = Map::new();
+    o.insert("$schema".into(), json!("https://amplify.aws/2024-02/outputs-schema.json"));
+    o.insert("version".into(), json!("1.4"));
+    if let Some(a) = &p.auth {
+        o.insert("auth".into(), auth_section(&p.region, a));
+    }
+    if let Some(d) = &p.data {
+        o.insert("data".into(), data_section(&p.region, d));
+    }
+    if let Some(s) = &p.storage {
+        let guests = p.auth.as_ref().is_some_and(|a| a.identity_pool_id.is_some() && a.allow_unauthenticated);
+        o.insert("storage".into(), storage_section(&p.region, s, guests));
+    }
+    let url = p.public_url.trim_end_matches('/');
+    o.insert(
+        "custom".into(),
+        json!({ "amplocal": {
+            "endpoint": url, "userPoolEndpoint": url, "identityPoolEndpoint": url, "storageEndpoint": bare_host(url),
+        }}),
+    );
+    Value::Object(o)
+}
+
+/// The file's bytes: pretty-printed JSON with a trailing newline.
+pub fn to_text(p: &Provisioned) -> String {
+    let mut text = serde_json::to_string_pretty(&render(p)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Write `amplify_outputs.json` for `p` to `path`: to a temporary file in the same directory,
+/// then renamed over `path`, so a reader (a dev server watching it) never sees half a file.
+/// Creates the parent directory if missing; unchanged bytes leave the file untouched.
+pub fn write(path: &Path, p: &Provisioned) -> std::io::Result<()> {
+    let text = to_text(p);
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "amplify_outputs.json".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    match result.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// The lines an app adds right after `Amplify.configure(outputs)` (JavaScript), for what
+/// `amplify_outputs.json` cannot carry. Empty when there is nothing to add.
+pub fn snippet(p: &Provisioned) -> String {
+    let mut s = String::new();
+    let auth = p.auth.as_ref();
+    if auth.is_some() {
+        let identity = auth.is_some_and(|a| a.identity_pool_id.is_some());
+        s.push_str("// amplocal: Cognito endpoints (amplify_outputs.json has no key for them; aws-amplify >= 6.15)\n");
+        s.push_str("const { amplocal } = outputs.custom;\n");
+        s.push_str("const config = Amplify.getConfig();\n");
+        s.push_str("Amplify.configure({\n  ...config,\n  Auth: {\n    ...config.Auth,\n    Cognito: {\n      ...config.Auth.Cognito,\n");
+        s.push_str("      userPoolEndpoint: amplocal.userPoolEndpoint,\n");
+        if identity {
+            s.push_str("      identityPoolEndpoint: amplocal.identityPoolEndpoint,\n");
+        }
+        s.push_str("    },\n  },\n});\n");
+    }
+    if p.storage.is_some() {
+        if auth.is_none() {
+            s.push_str("const { amplocal } = outputs.custom;\n");
+        }
+        s.push_str("// amplocal: Amplify Storage has no endpoint setting; pass it on every call (always https):\n");
+        s.push_str("//   uploadData({ path, data, options: { customEndpoint: amplocal.storageEndpoint } })\n");
+        s.push_str("//   (same for downloadData, getUrl, list, remove, copy, getProperties)\n");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;
