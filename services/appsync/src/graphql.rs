@@ -4,7 +4,9 @@
 //! `path` and `locations[].sourceName` at the top level; 401 `UnauthorizedException` for a
 //! missing or bad credential; 400 `MalformedHttpRequestException` for an unusable body.
 //!
-//! Leaves out: OIDC / Lambda tokens (401), GET requests. User-pool tokens are verified by
+//! OIDC tokens are verified by [`crate::oidc`].
+//!
+//! Leaves out: Lambda tokens (401), GET requests. User-pool tokens are verified by
 //! amplocal's Cognito (`attach_cognito`); per-field `@aws_*` checks live in `crate::schema`.
 
 use crate::auth_rules::Identity;
@@ -122,6 +124,13 @@ impl AppSyncService {
             if enabled(AuthMode::UserPools) {
                 if let Some(identity) = self.user_pool_identity(row, auth).await {
                     return Ok(RequestAuth { mode: AuthMode::UserPools, identity: Some(Arc::new(identity)) });
+                }
+            }
+            if enabled(AuthMode::Oidc) {
+                if let Some(cfg) = crate::oidc::OidcConfig::of_api(&row.body) {
+                    if let Some(identity) = self.inner.oidc.verify(&cfg, auth, ctx.now).await {
+                        return Ok(RequestAuth { mode: AuthMode::Oidc, identity: Some(Arc::new(identity)) });
+                    }
                 }
             }
             return Err(RequestFailure::unauthorized("Valid authorization header not provided."));

@@ -5,7 +5,7 @@
 //! DynamoDB data source ([`resolver::dynamodb`]), with [`auth_rules`] for `@auth`; [`control`]
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
 //! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
-//! now): OIDC / Lambda auth modes, IAM-signed WebSocket handshakes, `@function` / `@http`
+//! now): Lambda auth, IAM-signed WebSocket handshakes, `@function` / `@http`
 //! execution, AUTOMERGE merging, the GraphiQL page. Field-level `@auth` is [`field_auth`].
 
 pub mod auth_rules;
@@ -14,6 +14,7 @@ pub mod error;
 pub mod executor;
 pub mod field_auth;
 pub mod graphql;
+pub mod oidc;
 pub mod provision;
 pub mod introspection;
 pub mod realtime;
@@ -63,6 +64,29 @@ pub struct Config {
     /// `_version` (AUTOMERGE merging is not emulated: mismatches are rejected).
     #[arg(long = "graphql-conflict-detection", env = "AMPLOCAL_GRAPHQL_CONFLICT_DETECTION")]
     pub graphql_conflict_detection: bool,
+    /// Enable OPENID_CONNECT on the --graphql-schema APIs: tokens whose `iss` is this issuer
+    /// (an `http://` URL serving `/.well-known/openid-configuration`, unless
+    /// --graphql-oidc-jwks names the keys).
+    #[arg(long = "graphql-oidc-issuer", env = "AMPLOCAL_GRAPHQL_OIDC_ISSUER", value_name = "URL")]
+    pub graphql_oidc_issuer: Option<String>,
+    /// The JWKS of --graphql-oidc-issuer: an `http://` URL or a local JSON file.
+    #[arg(long = "graphql-oidc-jwks", env = "AMPLOCAL_GRAPHQL_OIDC_JWKS", value_name = "URL_OR_FILE")]
+    pub graphql_oidc_jwks: Option<String>,
+    /// The OIDC client id the tokens must carry (`aud` or `client_id`); unchecked if absent.
+    #[arg(long = "graphql-oidc-client-id", env = "AMPLOCAL_GRAPHQL_OIDC_CLIENT_ID", value_name = "ID")]
+    pub graphql_oidc_client_id: Option<String>,
+}
+
+impl Config {
+    /// Auth modes of the --graphql-schema APIs: API key by default, user pools and IAM, and
+    /// OIDC when an issuer is configured.
+    fn modes(&self) -> (AuthMode, Vec<AuthMode>) {
+        let mut extra = vec![AuthMode::UserPools, AuthMode::Iam];
+        if self.graphql_oidc_issuer.is_some() {
+            extra.push(AuthMode::Oidc);
+        }
+        (AuthMode::ApiKey, extra)
+    }
 }
 
 /// A schema file read and compiled at startup.
@@ -83,6 +107,7 @@ struct Inner {
     config_apis: Vec<ConfigApi>,
     registered: tokio::sync::OnceCell<Result<(), String>>,
     cognito: std::sync::OnceLock<amplocal_cognito::CognitoService>,
+    oidc: oidc::OidcVerifier,
 }
 
 /// The appsync service: cheap to clone, built once at startup.
@@ -90,8 +115,6 @@ struct Inner {
 pub struct AppSyncService {
     inner: Arc<Inner>,
 }
-
-const CONFIG_MODES: (AuthMode, [AuthMode; 2]) = (AuthMode::ApiKey, [AuthMode::UserPools, AuthMode::Iam]);
 
 impl AppSyncService {
     /// Build the service over the shared context; fails when a --graphql-schema file cannot
@@ -104,12 +127,13 @@ impl AppSyncService {
             let definition = std::fs::read_to_string(path).map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("api").to_string();
             runtime
-                .compile((amplocal_core::DEFAULT_ACCOUNT, amplocal_core::DEFAULT_REGION), "validate", &definition, CONFIG_MODES.0, CONFIG_MODES.1.to_vec())
+                .compile((amplocal_core::DEFAULT_ACCOUNT, amplocal_core::DEFAULT_REGION), "validate", &definition, config.modes().0, config.modes().1)
                 .map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;
             config_apis.push(ConfigApi { name, definition, fixed_id: config.graphql_api_id.get(i).cloned() });
         }
         let control = Control { store: store.clone(), runtime: runtime.clone(), clock: core.clock.clone(), ids: core.ids.clone() };
-        Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default(), cognito: Default::default() }) })
+        let oidc = oidc::OidcVerifier::new(config.graphql_oidc_issuer.clone(), config.graphql_oidc_jwks.clone());
+        Ok(Self { inner: Arc::new(Inner { core, config, store, runtime, control, config_apis, registered: Default::default(), cognito: Default::default(), oidc }) })
     }
 
     /// Serve model operations from amplocal's DynamoDB (in process). The gateway calls this
@@ -166,10 +190,15 @@ async fn register_config_apis(inner: &Inner) -> Result<(), error::AppSyncError> 
         if let Some(old) = existing.as_ref().filter(|e| e.api_id != api_id) {
             inner.store.delete_api(account, region, &old.api_id).await?;
         }
+        let (default, extra) = inner.config.modes();
         let body = json!({
-            "authenticationType": CONFIG_MODES.0.as_aws(),
-            "additionalAuthenticationProviders": CONFIG_MODES.1.iter().map(|m| match m {
+            "authenticationType": default.as_aws(),
+            "additionalAuthenticationProviders": extra.iter().map(|m| match m {
                 AuthMode::UserPools => json!({"authenticationType": m.as_aws(), "userPoolConfig": {"userPoolId": inner.config.graphql_user_pool.clone().unwrap_or_default(), "awsRegion": region}}),
+                AuthMode::Oidc => json!({"authenticationType": m.as_aws(), "openIDConnectConfig": {
+                    "issuer": inner.config.graphql_oidc_issuer.clone().unwrap_or_default(),
+                    "clientId": inner.config.graphql_oidc_client_id.clone(),
+                }}),
                 _ => json!({"authenticationType": m.as_aws()}),
             }).collect::<Vec<_>>(),
         });
