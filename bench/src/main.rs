@@ -8,6 +8,7 @@
 //! - `load`: the generic generator against any URL, optionally SigV4-signed (service benches
 //!   build on this).
 
+mod appsync;
 mod dynamodb;
 mod dynamodb_client;
 mod load;
@@ -65,6 +66,8 @@ enum Bench {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
+    /// AppSync mutations, subscription delivery and idle-subscription memory vs amplify-appsync-simulator.
+    Appsync(appsync::Args),
     /// DynamoDB data plane vs dynalite and the trivial-server limit; large-table latency and RSS.
     Dynamodb(dynamodb::Args),
     /// Generic load against a URL.
@@ -270,6 +273,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Health { bin, connections, seconds, rounds } => {
             rt.block_on(health(&bin.unwrap_or_else(server::default_binary), connections, seconds, rounds))?
         }
+        Bench::Appsync(args) => rt.block_on(appsync::run(args))?,
         Bench::Dynamodb(args) => rt.block_on(dynamodb::run(args))?,
         Bench::Tls { bin, seconds } => rt.block_on(tls(&bin.unwrap_or_else(server::default_binary), seconds))?,
         Bench::Load { url, method, headers, body, connections, seconds, sign, key, secret, region, ca } => {
