@@ -101,11 +101,18 @@ fn mfa_configuration(mfa: &str) -> &'static str {
     }
 }
 
-/// `https://localhost:4566/` → `localhost:4566`: what Amplify Storage's `customEndpoint` wants
-/// (a bare host, always reached over https).
-fn bare_host(url: &str) -> String {
+/// What Amplify Storage's `customEndpoint` wants: a bare `host[:port]`, reached over https with
+/// the bucket as a sub-domain (`https://<bucket>.<host>`). For `localhost` that is
+/// `s3.localhost:<port>`: `<bucket>.s3.localhost` resolves to loopback in browsers and matches
+/// the leaf certificate's `*.s3.localhost` (TLS clients refuse a two-label `*.localhost` wildcard).
+fn storage_endpoint(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split('/').next().unwrap_or(rest).to_string()
+    let host = rest.split('/').next().unwrap_or(rest);
+    if host == "localhost" || host.starts_with("localhost:") {
+        format!("s3.{host}")
+    } else {
+        host.to_string()
+    }
 }
 
 fn auth_section(region: &str, a: &AuthOutput) -> Value {
@@ -208,7 +215,7 @@ pub fn render(p: &Provisioned) -> Value {
     o.insert(
         "custom".into(),
         json!({ "amplocal": {
-            "endpoint": url, "userPoolEndpoint": url, "identityPoolEndpoint": url, "storageEndpoint": bare_host(url),
+            "endpoint": url, "userPoolEndpoint": url, "identityPoolEndpoint": url, "storageEndpoint": storage_endpoint(url),
         }}),
     );
     Value::Object(o)

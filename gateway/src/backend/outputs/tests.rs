@@ -145,7 +145,7 @@ fn full_backend_renders_every_section_in_a_fixed_key_order() {
       "endpoint": "https://localhost:4566",
       "userPoolEndpoint": "https://localhost:4566",
       "identityPoolEndpoint": "https://localhost:4566",
-      "storageEndpoint": "localhost:4566"
+      "storageEndpoint": "s3.localhost:4566"
     }
   }
 }
@@ -176,6 +176,8 @@ fn minimal_and_odd_values() {
     assert_eq!(v["custom"]["amplocal"]["endpoint"], "http://127.0.0.1:9000");
     assert_eq!(v["custom"]["amplocal"]["storageEndpoint"], "127.0.0.1:9000");
     assert_eq!(mfa_configuration("ON"), "REQUIRED");
+    assert_eq!(storage_endpoint("https://localhost"), "s3.localhost");
+    assert_eq!(storage_endpoint("https://files.example.test:8443/"), "files.example.test:8443");
     let empty = render(&Provisioned { region: "eu-west-1".into(), public_url: "https://localhost:1".into(), ..Default::default() });
     let keys: Vec<&String> = empty.as_object().expect("object").keys().collect();
     assert_eq!(keys, ["$schema", "version", "custom"]);
