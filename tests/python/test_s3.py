@@ -206,6 +206,31 @@ def test_aws_cli_mb_cp_ls_sync_presign(endpoint, s3, tmp_path):
     assert code(e)[0] == 404
 
 
+def test_aws_cli_cp_100_mib_round_trip_is_multipart_and_byte_exact(endpoint, s3, tmp_path):
+    """`aws s3 cp` of 100 MiB: the CLI's default 8 MiB parts (13 of them) up, its ranged
+    parallel download back, byte for byte; the object is one multipart object."""
+    name = f"cli-big-{uuid.uuid4().hex[:8]}"
+    _aws(endpoint, "s3", "mb", f"s3://{name}")
+    big = tmp_path / "100mib.bin"
+    chunk = os.urandom(1024 * 1024)
+    with open(big, "wb") as f:
+        for i in range(100):
+            f.write(bytes([i]) + chunk[1:])  # every MiB differs: misplaced parts cannot compare equal
+    _aws(endpoint, "s3", "cp", str(big), f"s3://{name}/big.bin")
+    head = s3.head_object(Bucket=name, Key="big.bin")
+    assert head["ContentLength"] == 100 * 1024 * 1024
+    assert head["ETag"].endswith('-13"'), head["ETag"]
+    back = tmp_path / "back.bin"
+    _aws(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
+    with open(big, "rb") as a, open(back, "rb") as b:
+        while True:
+            x, y = a.read(8 << 20), b.read(8 << 20)
+            assert x == y
+            if not x:
+                break
+    _aws(endpoint, "s3", "rb", f"s3://{name}", "--force")
+
+
 def test_cors_preflight_default(endpoint, bucket):
     r = requests.options(
         f"{endpoint}/{bucket}/k",

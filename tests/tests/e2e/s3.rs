@@ -366,4 +366,5 @@ async fn copy_object_directives_and_self_copy() {
 }
 
 mod multipart;
+mod parts;
 mod wire;

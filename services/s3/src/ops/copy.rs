@@ -6,7 +6,7 @@ use super::object::{check_read, commit, PutOutput, ReadConditions, WriteConditio
 use super::{check_key, ms, require_bucket};
 use crate::checksum::{ChecksumAlg, Digests};
 use crate::error::{S3Error, S3Result};
-use crate::store::blob::StagedBlob;
+use crate::store::blob::{slice, StagedBlob};
 use crate::store::objects::{self, ObjectMeta, ObjectRow, StoredChecksum};
 use crate::S3Service;
 use amplocal_core::{InternalError, RequestContext};
@@ -79,8 +79,8 @@ pub struct CopyOutput {
     pub src_version_id: Option<String>,
 }
 
-/// Resolve a copy source version (live) and its blob path.
-pub async fn source(svc: &S3Service, bucket: String, key: String, version: Option<String>) -> S3Result<(ObjectRow, PathBuf, bool)> {
+/// Resolve a copy source version (live) and its body files with their sizes.
+pub async fn source(svc: &S3Service, bucket: String, key: String, version: Option<String>) -> S3Result<(ObjectRow, Vec<(PathBuf, u64)>, bool)> {
     let (row, versioned) = svc
         .db()
         .read(move |c| {
@@ -95,8 +95,8 @@ pub async fn source(svc: &S3Service, bucket: String, key: String, version: Optio
             }
         })
         .await?;
-    let path = row.blob.as_deref().and_then(|id| svc.blobs().path(id)).ok_or_else(|| InternalError::new("object without blob"))?;
-    Ok((row, path, versioned))
+    let segments = row.blob.as_deref().and_then(|id| svc.blobs().segments(id, &row.parts, row.size)).ok_or_else(|| InternalError::new("object without blob"))?;
+    Ok((row, segments, versioned))
 }
 
 /// Copy-source conditions: a failed `if-none-match`/`if-modified-since` is 412 here, not 304.
@@ -110,7 +110,7 @@ pub fn check_source(cond: &ReadConditions, row: &ObjectRow) -> S3Result<()> {
 /// CopyObject.
 pub async fn copy_object(svc: &S3Service, ctx: &RequestContext, input: CopyObjectInput) -> S3Result<CopyOutput> {
     check_key(&input.key)?;
-    let (src, path, src_versioned) = source(svc, input.src_bucket.clone(), input.src_key.clone(), input.src_version.clone()).await?;
+    let (src, segments, src_versioned) = source(svc, input.src_bucket.clone(), input.src_key.clone(), input.src_version.clone()).await?;
     check_source(&input.source_cond, &src)?;
     let same = input.src_bucket == input.bucket && input.src_key == input.key && input.src_version.as_deref().is_none_or(|v| v == src.version_id);
     if same && !input.replace_metadata && !input.other_change && input.checksum_alg.is_none() {
@@ -119,7 +119,7 @@ pub async fn copy_object(svc: &S3Service, ctx: &RequestContext, input: CopyObjec
         ));
     }
     let alg = input.checksum_alg.or(src.checksum.as_ref().map(|c| c.alg)).unwrap_or(ChecksumAlg::Crc64Nvme);
-    let staged = assemble(svc, vec![(path, None)], Digests::new(false, &[alg])).await?;
+    let staged = assemble(svc, slice(&segments, None), Digests::new(false, &[alg])).await?;
     let checksum = staged.digests.checksum(alg).map(|v| StoredChecksum { alg, value: v.to_string(), kind: "FULL_OBJECT".into() });
     let row = ObjectRow {
         bucket: input.bucket,

@@ -1,13 +1,14 @@
 //! Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
 //! ListMultipartUploads. <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>.
-//! The completed object is assembled into one new blob; the ETag is the MD5 of the parts' MD5s
+//! The completed object references its parts' blobs in order (no byte is copied); the ETag is the MD5 of the parts' MD5s
 //! plus `-N`; checksums are COMPOSITE (checksum of the part checksums, `-N`) or FULL_OBJECT
 //! (computed over the assembled bytes); an upload created without an algorithm gets none
-//! (AWS would add CRC64NVME; omitting it is safe for clients) and is assembled by a kernel copy.
+//! (AWS would add CRC64NVME; omitting it is safe for clients).
 
 use super::copy::{assemble, check_source, source};
+use crate::store::blob::slice;
 use super::integrity::{verify, Declared};
-use super::object::{commit, PutOutput, ReadConditions, WriteConditions};
+use super::object::{commit, commit_body, PutOutput, ReadConditions, WriteConditions};
 use super::{check_key, ms, require_bucket};
 use crate::checksum::{b64engine, ChecksumAlg, Digests, Hasher};
 use crate::error::{S3Error, S3Result};
@@ -112,17 +113,13 @@ async fn store_part(svc: &S3Service, ctx: &RequestContext, upload: UploadRow, nu
         checksum: checksum.map(|(alg, value)| StoredChecksum { alg, value, kind: "FULL_OBJECT".into() }),
     };
     let p = part.clone();
-    let old = svc
-        .db()
-        .write(move |tx| {
-            if uploads::get(tx, &upload.bucket, &upload.key, &upload.upload_id)?.is_none() {
-                return Err(S3Error::NoSuchUpload { upload_id: upload.upload_id });
-            }
-            uploads::put_part(tx, &upload.upload_id, &p)
-        })
-        .await?;
-    body.keep();
-    svc.blobs().remove_async(old.into_iter().collect()).await;
+    commit_body(svc, body, move |tx| {
+        if uploads::get(tx, &upload.bucket, &upload.key, &upload.upload_id)?.is_none() {
+            return Err(S3Error::NoSuchUpload { upload_id: upload.upload_id });
+        }
+        Ok(((), uploads::put_part(tx, &upload.upload_id, &p)?.into_iter().collect()))
+    })
+    .await?;
     Ok(PartOutput { etag: part.etag, checksum: part.checksum, mtime_ms: part.mtime_ms })
 }
 
@@ -185,7 +182,7 @@ pub struct PartCopyInput {
 pub async fn upload_part_copy(svc: &S3Service, ctx: &RequestContext, input: PartCopyInput) -> S3Result<PartOutput> {
     check_part_number(input.number)?;
     let upload = require_upload(svc, input.bucket.clone(), input.key.clone(), input.upload_id.clone()).await?;
-    let (src, path, _) = source(svc, input.src_bucket, input.src_key, input.src_version).await?;
+    let (src, segments, _) = source(svc, input.src_bucket, input.src_key, input.src_version).await?;
     check_source(&input.source_cond, &src)?;
     if let Some((a, b)) = input.range {
         if a > b || b >= src.size {
@@ -193,7 +190,7 @@ pub async fn upload_part_copy(svc: &S3Service, ctx: &RequestContext, input: Part
         }
     }
     let alg = upload.checksum_alg.as_deref().and_then(ChecksumAlg::parse);
-    let staged = assemble(svc, vec![(path, input.range)], Digests::new(false, &alg.into_iter().collect::<Vec<_>>())).await?;
+    let staged = assemble(svc, slice(&segments, input.range), Digests::new(false, &alg.into_iter().collect::<Vec<_>>())).await?;
     let checksum = alg.and_then(|a| staged.digests.checksum(a).map(|v| (a, v.to_string())));
     store_part(svc, ctx, upload, input.number, staged, checksum).await
 }
@@ -265,15 +262,24 @@ pub async fn complete(svc: &S3Service, ctx: &RequestContext, input: CompleteInpu
     let etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), chosen.len());
     let alg = upload.checksum_alg.as_deref().and_then(ChecksumAlg::parse);
     let full = upload.checksum_type.as_deref() == Some("FULL_OBJECT");
-    // a FULL_OBJECT checksum needs the assembled bytes; otherwise the kernel copies the parts
+    // The object is its parts, in order: nothing is copied. A FULL_OBJECT checksum reads the
+    // parts once (no write) to compute it.
     let full_alg = alg.filter(|_| full);
-    let mut sources = Vec::with_capacity(chosen.len());
-    for p in &chosen {
-        sources.push(svc.blobs().path(&p.blob).ok_or_else(|| amplocal_core::InternalError::new("part without blob"))?);
-    }
+    let ids: Vec<String> = chosen.iter().map(|p| p.blob.clone()).collect();
+    let size: u64 = chosen.iter().map(|p| p.size).sum();
     let staged = match full_alg {
-        Some(a) => assemble(svc, sources.into_iter().map(|p| (p, None)).collect(), Digests::new(false, &[a])).await?,
-        None => svc.blobs().concat(sources).await?,
+        Some(a) => {
+            let mut sources = Vec::with_capacity(chosen.len());
+            for p in &chosen {
+                sources.push((svc.blobs().path(&p.blob).ok_or_else(|| amplocal_core::InternalError::new("part without blob"))?, None));
+            }
+            let (digests, read) = svc.blobs().hash(sources, Digests::new(false, &[a])).await?;
+            if read != size {
+                return Err(S3Error::Internal(amplocal_core::InternalError::new("part file shorter than recorded")));
+            }
+            StagedBlob::existing(&ids, size, digests)
+        }
+        None => StagedBlob::existing(&ids, size, Default::default()),
     };
     let checksum = if let Some(a) = full_alg {
         let v = staged.digests.checksum(a).unwrap_or_default().to_string();

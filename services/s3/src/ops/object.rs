@@ -7,7 +7,7 @@
 use super::integrity::{verify, Declared};
 use super::{check_key, ms, require_bucket};
 use crate::error::{S3Error, S3Result};
-use crate::store::blob::StagedBlob;
+use crate::store::blob::{read_sources, slice, StagedBlob};
 use crate::store::objects::{self, ObjectMeta, ObjectRow, StoredChecksum};
 use crate::S3Service;
 use amplocal_core::RequestContext;
@@ -121,9 +121,7 @@ fn version_for(versioning: &Option<String>, svc: &S3Service) -> String {
 pub async fn commit(svc: &S3Service, mut row: ObjectRow, body: StagedBlob, cond: WriteConditions, upload: Option<String>) -> S3Result<PutOutput> {
     let svc2 = svc.clone();
     row.blob = Some(body.id.clone());
-    let (out, orphans) = svc
-        .db()
-        .write(move |tx| {
+    commit_body(svc, body, move |tx| {
             let b = require_bucket(tx, &row.bucket)?;
             let mut orphans = Vec::new();
             if let Some(id) = &upload {
@@ -145,7 +143,9 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, body: StagedBlob, cond:
             row.version_id = version_for(&b.versioning, &svc2);
             orphans.extend(objects::put(tx, &row)?);
             if let Some(id) = &upload {
-                orphans.extend(crate::store::uploads::delete(tx, id)?);
+                // the object now owns the parts it is made of; only the others are garbage
+                let owned: std::collections::HashSet<&str> = row.blob.as_deref().map(|b| b.split(',').collect()).unwrap_or_default();
+                orphans.extend(crate::store::uploads::delete(tx, id)?.into_iter().filter(|b| !owned.contains(&b.as_str())));
             }
             let out = PutOutput {
                 etag: row.etag.clone(),
@@ -154,10 +154,33 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, body: StagedBlob, cond:
                 mtime_ms: row.mtime_ms,
             };
             Ok((out, orphans))
-        })
-        .await?;
+    })
+    .await
+}
+
+/// Persist `body` (when still in memory) and run the metadata transaction `f` in ONE blocking
+/// task, then remove the blobs `f` reports as no longer referenced. The body is removed again
+/// when anything fails; it is kept once the transaction committed.
+pub async fn commit_body<T, F>(svc: &S3Service, mut body: StagedBlob, f: F) -> S3Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> S3Result<(T, Vec<String>)> + Send + 'static,
+{
+    let svc2 = svc.clone();
+    let (res, body) = tokio::task::spawn_blocking(move || {
+        if let Err(e) = body.persist_blocking() {
+            return (Err(S3Error::from(e)), body);
+        }
+        let res = svc2.db().write_blocking(f).map(|(out, orphans)| {
+            svc2.blobs().remove(&orphans);
+            out
+        });
+        (res, body)
+    })
+    .await
+    .map_err(amplocal_core::InternalError::from)?;
+    let out = res?;
     body.keep();
-    svc.blobs().remove_async(orphans).await;
     Ok(out)
 }
 
@@ -210,6 +233,8 @@ pub struct GetObjectInput {
     pub range_header: String,
     /// `partNumber`.
     pub part_number: Option<u32>,
+    /// Bodies (or ranges) up to this many bytes are read along with the metadata (0 = never).
+    pub inline_max: u64,
 }
 
 /// What to send back.
@@ -217,55 +242,70 @@ pub struct GetObjectInput {
 pub struct GetObjectOutput {
     /// The version.
     pub row: ObjectRow,
-    /// Body file.
-    pub path: Option<PathBuf>,
+    /// Body files with their sizes, in order (one, or one per part of a multipart object).
+    pub segments: Vec<(PathBuf, u64)>,
     /// Inclusive byte range served (None = whole object).
     pub range: Option<(u64, u64)>,
     /// `x-amz-mp-parts-count` when a part was asked for.
     pub parts_count: Option<usize>,
     /// Whether the bucket is versioned (version id header).
     pub versioned: bool,
+    /// The served bytes, when they were small enough to read at once (see `inline_max`).
+    pub data: Option<Vec<u8>>,
 }
 
 /// GetObject / HeadObject.
 pub async fn get_object(svc: &S3Service, input: GetObjectInput) -> S3Result<GetObjectOutput> {
-    let GetObjectInput { bucket, key, version_id, cond, range, range_header, part_number } = input;
-    let (b, row) = svc
-        .db()
+    let GetObjectInput { bucket, key, version_id, cond, range, range_header, part_number, inline_max } = input;
+    let blobs = svc.blobs().clone();
+    // one blocking task: metadata, conditions and (for small bodies) the bytes themselves
+    svc.db()
         .read(move |c| {
             let b = require_bucket(c, &bucket)?;
             let row = objects::get(c, &bucket, &key, version_id.as_deref())?;
-            match (row, version_id) {
-                (None, Some(v)) => Err(S3Error::NoSuchVersion { key, version: v }),
-                (None, None) => Err(S3Error::NoSuchKey { key }),
-                (Some(r), None) if r.delete_marker => Err(S3Error::DeleteMarker { key, version: r.version_id }),
-                (Some(r), Some(_)) if r.delete_marker => Err(S3Error::MethodNotAllowed { method: "GET".into(), resource: "DeleteMarker" }),
-                (Some(r), _) => Ok((b, r)),
+            let row = match (row, version_id) {
+                (None, Some(v)) => return Err(S3Error::NoSuchVersion { key, version: v }),
+                (None, None) => return Err(S3Error::NoSuchKey { key }),
+                (Some(r), None) if r.delete_marker => return Err(S3Error::DeleteMarker { key, version: r.version_id }),
+                (Some(r), Some(_)) if r.delete_marker => return Err(S3Error::MethodNotAllowed { method: "GET".into(), resource: "DeleteMarker" }),
+                (Some(r), _) => r,
+            };
+            check_read(&cond, &row)?;
+            let size = row.size;
+            let mut parts_count = None;
+            let mut served = None;
+            if let Some(pn) = part_number {
+                let count = row.parts.len().max(1);
+                if pn == 0 || pn as usize > count {
+                    return Err(S3Error::InvalidRange { range: format!("part {pn}"), size });
+                }
+                parts_count = Some(count);
+                if row.parts.is_empty() {
+                    served = if size == 0 { None } else { Some((0, size - 1)) };
+                } else {
+                    let start: u64 = row.parts[..pn as usize - 1].iter().sum();
+                    let len = row.parts[pn as usize - 1];
+                    served = if len == 0 { None } else { Some((start, start + len - 1)) };
+                }
+            } else if let Some(r) = range {
+                served = Some(resolve_range(r, size).ok_or(S3Error::InvalidRange { range: range_header, size })?);
             }
+            let segments = row.blob.as_deref().and_then(|id| blobs.segments(id, &row.parts, row.size)).unwrap_or_default();
+            let len = served.map_or(size, |(a, b)| b - a + 1);
+            let data = if len > 0 && len <= inline_max && !segments.is_empty() {
+                let range = served.unwrap_or((0, size - 1));
+                let mut out = Vec::with_capacity(len as usize);
+                read_sources(slice(&segments, Some(range)), len as usize, |b| {
+                    out.extend_from_slice(&b);
+                    true
+                })?;
+                Some(out)
+            } else {
+                None
+            };
+            Ok(GetObjectOutput { row, segments, range: served, parts_count, versioned: b.versioning.is_some(), data })
         })
-        .await?;
-    check_read(&cond, &row)?;
-    let size = row.size;
-    let mut parts_count = None;
-    let mut served = None;
-    if let Some(pn) = part_number {
-        let count = row.parts.len().max(1);
-        if pn == 0 || pn as usize > count {
-            return Err(S3Error::InvalidRange { range: format!("part {pn}"), size });
-        }
-        parts_count = Some(count);
-        if row.parts.is_empty() {
-            served = if size == 0 { None } else { Some((0, size - 1)) };
-        } else {
-            let start: u64 = row.parts[..pn as usize - 1].iter().sum();
-            let len = row.parts[pn as usize - 1];
-            served = if len == 0 { None } else { Some((start, start + len - 1)) };
-        }
-    } else if let Some(r) = range {
-        served = Some(resolve_range(r, size).ok_or(S3Error::InvalidRange { range: range_header, size })?);
-    }
-    let path = row.blob.as_deref().and_then(|id| svc.blobs().path(id));
-    Ok(GetObjectOutput { row, path, range: served, parts_count, versioned: b.versioning.is_some() })
+        .await
 }
 
 /// Resolve a range against a size: inclusive bounds, None when unsatisfiable.

@@ -1,16 +1,27 @@
 //! Object bodies on disk: `<data_dir>/s3/blobs/<2 hex>/<32 hex id>`, names generated from
 //! ids and never from object keys. A body is written to `<data_dir>/s3/blobs/tmp/<id>`,
-//! fsynced (unless `--s3-no-fsync`), renamed into its fan-out directory, and only then referenced by a metadata row
-//! (the SQLite commit is the linearisation point; an unreferenced file is garbage).
+//! fsynced (unless `--s3-no-fsync`), renamed into its fan-out directory, and only then
+//! referenced by a metadata row (the SQLite commit is the linearisation point; an unreferenced
+//! file is garbage). Bodies up to 1 MiB stay in memory until the commit writes them in the same
+//! blocking task as the metadata transaction; larger ones stream to a writer thread that hashes
+//! and writes while the socket is still being read. A completed multipart object references
+//! its parts' blobs in order instead of a copy of them.
 
 use crate::checksum::{DigestValues, Digests};
 use crate::error::S3Result;
 use amplocal_core::{IdGen, InternalError};
+use bytes::Bytes;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::io::Write;
 
+/// Bodies up to this size are kept in memory until they are committed.
 const WRITE_BUF: usize = 1 << 20;
+/// Frames queued for a large body's writer thread (backpressure on the socket beyond that).
+const PIPE_DEPTH: usize = 64;
+/// With fsync on, a large body's writer flushes what it wrote every this many bytes, so the
+/// final fsync has little left to do.
+const SYNC_EVERY: u64 = 16 << 20;
 
 /// The blob directory.
 #[derive(Debug, Clone)]
@@ -20,7 +31,16 @@ pub struct BlobDir {
     fsync: bool,
 }
 
-/// A body fully written and durable on disk, not yet referenced by metadata.
+/// A small body still in memory: where it goes and whether to fsync it.
+#[derive(Debug)]
+struct Pending {
+    tmp: PathBuf,
+    data: Vec<u8>,
+    fsync: bool,
+}
+
+/// A body fully received, durable on disk or (small bodies) held until
+/// [`StagedBlob::persist_blocking`], and not yet referenced by metadata.
 #[derive(Debug)]
 pub struct StagedBlob {
     /// Opaque blob id.
@@ -30,6 +50,7 @@ pub struct StagedBlob {
     /// Digests of the decoded bytes.
     pub digests: DigestValues,
     path: PathBuf,
+    pending: Option<Pending>,
     keep: bool,
 }
 
@@ -39,6 +60,89 @@ impl StagedBlob {
         self.keep = true;
         std::mem::take(&mut self.id)
     }
+
+    /// Already durable blobs (the parts of a multipart upload) taken over as one body: the id
+    /// is their `,`-joined list and nothing is removed on drop (they still belong to the
+    /// upload until the object row commits).
+    pub fn existing(ids: &[String], size: u64, digests: DigestValues) -> Self {
+        Self { id: ids.join(","), size, digests, path: PathBuf::new(), pending: None, keep: true }
+    }
+
+    /// Put a body still held in memory in its final place: temp file, write, fsync, rename.
+    /// A no-op for bodies already on disk. Blocking: call it on the blocking pool.
+    pub fn persist_blocking(&mut self) -> std::io::Result<()> {
+        let Some(p) = self.pending.take() else { return Ok(()) };
+        let res = (|| {
+            let mut f = std::fs::File::create(&p.tmp)?;
+            f.write_all(&p.data)?;
+            if p.fsync {
+                f.sync_all()?;
+            }
+            drop(f);
+            rename_into(&p.tmp, &self.path)
+        })();
+        if res.is_err() {
+            let _ = std::fs::remove_file(&p.tmp);
+        }
+        res
+    }
+}
+
+/// Read `sources` (inclusive ranges; None = whole file) in order on one blocking thread;
+/// `each` gets every chunk and returns false to stop. Fails when the files hold fewer bytes
+/// than the ranges promise.
+pub fn read_sources(sources: Vec<(PathBuf, Option<(u64, u64)>)>, chunk: usize, mut each: impl FnMut(Vec<u8>) -> bool) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    for (path, range) in sources {
+        let mut f = std::fs::File::open(&path)?;
+        let mut left = match range {
+            Some((a, b)) => {
+                if a > 0 {
+                    f.seek(std::io::SeekFrom::Start(a))?;
+                }
+                b - a + 1
+            }
+            None => f.metadata()?.len(),
+        };
+        while left > 0 {
+            let mut buf = vec![0u8; chunk.min(left.min(usize::MAX as u64) as usize)];
+            f.read_exact(&mut buf)?;
+            left -= buf.len() as u64;
+            if !each(buf) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rename `tmp` to `dest`, creating the fan-out directory on first use.
+fn rename_into(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    match std::fs::rename(tmp, dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::rename(tmp, dest)
+        }
+        other => other,
+    }
+}
+
+/// The per-file pieces of the inclusive byte `range` (None = everything) of a body made of
+/// `segments` (path, size): what GET, CopyObject and UploadPartCopy read.
+pub fn slice(segments: &[(PathBuf, u64)], range: Option<(u64, u64)>) -> Vec<(PathBuf, Option<(u64, u64)>)> {
+    let Some((a, b)) = range else { return segments.iter().map(|(p, _)| (p.clone(), None)).collect() };
+    let mut out = Vec::new();
+    let mut start = 0u64;
+    for (p, n) in segments {
+        let end = start + n; // exclusive
+        if *n > 0 && a < end && b >= start {
+            out.push((p.clone(), Some((a.max(start) - start, b.min(end - 1) - start))));
+        }
+        start = end;
+    }
+    out
 }
 
 impl Drop for StagedBlob {
@@ -49,27 +153,32 @@ impl Drop for StagedBlob {
     }
 }
 
-/// Streams one body into a temp file, hashing as it goes. Bodies up to 1 MiB touch the disk
-/// once, in [`BlobWriter::finish`] (one blocking task: create, write, fsync, rename).
+/// What a large body's writer thread receives.
+#[derive(Debug)]
+enum Msg {
+    Data(Bytes),
+    Commit,
+}
+
+/// The writer thread of a large body.
+#[derive(Debug)]
+struct Pipe {
+    tx: tokio::sync::mpsc::Sender<Msg>,
+    task: tokio::task::JoinHandle<std::io::Result<Digests>>,
+}
+
+/// Receives one body, hashing as it goes: in memory up to 1 MiB, then through a writer
+/// thread into a temp file. Dropped before [`BlobWriter::finish`], it leaves nothing behind.
 #[derive(Debug)]
 pub struct BlobWriter {
     id: String,
     tmp: PathBuf,
     dest: PathBuf,
-    file: Option<std::fs::File>,
-    created: bool,
     buf: Vec<u8>,
     size: u64,
-    digests: Digests,
+    digests: Option<Digests>,
+    pipe: Option<Pipe>,
     fsync: bool,
-}
-
-impl Drop for BlobWriter {
-    fn drop(&mut self) {
-        if self.created {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
 }
 
 impl BlobDir {
@@ -99,48 +208,61 @@ impl BlobDir {
         let id = self.ids.uuid().simple().to_string();
         let tmp = self.root.join("tmp").join(&id);
         let dest = self.root.join(&id[..2]).join(&id);
-        Ok(BlobWriter { id, tmp, dest, file: None, created: false, buf: Vec::new(), size: 0, digests, fsync: self.fsync })
+        Ok(BlobWriter { id, tmp, dest, buf: Vec::new(), size: 0, digests: Some(digests), pipe: None, fsync: self.fsync })
     }
 
-    /// Concatenate existing blobs into a new one with the kernel's file-to-file copy, without
-    /// hashing (its `digests` are empty): CompleteMultipartUpload when no full-object
-    /// checksum has to be computed.
-    pub async fn concat(&self, sources: Vec<PathBuf>) -> S3Result<StagedBlob> {
-        let id = self.ids.uuid().simple().to_string();
-        let tmp = self.root.join("tmp").join(&id);
-        let dest = self.root.join(&id[..2]).join(&id);
-        let fsync = self.fsync;
-        let (t, d) = (tmp.clone(), dest.clone());
-        let res = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-            let mut out = std::fs::File::create(&t)?;
-            let mut size = 0;
-            for src in sources {
-                size += std::io::copy(&mut std::fs::File::open(src)?, &mut out)?;
+    /// The files of a stored body with their sizes, in order. `blob` is one id, or (for a
+    /// completed multipart upload, whose parts are never copied) the part ids joined by `,`
+    /// with `part_sizes` giving each one's length. None when the reference is malformed.
+    pub fn segments(&self, blob: &str, part_sizes: &[u64], total: u64) -> Option<Vec<(PathBuf, u64)>> {
+        let ids: Vec<&str> = blob.split(',').collect();
+        if ids.len() == 1 {
+            return Some(vec![(self.path(ids[0])?, total)]);
+        }
+        if ids.len() != part_sizes.len() {
+            return None;
+        }
+        ids.iter().zip(part_sizes).map(|(id, n)| Some((self.path(id)?, *n))).collect()
+    }
+
+    /// Read `sources` (inclusive ranges; None = whole file) once, computing `digests`, without
+    /// writing anything: a FULL_OBJECT checksum over a completed multipart upload.
+    pub async fn hash(&self, sources: Vec<(PathBuf, Option<(u64, u64)>)>, mut digests: Digests) -> S3Result<(DigestValues, u64)> {
+        let res = tokio::task::spawn_blocking(move || -> std::io::Result<(DigestValues, u64)> {
+            use std::io::{Read, Seek};
+            let mut buf = vec![0u8; WRITE_BUF];
+            let mut size = 0u64;
+            for (path, range) in sources {
+                let mut f = std::fs::File::open(path)?;
+                let mut left = match range {
+                    Some((a, b)) => {
+                        f.seek(std::io::SeekFrom::Start(a))?;
+                        b - a + 1
+                    }
+                    None => u64::MAX,
+                };
+                while left > 0 {
+                    let want = buf.len().min(left.min(usize::MAX as u64) as usize);
+                    let n = f.read(&mut buf[..want])?;
+                    if n == 0 {
+                        break;
+                    }
+                    digests.update(&buf[..n]);
+                    size += n as u64;
+                    left = left.saturating_sub(n as u64);
+                }
             }
-            if fsync {
-                out.sync_all()?;
-            }
-            drop(out);
-            if let Some(parent) = d.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::rename(&t, &d)?;
-            Ok(size)
+            Ok((digests.finish(), size))
         })
         .await
         .map_err(InternalError::from)?;
-        match res {
-            Ok(size) => Ok(StagedBlob { id, size, digests: crate::checksum::DigestValues::default(), path: dest, keep: false }),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e.into())
-            }
-        }
+        Ok(res?)
     }
 
     /// Remove blobs no longer referenced (best effort).
+    /// An entry may be a `,`-joined list of part ids (see [`BlobDir::segments`]).
     pub fn remove(&self, ids: &[String]) {
-        for id in ids {
+        for id in ids.iter().flat_map(|i| i.split(',')) {
             if let Some(p) = self.path(id) {
                 let _ = std::fs::remove_file(p);
             }
@@ -157,41 +279,90 @@ impl BlobDir {
     }
 }
 
-fn open_tmp(file: Option<std::fs::File>, tmp: &Path) -> std::io::Result<std::fs::File> {
-    match file {
-        Some(f) => Ok(f),
-        None => std::fs::File::create(tmp),
+/// The writer thread: write `first`, then every frame until `Commit` (fsync, rename) or until
+/// the sender goes away (remove the temp file).
+fn writer_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, first: Vec<u8>, mut digests: Digests, mut rx: tokio::sync::mpsc::Receiver<Msg>) -> std::io::Result<Digests> {
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&first)?;
+        drop(first);
+        let mut unsynced = 0u64;
+        while let Some(m) = rx.blocking_recv() {
+            match m {
+                Msg::Data(b) => {
+                    digests.update(&b);
+                    f.write_all(&b)?;
+                    unsynced += b.len() as u64;
+                    if fsync && unsynced >= SYNC_EVERY {
+                        f.sync_data()?;
+                        unsynced = 0;
+                    }
+                }
+                Msg::Commit => {
+                    if fsync {
+                        f.sync_all()?;
+                    }
+                    drop(f);
+                    rename_into(&tmp, &dest)?;
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    })();
+    match res {
+        Ok(true) => Ok(digests),
+        Ok(false) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "body abandoned"))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
 }
 
 impl BlobWriter {
-    /// Append decoded bytes.
+    /// Append decoded bytes (copied; see [`BlobWriter::write_bytes`]).
     pub async fn write(&mut self, data: &[u8]) -> S3Result<()> {
-        self.digests.update(data);
+        self.write_bytes(Bytes::copy_from_slice(data)).await
+    }
+
+    /// Append decoded bytes.
+    pub async fn write_bytes(&mut self, data: Bytes) -> S3Result<()> {
         self.size += data.len() as u64;
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= WRITE_BUF {
-            self.flush_buf().await?;
+        if let Some(p) = &self.pipe {
+            if p.tx.send(Msg::Data(data)).await.is_err() {
+                return Err(self.pipe_error().await);
+            }
+            return Ok(());
+        }
+        if let Some(d) = &mut self.digests {
+            d.update(&data);
+        }
+        self.buf.extend_from_slice(&data);
+        if self.buf.len() > WRITE_BUF {
+            let (tx, rx) = tokio::sync::mpsc::channel(PIPE_DEPTH);
+            let first = std::mem::take(&mut self.buf);
+            let digests = self.digests.take().unwrap_or_else(|| Digests::new(false, &[]));
+            let (tmp, dest, fsync) = (self.tmp.clone(), self.dest.clone(), self.fsync);
+            let task = tokio::task::spawn_blocking(move || writer_thread(tmp, dest, fsync, first, digests, rx));
+            self.pipe = Some(Pipe { tx, task });
         }
         Ok(())
     }
 
-    async fn flush_buf(&mut self) -> S3Result<()> {
-        let buf = std::mem::take(&mut self.buf);
-        let file = self.file.take();
-        let tmp = self.tmp.clone();
-        self.created = true;
-        let (file, mut buf) = tokio::task::spawn_blocking(move || -> std::io::Result<(std::fs::File, Vec<u8>)> {
-            let mut f = open_tmp(file, &tmp)?;
-            f.write_all(&buf)?;
-            Ok((f, buf))
-        })
-        .await
-        .map_err(InternalError::from)??;
-        buf.clear();
-        self.buf = buf;
-        self.file = Some(file);
-        Ok(())
+    /// The writer thread's failure (it stopped reading).
+    async fn pipe_error(&mut self) -> crate::error::S3Error {
+        match self.pipe.take() {
+            Some(p) => match p.task.await {
+                Ok(Err(e)) => e.into(),
+                Ok(Ok(_)) => InternalError::new("blob writer ended early").into(),
+                Err(e) => InternalError::from(e).into(),
+            },
+            None => InternalError::new("no blob writer").into(),
+        }
     }
 
     /// Bytes written so far.
@@ -199,29 +370,25 @@ impl BlobWriter {
         self.size
     }
 
-    /// Write what is buffered, fsync and rename into place.
+    /// The whole body was received: a large body is fsynced and renamed into place; a small
+    /// one is returned in memory, written by [`StagedBlob::persist_blocking`] at commit.
     pub async fn finish(mut self) -> S3Result<StagedBlob> {
-        let buf = std::mem::take(&mut self.buf);
-        let file = self.file.take();
-        let (tmp, dest, fsync) = (self.tmp.clone(), self.dest.clone(), self.fsync);
-        self.created = true;
-        let res = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut f = open_tmp(file, &tmp)?;
-            f.write_all(&buf)?;
-            if fsync {
-                f.sync_all()?;
+        let path = self.dest.clone();
+        let digests = match self.pipe.take() {
+            Some(p) => {
+                if p.tx.send(Msg::Commit).await.is_err() {
+                    self.pipe = Some(p);
+                    return Err(self.pipe_error().await);
+                }
+                drop(p.tx);
+                p.task.await.map_err(InternalError::from)??.finish()
             }
-            drop(f);
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent)?;
+            None => {
+                let d = self.digests.take().unwrap_or_else(|| Digests::new(false, &[]));
+                let pending = Pending { tmp: self.tmp.clone(), data: std::mem::take(&mut self.buf), fsync: self.fsync };
+                return Ok(StagedBlob { id: self.id.clone(), size: self.size, digests: d.finish(), path, pending: Some(pending), keep: false });
             }
-            std::fs::rename(&tmp, &dest)
-        })
-        .await
-        .map_err(InternalError::from)?;
-        res?;
-        self.created = false;
-        let digests = std::mem::replace(&mut self.digests, Digests::new(false, &[])).finish();
-        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests, path: self.dest.clone(), keep: false })
+        };
+        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests, path, pending: None, keep: false })
     }
 }

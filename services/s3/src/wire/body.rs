@@ -234,10 +234,10 @@ pub async fn receive(svc: &S3Service, body: Body, framing: Framing, digests: Dig
         match &mut dec {
             Some(d) => {
                 for piece in d.feed(&data)? {
-                    w.write(&piece).await?;
+                    w.write_bytes(piece).await?;
                 }
             }
-            None => w.write(&data).await?,
+            None => w.write_bytes(data).await?,
         }
     }
     let mut trailer_checksums = Vec::new();

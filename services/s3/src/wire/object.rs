@@ -18,9 +18,11 @@ use crate::S3Service;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use crate::store::blob::{read_sources, slice};
+use std::path::PathBuf;
 
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
+const READ_AHEAD: usize = 4;
 const SMALL_BODY: u64 = 1024 * 1024;
 
 pub(super) async fn handle(svc: &S3Service, op: Op, r: Req) -> S3Result<Response> {
@@ -126,7 +128,12 @@ impl XmlWriter {
 
 async fn put(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     check_key(&r.key())?;
-    bucket_ops::head_bucket(svc, r.bucket()).await?;
+    // Refuse a large body for a missing bucket before reading it; a small one is checked by the
+    // commit transaction itself (one blocking hop less per small PUT).
+    let declared_len = r.header("x-amz-decoded-content-length").or(r.header("content-length")).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared_len.is_none_or(|n| n > SMALL_BODY) {
+        bucket_ops::head_bucket(svc, r.bucket()).await?;
+    }
     let meta = headers::object_meta(&r);
     let tags = headers::tagging_header(&r);
     tag::check_tags(&tags)?;
@@ -167,8 +174,9 @@ async fn get(svc: &S3Service, r: Req, head: bool) -> S3Result<Response> {
         range,
         range_header,
         part_number,
+        inline_max: if head { 0 } else { SMALL_BODY },
     };
-    let out = op::get_object(svc, input).await?;
+    let mut out = op::get_object(svc, input).await?;
     let size = out.row.size;
     let (status, len) = match out.range {
         Some((a, b)) => (206, b - a + 1),
@@ -176,9 +184,14 @@ async fn get(svc: &S3Service, r: Req, head: bool) -> S3Result<Response> {
     };
     let body = if head || len == 0 {
         Body::empty()
+    } else if let Some(data) = out.data.take() {
+        Body::from(data)
     } else {
-        let path = out.path.clone().ok_or_else(|| amplocal_core::InternalError::new("object without blob"))?;
-        stream_file(path, out.range.map_or(0, |r| r.0), len).await?
+        if out.segments.is_empty() {
+            return Err(amplocal_core::InternalError::new("object without blob").into());
+        }
+        let range = out.range.unwrap_or((0, size - 1));
+        stream_file(slice(&out.segments, Some(range)))
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
@@ -202,42 +215,18 @@ async fn get(svc: &S3Service, r: Req, head: bool) -> S3Result<Response> {
     Ok(resp)
 }
 
-async fn stream_file(path: std::path::PathBuf, start: u64, len: u64) -> S3Result<Body> {
-    if len <= SMALL_BODY {
-        // one blocking task for open + seek + read
-        let data = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-            use std::io::{Read, Seek};
-            let mut f = std::fs::File::open(&path)?;
-            if start > 0 {
-                f.seek(std::io::SeekFrom::Start(start))?;
-            }
-            let mut buf = vec![0u8; len as usize];
-            f.read_exact(&mut buf)?;
-            Ok(buf)
-        })
-        .await
-        .map_err(amplocal_core::InternalError::from)??;
-        return Ok(Body::from(data));
-    }
-    let mut f = tokio::fs::File::open(&path).await?;
-    if start > 0 {
-        f.seek(std::io::SeekFrom::Start(start)).await?;
-    }
-    let stream = futures_util::stream::unfold((f, len), |(mut f, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let mut buf = vec![0u8; READ_CHUNK.min(left as usize)];
-        match f.read(&mut buf).await {
-            Ok(0) => Some((Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "object body truncated")), (f, 0))),
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(Bytes::from(buf)), (f, left - n as u64)))
-            }
-            Err(e) => Some((Err(e), (f, 0))),
+/// The response body for `sources` (larger bodies; small ones come with the metadata): a
+/// blocking reader stays a few chunks ahead of the socket (at most `READ_AHEAD` in memory).
+fn stream_file(sources: Vec<(PathBuf, Option<(u64, u64)>)>) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        let res = read_sources(sources, READ_CHUNK, |b| tx.blocking_send(Ok(Bytes::from(b))).is_ok());
+        if let Err(e) = res {
+            let _ = tx.blocking_send(Err(e));
         }
     });
-    Ok(Body::from_stream(stream))
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    Body::from_stream(stream)
 }
 
 async fn delete_objects(svc: &S3Service, mut r: Req) -> S3Result<Response> {
