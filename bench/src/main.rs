@@ -13,6 +13,8 @@ mod dynamodb;
 mod dynamodb_client;
 mod load;
 mod procstat;
+mod s3;
+mod s3_client;
 mod server;
 mod sigv4;
 
@@ -70,6 +72,8 @@ enum Bench {
     Appsync(appsync::Args),
     /// DynamoDB data plane vs dynalite and the trivial-server limit; large-table latency and RSS.
     Dynamodb(dynamodb::Args),
+    /// S3 data plane vs s3rver, dd and loopback; listing at 10k vs 1M keys; RSS during a 5 GiB upload.
+    S3(s3::Args),
     /// Generic load against a URL.
     Load {
         /// `http://host:port/path` or `https://...`.
@@ -275,6 +279,7 @@ fn main() -> anyhow::Result<()> {
         }
         Bench::Appsync(args) => rt.block_on(appsync::run(args))?,
         Bench::Dynamodb(args) => rt.block_on(dynamodb::run(args))?,
+        Bench::S3(args) => rt.block_on(s3::run(args))?,
         Bench::Tls { bin, seconds } => rt.block_on(tls(&bin.unwrap_or_else(server::default_binary), seconds))?,
         Bench::Load { url, method, headers, body, connections, seconds, sign, key, secret, region, ca } => {
             let signer = sign.map(|service| sigv4::Signer { key, secret, region, service });
