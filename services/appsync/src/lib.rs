@@ -6,7 +6,7 @@
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
 //! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
 //! now): Lambda auth, IAM-signed WebSocket handshakes, `@function` / `@http`
-//! execution, AUTOMERGE merging, the GraphiQL page. Field-level `@auth` is [`field_auth`].
+//! execution, LAMBDA conflict handlers, the GraphiQL page. Field-level `@auth` is [`field_auth`].
 
 pub mod auth_rules;
 pub mod control;
@@ -60,10 +60,14 @@ pub struct Config {
     #[arg(long = "graphql-sandbox", env = "AMPLOCAL_GRAPHQL_SANDBOX")]
     pub graphql_sandbox: bool,
     /// DataStore conflict detection (VERSION) for Amplify schemas: `_version`/`_deleted`/
-    /// `_lastChangedAt`, `syncX` queries, tombstone deletes, `ConflictUnhandled` on a stale
-    /// `_version` (AUTOMERGE merging is not emulated: mismatches are rejected).
+    /// `_lastChangedAt`, `syncX` queries, tombstone deletes, stale `_version`s resolved by
+    /// --graphql-conflict-handler.
     #[arg(long = "graphql-conflict-detection", env = "AMPLOCAL_GRAPHQL_CONFLICT_DETECTION")]
     pub graphql_conflict_detection: bool,
+    /// How stale writes are resolved with --graphql-conflict-detection: AUTOMERGE (Amplify's
+    /// default: merge into the stored item) or OPTIMISTIC_CONCURRENCY (`ConflictUnhandled`).
+    #[arg(long = "graphql-conflict-handler", env = "AMPLOCAL_GRAPHQL_CONFLICT_HANDLER", value_enum, default_value_t, value_name = "HANDLER")]
+    pub graphql_conflict_handler: resolver::versioned::ConflictHandler,
     /// Enable OPENID_CONNECT on the --graphql-schema APIs: tokens whose `iss` is this issuer
     /// (an `http://` URL serving `/.well-known/openid-configuration`, unless
     /// --graphql-oidc-jwks names the keys).
@@ -121,7 +125,7 @@ impl AppSyncService {
     /// be read or compiled.
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let store = Store::open(&core.data_dir.join("appsync.db"))?;
-        let runtime = Runtime::new(core.clone(), config.graphql_sandbox).with_conflict_detection(config.graphql_conflict_detection);
+        let runtime = Runtime::new(core.clone(), config.graphql_sandbox).with_conflict_detection(config.graphql_conflict_detection).with_conflict_handler(config.graphql_conflict_handler);
         let mut config_apis = Vec::new();
         for (i, path) in config.graphql_schema.iter().enumerate() {
             let definition = std::fs::read_to_string(path).map_err(|e| InternalError::new(format!("--graphql-schema {}: {e}", path.display())))?;

@@ -74,17 +74,24 @@ pub struct Runtime {
     core: CoreCtx,
     sandbox: bool,
     versioned: bool,
+    conflict_handler: crate::resolver::versioned::ConflictHandler,
 }
 
 impl Runtime {
     /// A runtime; resolvers answer with an error until [`Runtime::attach_dynamodb`].
     pub fn new(core: CoreCtx, sandbox: bool) -> Self {
-        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox, versioned: false }
+        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox, versioned: false, conflict_handler: Default::default() }
     }
 
     /// Turn on DataStore conflict detection (VERSION) for every Amplify schema compiled.
     pub fn with_conflict_detection(mut self, on: bool) -> Self {
         self.versioned = on;
+        self
+    }
+
+    /// The conflict handler of versioned APIs (AUTOMERGE by default).
+    pub fn with_conflict_handler(mut self, handler: crate::resolver::versioned::ConflictHandler) -> Self {
+        self.conflict_handler = handler;
         self
     }
 
@@ -122,6 +129,10 @@ impl Runtime {
         let data: Arc<dyn DataSource> = match self.dynamodb.get() {
             Some(ddb) => Arc::new(DynamoDataSource::new(ddb.clone(), self.core.clone(), account, region)),
             None => Arc::new(Unwired),
+        };
+        let data: Arc<dyn DataSource> = match (self.versioned && is_amplify, self.conflict_handler) {
+            (true, crate::resolver::versioned::ConflictHandler::Automerge) => Arc::new(crate::resolver::versioned::Automerge { inner: data }),
+            _ => data,
         };
         let exec = Arc::new(Executor::new(transformed.as_ref().unwrap_or(&empty), data, self.core.clock.clone(), self.core.ids.clone(), self.sandbox));
         let hub = crate::subscription::hub::Hub::default();

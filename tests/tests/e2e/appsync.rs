@@ -324,3 +324,4 @@ async fn model_crud_on_dynamodb_with_fixture_semantics() {
 mod data_plane;
 mod field_auth;
 mod auth_modes;
+mod conflicts;

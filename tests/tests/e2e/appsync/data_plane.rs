@@ -154,6 +154,7 @@ async fn datastore_versions_tombstones_and_sync() {
             s.appsync.graphql_api_key = Some(KEY.into());
             s.appsync.graphql_api_id = vec!["todoapi".into()];
             s.appsync.graphql_conflict_detection = true;
+            s.appsync.graphql_conflict_handler = "OPTIMISTIC_CONCURRENCY".parse().unwrap();
         })
         .start()
         .await;
