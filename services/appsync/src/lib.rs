@@ -5,7 +5,7 @@
 //! DynamoDB data source ([`resolver::dynamodb`]), with [`auth_rules`] for `@auth`; [`control`]
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
 //! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
-//! now): Lambda auth, IAM-signed WebSocket handshakes, `@function` / `@http`
+//! now): Lambda auth, `@function` / `@http`
 //! execution, LAMBDA conflict handlers, the GraphiQL page. Field-level `@auth` is [`field_auth`].
 
 pub mod auth_rules;

@@ -6,14 +6,16 @@
 //! `start` (per-subscription `extensions.authorization`) → `start_ack` / `error`; `data`;
 //! `stop` → `complete`. A subscriber whose outgoing buffer overflows is disconnected.
 //!
-//! Leaves out: verifying the SigV4 signature of IAM handshakes / starts (the caller's key is
-//! taken as given, as lenient mode does), the 100-subscriptions per connection quota,
-//! payload size limits.
+//! IAM handshakes and starts carry SigV4 headers in their header JSON; their signatures are
+//! verified (the `/connect` request with `{}`, the endpoint with the `data` string).
+//!
+//! Leaves out: the 100-subscriptions per connection quota, payload size limits.
 
 use crate::executor::RequestAuth;
 use crate::graphql::{RequestFailure, dedupe_errors};
 use crate::AppSyncService;
-use amplocal_core::RequestContext;
+use amplocal_core::sigv4::{authorize_request, AuthError, Payload, RequestParts};
+use amplocal_core::{CredentialStore, RequestContext};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::HeaderMap;
@@ -65,16 +67,53 @@ fn header_map(m: &Map<String, Value>) -> HeaderMap {
     h
 }
 
-/// IAM on the socket: the SigV4 headers travel inside the header JSON, so the caller is taken
-/// from there (its access key; the `/connect` signature itself is not verified).
-fn signed_ctx(ctx: &RequestContext, headers: &Map<String, Value>) -> RequestContext {
-    let mut ctx = ctx.clone();
-    let auth = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str()).unwrap_or_default();
-    if let Some(cred) = auth.strip_prefix("AWS4-HMAC-SHA256").and_then(|a| a.split("Credential=").nth(1)) {
-        let key = cred.split('/').next().unwrap_or_default().to_string();
-        ctx.caller = Some(amplocal_core::Caller { access_key: key, session_token: None, verified: false, chunk_signing: None });
+/// AWS's message for a SigV4 signature mismatch.
+const SIGNATURE_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+fn sigv4_failure(e: AuthError) -> RequestFailure {
+    let message = match e {
+        AuthError::SignatureMismatch { .. } => SIGNATURE_MESSAGE.to_string(),
+        AuthError::UnknownKey(_) | AuthError::InvalidToken => "The security token included in the request is invalid.".into(),
+        AuthError::ExpiredToken => "The security token included in the request is expired".into(),
+        AuthError::Time(t) => t.json_message(),
+        AuthError::MissingDate => "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+        AuthError::HeaderMalformed(m) | AuthError::QueryMalformed(m) => m,
+        AuthError::MissingContentSha256 => "Missing required header: x-amz-content-sha256".into(),
+    };
+    RequestFailure { status: 401, error_type: "UnauthorizedException", message }
+}
+
+/// IAM on the socket: the SigV4 headers travel inside the header JSON, signed (amplify-js
+/// `authHeaders.ts`) as a `POST` of `body` to the GraphQL endpoint plus `/connect` with `{}`
+/// (handshake) or to the endpoint itself with the `data` string (each `start`). The signature
+/// is verified as the gateway verifies HTTP requests (unknown keys pass in lenient mode) against
+/// each candidate path; the verified caller goes into the context.
+fn signed_ctx(ctx: &RequestContext, creds: &CredentialStore, headers: &Map<String, Value>, paths: &[String], body: &[u8]) -> Result<RequestContext, RequestFailure> {
+    let map = header_map(headers);
+    let sigv4 = map.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|a| a.trim_start().starts_with("AWS4-"));
+    if !sigv4 {
+        return Ok(ctx.clone());
     }
-    ctx
+    let mut failure = AuthError::MissingDate;
+    for path in paths {
+        let parts = RequestParts { method: "POST", path, query: "", headers: &map, authority: None };
+        match authorize_request(creds, &parts, Payload::Body(body), ctx.now) {
+            Ok(authorized) => {
+                let mut ctx = ctx.clone();
+                ctx.caller = authorized.map(|a| a.caller);
+                return Ok(ctx);
+            }
+            Err(e @ AuthError::SignatureMismatch { .. }) => failure = e,
+            Err(e) => return Err(sigv4_failure(e)),
+        }
+    }
+    Err(sigv4_failure(failure))
+}
+
+/// The GraphQL endpoint path a realtime path belongs to (`/graphql/realtime` → `/graphql`).
+fn endpoint_path(realtime_path: &str) -> String {
+    let p = realtime_path.strip_suffix("/realtime").unwrap_or(realtime_path);
+    if p.is_empty() { "/graphql".into() } else { p.to_string() }
 }
 
 impl AppSyncService {
@@ -88,7 +127,13 @@ impl AppSyncService {
             Ok(r) => r,
             Err(f) => return unauthorized(f),
         };
-        if let Err(f) = self.authorize(&signed_ctx(&ctx, &headers), &row, &header_map(&headers)).await {
+        let endpoint = endpoint_path(req.uri().path());
+        let connect_paths = [format!("{endpoint}/connect"), "/connect".to_string()];
+        let signed = match signed_ctx(&ctx, &self.inner.core.credentials, &headers, &connect_paths, b"{}") {
+            Ok(c) => c,
+            Err(f) => return unauthorized(f),
+        };
+        if let Err(f) = self.authorize(&signed, &row, &header_map(&headers)).await {
             return unauthorized(f);
         }
         let (mut parts, _) = req.into_parts();
@@ -97,10 +142,10 @@ impl AppSyncService {
             Err(e) => return axum::response::IntoResponse::into_response(e),
         };
         let svc = self.clone();
-        ws.protocols(["graphql-ws"]).on_upgrade(move |socket| async move { svc.session(ctx, row, socket).await })
+        ws.protocols(["graphql-ws"]).on_upgrade(move |socket| async move { svc.session(ctx, row, endpoint, socket).await })
     }
 
-    async fn session(self, ctx: RequestContext, row: crate::store::ApiRow, socket: WebSocket) {
+    async fn session(self, ctx: RequestContext, row: crate::store::ApiRow, endpoint: String, socket: WebSocket) {
         let (mut sink, mut incoming) = socket.split();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(OUTBOX);
         let writer = tokio::spawn(async move {
@@ -123,7 +168,7 @@ impl AppSyncService {
                         Message::Close(_) => break,
                         _ => continue,
                     };
-                    if !self.on_message(&ctx, &row, &text, &tx, &mut subs).await {
+                    if !self.on_message(&ctx, &row, &endpoint, &text, &tx, &mut subs).await {
                         break;
                     }
                 }
@@ -142,7 +187,8 @@ impl AppSyncService {
     }
 
     /// Handle one client message; `false` ends the connection.
-    async fn on_message(&self, ctx: &RequestContext, row: &crate::store::ApiRow, text: &str, tx: &tokio::sync::mpsc::Sender<Value>, subs: &mut HashMap<String, tokio::task::JoinHandle<()>>) -> bool {
+    #[allow(clippy::too_many_arguments)]
+    async fn on_message(&self, ctx: &RequestContext, row: &crate::store::ApiRow, endpoint: &str, text: &str, tx: &tokio::sync::mpsc::Sender<Value>, subs: &mut HashMap<String, tokio::task::JoinHandle<()>>) -> bool {
         let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) else {
             return tx.try_send(json!({"type": "error", "payload": {"errors": [{"errorType": "MessageParsingException", "message": "Unable to parse the message."}]}})).is_ok();
         };
@@ -164,7 +210,13 @@ impl AppSyncService {
                     return send(error(json!([{"errorType": "BadRequestException", "message": "Invalid subscription request.", "errorCode": 400}])));
                 };
                 let headers = payload.get("extensions").and_then(|e| e.get("authorization")).and_then(Value::as_object).cloned().unwrap_or_default();
-                let auth: RequestAuth = match self.authorize(&signed_ctx(ctx, &headers), row, &header_map(&headers)).await {
+                let data_raw = payload.get("data").and_then(Value::as_str).unwrap_or_default();
+                let start_paths = [endpoint.to_string(), "/graphql".to_string()];
+                let signed = match signed_ctx(ctx, &self.inner.core.credentials, &headers, &start_paths, data_raw.as_bytes()) {
+                    Ok(c) => c,
+                    Err(f) => return send(error(json!([{"errorType": f.error_type, "message": f.message, "errorCode": f.status}]))),
+                };
+                let auth: RequestAuth = match self.authorize(&signed, row, &header_map(&headers)).await {
                     Ok(a) => a,
                     Err(f) => return send(error(json!([{"errorType": f.error_type, "message": f.message, "errorCode": f.status}]))),
                 };

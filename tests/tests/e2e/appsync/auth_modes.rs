@@ -178,3 +178,86 @@ async fn oidc_from_the_control_plane_and_aws_oidc_directives() {
     let (status, _, _) = post(&env, &path, &[("authorization", &old)], &ask("secret")).await;
     assert_eq!(status, 401);
 }
+
+/// amplify-js's realtime IAM headers: a SigV4 signature (service `appsync`) of `POST path`
+/// with `body`, over accept/content-encoding/content-type/host/x-amz-date.
+fn iam_headers(host: &str, path: &str, body: &str, key: &str, secret: &str) -> Value {
+    use hmac::Mac;
+    use sha2::Digest;
+    let hmac = |k: &[u8], d: &str| {
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(k).unwrap();
+        m.update(d.as_bytes());
+        m.finalize().into_bytes().to_vec()
+    };
+    let date = amz_date();
+    let headers = [
+        ("accept", "application/json, text/javascript"),
+        ("content-encoding", "amz-1.0"),
+        ("content-type", "application/json; charset=UTF-8"),
+        ("host", host),
+        ("x-amz-date", date.as_str()),
+    ];
+    let signed = headers.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(";");
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let canonical = format!("POST\n{path}\n\n{canonical_headers}\n{signed}\n{}", hex::encode(sha2::Sha256::digest(body.as_bytes())));
+    let scope = format!("{}/us-east-1/appsync/aws4_request", &date[..8]);
+    let to_sign = format!("AWS4-HMAC-SHA256\n{date}\n{scope}\n{}", hex::encode(sha2::Sha256::digest(canonical.as_bytes())));
+    let mut k = hmac(format!("AWS4{secret}").as_bytes(), &date[..8]);
+    for part in ["us-east-1", "appsync", "aws4_request"] {
+        k = hmac(&k, part);
+    }
+    let signature = hex::encode(hmac(&k, &to_sign));
+    let mut out = serde_json::Map::new();
+    for (k, v) in headers {
+        out.insert(k.into(), json!(v));
+    }
+    out.insert("Authorization".into(), json!(format!("AWS4-HMAC-SHA256 Credential={key}/{scope}, SignedHeaders={signed}, Signature={signature}")));
+    Value::Object(out)
+}
+
+/// A refused handshake: (status, body).
+async fn refused(env: &TestEnv, header: &Value) -> (u16, Value) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/graphql/realtime", env.endpoint.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    let proto = format!("graphql-ws, header-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string()));
+    req.headers_mut().insert("sec-websocket-protocol", proto.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => (resp.status().as_u16(), serde_json::from_slice(resp.body().as_deref().unwrap_or(b"null")).unwrap_or(Value::Null)),
+        other => panic!("handshake not refused: {:?}", other.map(|(_, r)| r.status())),
+    }
+}
+
+const SIGNATURE_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+#[tokio::test]
+async fn iam_realtime_signatures_are_verified() {
+    let env = env_with_data().await;
+    let host = env.endpoint.trim_start_matches("http://").to_string();
+    // Wrong secret, wrong path, tampered body: 401 with AWS's signature message.
+    for header in [
+        iam_headers(&host, "/graphql/connect", "{}", "test", "wrong-secret"),
+        iam_headers(&host, "/elsewhere", "{}", "test", "test"),
+        iam_headers(&host, "/graphql/connect", "{\"x\":1}", "test", "test"),
+    ] {
+        let (status, body) = refused(&env, &header).await;
+        assert_eq!(status, 401);
+        assert_eq!(body["errors"][0], json!({"errorType": "UnauthorizedException", "message": SIGNATURE_MESSAGE}), "{header}");
+    }
+    // The real thing: /graphql/connect with {} (amplify-js's handshake).
+    let mut ws = connect(&env, iam_headers(&host, "/graphql/connect", "{}", "test", "test"), true).await.unwrap();
+    send(&mut ws, json!({"type": "connection_init"})).await;
+    assert_eq!(recv(&mut ws).await["type"], "connection_ack");
+    let data = json!({"query": "subscription { onCreatePost { title } }", "variables": {}}).to_string();
+    // A start signed over other data is refused; one signed over its data is acknowledged.
+    let forged = iam_headers(&host, "/graphql", "{\"query\":\"subscription { onCreateTodo { id } }\"}", "test", "test");
+    send(&mut ws, json!({"id": "f", "type": "start", "payload": {"data": data, "extensions": {"authorization": forged}}})).await;
+    let err = recv(&mut ws).await;
+    assert_eq!((err["type"].as_str(), err["id"].as_str()), (Some("error"), Some("f")));
+    assert_eq!(err["payload"]["errors"][0], json!({"errorType": "UnauthorizedException", "message": SIGNATURE_MESSAGE, "errorCode": 401}));
+    let good = iam_headers(&host, "/graphql", &data, "test", "test");
+    send(&mut ws, json!({"id": "g", "type": "start", "payload": {"data": data, "extensions": {"authorization": good}}})).await;
+    assert_eq!(recv(&mut ws).await, json!({"id": "g", "type": "start_ack"}));
+    gql_iam(&env, "mutation { createPost(input: {title: \"signed\"}) { title } }", json!({})).await;
+    assert_eq!(recv(&mut ws).await, json!({"id": "g", "type": "data", "payload": {"data": {"onCreatePost": {"title": "signed"}}}}));
+}
