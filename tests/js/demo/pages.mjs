@@ -5,12 +5,17 @@ import path from 'node:path';
 
 /** Waits (polling) until `f()` is truthy; throws with `what` after `ms`. */
 export async function until(what, f, ms = 10000) {
-  const end = Date.now() + ms;
+  const start = Date.now();
+  const end = start + ms;
   let last;
   for (;;) {
     try {
       last = await f();
-      if (last) return last;
+      if (last) {
+        // DEMO_TRACE=1: how long each wait took, to see where the walk-through spends its time.
+        if (process.env.DEMO_TRACE) console.log(`# ${Date.now() - start} ms until ${what}`);
+        return last;
+      }
     } catch (e) {
       last = e;
     }
