@@ -32,6 +32,8 @@ const SCREENS = path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, proc
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const PASSWORD = 'Passw0rd!';
 const BIG = 6 * 1024 * 1024;
+/** No single step may hang the suite. */
+const STEP_MS = 45000;
 
 let backend;
 let site;
@@ -74,6 +76,7 @@ function fetchWithCa(url, ca) {
   });
 }
 
+// Cold, the demo build (npm ci + ng build) takes about a minute; scripts/test runs it first.
 before(async () => {
   const build = ensureDemoBuild();
   console.log(`# demo build: ${build.built ? `built in ${(build.ms / 1000).toFixed(1)} s` : 'reused (inputs unchanged)'}`);
@@ -89,7 +92,7 @@ before(async () => {
       `--ignore-certificate-errors-spki-list=${spkiHash(readFileSync(backend.certPath, 'utf8'))}`,
     ],
   });
-});
+}, { timeout: 300000 });
 
 after(async () => {
   if (walkStart) console.log(`# walk-through: ${((Date.now() - walkStart) / 1000).toFixed(1)} s`);
@@ -97,7 +100,7 @@ after(async () => {
   await site?.close();
   await backend?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+}, { timeout: 30000 });
 
 /** A new browser context (its own storage = its own session) with one page on the app. */
 async function openApp(who) {
@@ -111,7 +114,7 @@ async function openApp(who) {
   return { context, page };
 }
 
-test('the outputs point Amplify at amplocal', () => {
+test('the outputs point Amplify at amplocal', { timeout: STEP_MS }, () => {
   const o = backend.outputs;
   assert.equal(o.version, '1.4');
   assert.equal(o.auth.user_pool_id, 'us-east-1_TodoLocal1');
@@ -121,7 +124,7 @@ test('the outputs point Amplify at amplocal', () => {
   assert.equal(o.custom.amplocal.endpoint, backend.endpoint);
 });
 
-test('two users sign up and confirm with the code from the inbox', async () => {
+test('two users sign up and confirm with the code from the inbox', { timeout: STEP_MS }, async () => {
   walkStart = Date.now();
   for (const u of [alice, bob]) {
     Object.assign(u, await openApp(u.email));
@@ -132,7 +135,7 @@ test('two users sign up and confirm with the code from the inbox', async () => {
   assert.match(alice.code, /^\d{6}$/);
 });
 
-test('each signs in by SRP in its own browser context', async () => {
+test('each signs in by SRP in its own browser context', { timeout: STEP_MS }, async () => {
   await Promise.all([alice, bob].map((u) => signIn(u.page, u.email, PASSWORD)));
   await shot(alice.page, 'alice-signed-in');
   await shot(bob.page, 'bob-signed-in');
@@ -141,7 +144,7 @@ test('each signs in by SRP in its own browser context', async () => {
   assert.deepEqual(await messages(bob.page), await messages(alice.page));
 });
 
-test('each creates todos and sees only their own', async () => {
+test('each creates todos and sees only their own', { timeout: STEP_MS }, async () => {
   await addTodo(alice.page, 'alice: buy milk');
   await addTodo(alice.page, 'alice: water plants');
   await addTodo(bob.page, 'bob: fix bike');
@@ -155,7 +158,7 @@ test('each creates todos and sees only their own', async () => {
   await shot(bob.page, 'bob-todos');
 });
 
-test('a second window sees live changes where the rules allow, the other user never', async () => {
+test('a second window sees live changes where the rules allow, the other user never', { timeout: STEP_MS }, async () => {
   // Alice's second window: the same session (her context's storage, where Amplify keeps the
   // tokens) in a window of its own. (A second tab of the same context would be a background
   // tab, whose timers and frames Chromium throttles.)
@@ -192,7 +195,7 @@ test('a second window sees live changes where the rules allow, the other user ne
   await secondContext.close();
 });
 
-test('a 6 MiB file goes up by multipart and comes back byte-exact; its presigned URL works, then expires', async () => {
+test('a 6 MiB file goes up by multipart and comes back byte-exact; its presigned URL works, then expires', { timeout: STEP_MS }, async () => {
   const { page } = alice;
   const bytes = randomBytes(BIG);
   const file = path.join(tmp, 'big-6MiB.bin');
@@ -242,7 +245,7 @@ test('a 6 MiB file goes up by multipart and comes back byte-exact; its presigned
   await until('the removal', async () => (await fileRows(page)).length === 0);
 });
 
-test('protected files: upload, list, remove', async () => {
+test('protected files: upload, list, remove', { timeout: STEP_MS }, async () => {
   const { page } = alice;
   const file = path.join(tmp, 'notes.txt');
   writeFileSync(file, `shared notes ${run}\n`);
@@ -258,7 +261,7 @@ test('protected files: upload, list, remove', async () => {
   await until('the protected removal', async () => (await fileRows(page)).length === 0);
 });
 
-test('both sign out', async () => {
+test('both sign out', { timeout: STEP_MS }, async () => {
   for (const u of [alice, bob]) {
     await u.page.click(id('signout'));
     await u.page.waitForSelector(id('signin-email'));
