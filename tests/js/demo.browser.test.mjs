@@ -24,7 +24,7 @@ import { ensureDemoBuild } from './demo/build.mjs';
 import { serveDemo } from './demo/server.mjs';
 import { startDemoBackend } from './demo/backend.mjs';
 import {
-  id, until, screenshotter, errors, signUpAndConfirm, signIn, waitSynced, todos, messages, addTodo, postMessage, fileRows, fileRow,
+  id, until, screenshotter, errors, signUpAndConfirm, signIn, signInRefused, waitSynced, todos, messages, addTodo, postMessage, fileRows, fileRow,
 } from './demo/pages.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -129,13 +129,20 @@ test('two users sign up and confirm with the code from the inbox', { timeout: ST
   for (const u of [alice, bob]) {
     Object.assign(u, await openApp(u.email));
     await shot(u.page, `${u === alice ? 'alice' : 'bob'}-start`);
-    u.code = await signUpAndConfirm(u.page, u.email, PASSWORD);
+    const r = await signUpAndConfirm(u.page, u.email, PASSWORD, { wrongCodeFirst: u === alice });
+    u.code = r.code;
+    if (r.wrongCodeError) alice.wrongCodeError = r.wrongCodeError;
     await shot(u.page, `${u === alice ? 'alice' : 'bob'}-confirmed`);
   }
   assert.match(alice.code, /^\d{6}$/);
+  assert.match(bob.code, /^\d{6}$/);
+  assert.match(alice.wrongCodeError, /CodeMismatchException/);
 });
 
 test('each signs in by SRP in its own browser context', { timeout: STEP_MS }, async () => {
+  // A wrong password is refused first (the SRP proof does not verify).
+  assert.match(await signInRefused(alice.page, alice.email, 'Wr0ngPassword'), /NotAuthorizedException: Incorrect username or password/);
+  await shot(alice.page, 'alice-wrong-password');
   await Promise.all([alice, bob].map((u) => signIn(u.page, u.email, PASSWORD)));
   await shot(alice.page, 'alice-signed-in');
   await shot(bob.page, 'bob-signed-in');
@@ -188,7 +195,8 @@ test('a second window sees live changes where the rules allow, the other user ne
   assert.deepEqual(await todos(bob.page), ['bob: fix bike']);
   // Bob may read alice's post but not delete it (owner rule).
   await bob.page.locator(`${id('message-item')}[data-text="hello from alice ${run}"] ${id('message-delete')}`).click();
-  await until('the refusal', async () => (await errors(bob.page)).length > 0, 5000);
+  const refusal = await until('the refusal', async () => (await errors(bob.page))[0], 5000);
+  assert.match(refusal, /Not Authorized|Unauthorized/i);
   assert.ok((await messages(alice.page)).includes(`hello from alice ${run}`));
   await shot(bob.page, 'bob-board-delete-refused');
   await shot(alice.page, 'alice-board');

@@ -43,8 +43,18 @@ export async function errors(page) {
   return texts.map((t) => t.trim()).filter(Boolean);
 }
 
-/** Sign up from the sign-in page; returns the code shown from amplocal's inbox. */
-export async function signUpAndConfirm(page, email, password) {
+/** Submit the confirm form with `code`. */
+async function submitCode(page, code) {
+  await page.fill(id('confirm-code'), code);
+  await page.click(id('confirm-submit'));
+}
+
+/**
+ * Sign up from the sign-in page; returns the code shown from amplocal's inbox. With
+ * `wrongCodeFirst`, a wrong code is tried first and its error (returned as `wrongCodeError`)
+ * must appear before the right code confirms.
+ */
+export async function signUpAndConfirm(page, email, password, { wrongCodeFirst = false } = {}) {
   await page.click(id('goto-signup'));
   await page.fill(id('signup-email'), email);
   await page.fill(id('signup-password'), password);
@@ -55,14 +65,26 @@ export async function signUpAndConfirm(page, email, password) {
     const t = (await page.locator(id('dev-code')).textContent({ timeout: 200 }).catch(() => ''))?.trim();
     return /^\d{6}$/.test(t ?? '') ? t : null;
   });
-  await page.fill(id('confirm-code'), code);
-  await page.click(id('confirm-submit'));
+  let wrongCodeError;
+  if (wrongCodeFirst) {
+    await submitCode(page, code === '000000' ? '111111' : '000000');
+    wrongCodeError = await until('the wrong code refused', async () => (await errors(page))[0]);
+  }
+  await submitCode(page, code);
   await until('the confirmation', async () => {
     const errs = await errors(page);
     if (errs.length) throw new Error(errs.join('; '));
     return (await page.locator(id('auth-info')).textContent({ timeout: 200 }).catch(() => ''))?.includes('confirmed');
   });
-  return code;
+  return { code, wrongCodeError };
+}
+
+/** A sign-in that must fail: resolves to the error the page shows. */
+export async function signInRefused(page, email, password) {
+  await page.fill(id('signin-email'), email);
+  await page.fill(id('signin-password'), password);
+  await page.click(id('signin-submit'));
+  return until(`${email} refused`, async () => (await errors(page))[0]);
 }
 
 /** Sign in (SRP, Amplify's default) and wait for both live lists to be synced. */
