@@ -8,6 +8,7 @@
 //! - `load`: the generic generator against any URL, optionally SigV4-signed (service benches
 //!   build on this).
 
+mod cognito;
 mod appsync;
 mod dynamodb;
 mod dynamodb_client;
@@ -72,6 +73,8 @@ enum Bench {
     Appsync(appsync::Args),
     /// DynamoDB data plane vs dynalite and the trivial-server limit; large-table latency and RSS.
     Dynamodb(dynamodb::Args),
+    /// Cognito sign-up, USER_PASSWORD_AUTH and SRP sign-in vs moto.
+    Cognito(cognito::Args),
     /// S3 data plane vs s3rver, dd and loopback; listing at 10k vs 1M keys; RSS during a 5 GiB upload.
     S3(s3::Args),
     /// Generic load against a URL.
@@ -279,6 +282,7 @@ fn main() -> anyhow::Result<()> {
         }
         Bench::Appsync(args) => rt.block_on(appsync::run(args))?,
         Bench::Dynamodb(args) => rt.block_on(dynamodb::run(args))?,
+        Bench::Cognito(args) => rt.block_on(cognito::run(args))?,
         Bench::S3(args) => rt.block_on(s3::run(args))?,
         Bench::Tls { bin, seconds } => rt.block_on(tls(&bin.unwrap_or_else(server::default_binary), seconds))?,
         Bench::Load { url, method, headers, body, connections, seconds, sign, key, secret, region, ca } => {
