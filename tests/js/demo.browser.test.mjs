@@ -144,6 +144,9 @@ test('each signs in by SRP in its own browser context', { timeout: STEP_MS }, as
   assert.match(await signInRefused(alice.page, alice.email, 'Wr0ngPassword'), /NotAuthorizedException: Incorrect username or password/);
   await shot(alice.page, 'alice-wrong-password');
   await Promise.all([alice, bob].map((u) => signIn(u.page, u.email, PASSWORD)));
+  // SRP: InitiateAuth (USER_SRP_AUTH; the web client allows no password flow) answered by a
+  // PASSWORD_VERIFIER RespondToAuthChallenge, for the failed attempt and both sign-ins.
+  assert.ok(backend.served('InitiateAuth') >= 3 && backend.served('RespondToAuthChallenge') >= 3);
   await shot(alice.page, 'alice-signed-in');
   await shot(bob.page, 'bob-signed-in');
   // The seeded board is visible to both.
@@ -216,6 +219,10 @@ test('a 6 MiB file goes up by multipart and comes back byte-exact; its presigned
     if (errs.length) throw new Error(errs.join('; '));
     return (await page.locator(id('file-status')).textContent({ timeout: 200 }).catch(() => ''))?.startsWith('Uploaded');
   }, 20000);
+  // It went up in parts: 6 MiB = a 5 MiB part + a 1 MiB part.
+  assert.equal(backend.served('CreateMultipartUpload'), 1);
+  assert.equal(backend.served('UploadPart'), 2);
+  assert.equal(backend.served('CompleteMultipartUpload'), 1);
   const rows = await fileRows(page);
   assert.equal(rows.length, 1);
   assert.equal(rows[0].name, 'big-6MiB.bin');

@@ -23,7 +23,7 @@ function freePort() {
 }
 
 /**
- * Resolves to `{ port, endpoint, outputsFile, outputs, caPath, certPath, readyMs, stop }`.
+ * Resolves to `{ port, endpoint, outputsFile, outputs, caPath, certPath, readyMs, served, stop }`.
  * `readyMs` is spawn → `Ready.` (provisioning included).
  */
 export async function startDemoBackend() {
@@ -36,7 +36,14 @@ export async function startDemoBackend() {
   const reap = () => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM'); };
   process.once('exit', reap);
   let stderr = '';
-  proc.stderr.on('data', (d) => { stderr = (stderr + d).slice(-6000); });
+  /** How often each operation was served, from amplocal's request log (`operation=Name`). */
+  const ops = new Map();
+  createInterface({ input: proc.stderr }).on('line', (line) => {
+    stderr = (stderr + line + '\n').slice(-6000);
+    // eslint-disable-next-line no-control-regex
+    const m = /operation=(\w+)/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+    if (m) ops.set(m[1], (ops.get(m[1]) ?? 0) + 1);
+  });
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`amplocal did not print Ready. within 30 s\n${stderr}`)), 30000);
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
@@ -56,6 +63,8 @@ export async function startDemoBackend() {
     certPath: path.join(path.dirname(caPath), 'cert.pem'),
     readyMs,
     stderr: () => stderr,
+    /** Times `name` was served so far. */
+    served: (name) => ops.get(name) ?? 0,
     stop: () => new Promise((resolve) => {
       process.removeListener('exit', reap);
       const done = () => { rmSync(dataDir, { recursive: true, force: true }); resolve(); };
