@@ -1,5 +1,6 @@
 """S3 durability with a real amplocal process: an acknowledged PUT survives `kill -9`, and a
-PUT killed mid-body leaves no object and no file behind."""
+PUT killed mid-body leaves no object and no file behind (bodies in files and bodies stored in
+their metadata row alike)."""
 import os
 import signal
 import socket
@@ -49,6 +50,7 @@ def test_acknowledged_put_survives_kill_9_and_cut_body_leaves_nothing(tmp_path):
         s3 = _s3(url)
         s3.create_bucket(Bucket="durable")
         s3.put_object(Bucket="durable", Key="kept", Body=b"k" * 100_000)
+        s3.put_object(Bucket="durable", Key="small", Body=b"s" * 4096)  # stored in its metadata row
         # start an anonymous PUT that promises 10 MB and sends 3 MB (past the 1 MiB write buffer)
         sock = socket.create_connection(("127.0.0.1", port))
         sock.sendall(f"PUT /durable/cut HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 10000000\r\n\r\n".encode())
@@ -66,8 +68,9 @@ def test_acknowledged_put_survives_kill_9_and_cut_body_leaves_nothing(tmp_path):
     try:
         s3 = _s3(url)
         assert s3.get_object(Bucket="durable", Key="kept")["Body"].read() == b"k" * 100_000
+        assert s3.get_object(Bucket="durable", Key="small")["Body"].read() == b"s" * 4096
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="durable").get("Contents", [])]
-        assert keys == ["kept"]
+        assert keys == ["kept", "small"]
         blobs = [f for f in _files(data / "s3" / "blobs")]
         assert len(blobs) == 1, blobs  # the kept body only: the cut upload's temp file is gone
     finally:

@@ -3,7 +3,8 @@
 //! `wire` turns HTTP requests into typed inputs (path-style and virtual-hosted addressing,
 //! aws-chunked bodies, checksum headers) and outputs back into S3's headers and XML; `ops`
 //! holds the semantics with no HTTP types; `store` keeps metadata in SQLite
-//! (`<data_dir>/s3.db`) and bodies in id-named files under `<data_dir>/s3/blobs/`.
+//! (`<data_dir>/s3.db`) and bodies in id-named files under `<data_dir>/s3/blobs/` (bodies up to
+//! 64 KiB in their metadata row instead).
 
 pub mod checksum;
 pub mod error;

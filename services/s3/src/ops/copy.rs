@@ -39,6 +39,22 @@ pub async fn assemble(svc: &S3Service, sources: Vec<(PathBuf, Option<(u64, u64)>
     w.finish().await
 }
 
+/// The body (or the inclusive `range` of it) of copy source `src` into a new staged blob.
+pub async fn copy_body(svc: &S3Service, src: &ObjectRow, segments: &[(PathBuf, u64)], range: Option<(u64, u64)>, digests: Digests) -> S3Result<StagedBlob> {
+    match &src.inline {
+        Some(body) => {
+            let bytes = match range {
+                Some((a, b)) => body.get(a as usize..=b as usize).ok_or_else(|| InternalError::new("inline body shorter than its size"))?,
+                None => &body[..],
+            };
+            let mut w = svc.blobs().writer(digests).await?;
+            w.write(bytes).await?;
+            w.finish().await
+        }
+        None => assemble(svc, slice(segments, range), digests).await,
+    }
+}
+
 /// CopyObject input.
 #[derive(Debug, Clone, Default)]
 pub struct CopyObjectInput {
@@ -95,7 +111,10 @@ pub async fn source(svc: &S3Service, bucket: String, key: String, version: Optio
             }
         })
         .await?;
-    let segments = row.blob.as_deref().and_then(|id| svc.blobs().segments(id, &row.parts, row.size)).ok_or_else(|| InternalError::new("object without blob"))?;
+    let segments = match &row.inline {
+        Some(_) => Vec::new(),
+        None => row.blob.as_deref().and_then(|id| svc.blobs().segments(id, &row.parts, row.size)).ok_or_else(|| InternalError::new("object without blob"))?,
+    };
     Ok((row, segments, versioned))
 }
 
@@ -119,7 +138,7 @@ pub async fn copy_object(svc: &S3Service, ctx: &RequestContext, input: CopyObjec
         ));
     }
     let alg = input.checksum_alg.or(src.checksum.as_ref().map(|c| c.alg)).unwrap_or(ChecksumAlg::Crc64Nvme);
-    let staged = assemble(svc, slice(&segments, None), Digests::new(false, &[alg])).await?;
+    let staged = copy_body(svc, &src, &segments, None, Digests::new(false, &[alg])).await?;
     let checksum = staged.digests.checksum(alg).map(|v| StoredChecksum { alg, value: v.to_string(), kind: "FULL_OBJECT".into() });
     let row = ObjectRow {
         bucket: input.bucket,
@@ -136,6 +155,7 @@ pub async fn copy_object(svc: &S3Service, ctx: &RequestContext, input: CopyObjec
         parts: Vec::new(),
         tags: if input.replace_tags { input.tags } else { src.tags.clone() },
         seq: 0,
+        inline: None,
     };
     let put = commit(svc, row, staged, input.cond, None).await?;
     Ok(CopyOutput { put, src_version_id: src_versioned.then(|| src.version_id.clone()) })

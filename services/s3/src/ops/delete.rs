@@ -52,6 +52,7 @@ fn delete_in_tx(tx: &rusqlite::Connection, svc: &S3Service, now_ms: i64, bucket:
                 parts: Vec::new(),
                 tags: Vec::new(),
                 seq: 0,
+                inline: None,
             };
             orphans.extend(objects::put(tx, &marker)?);
             Ok(DeleteOutput { version_id: Some(vid), delete_marker: true })

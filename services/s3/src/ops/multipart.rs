@@ -5,8 +5,7 @@
 //! (computed over the assembled bytes); an upload created without an algorithm gets none
 //! (AWS would add CRC64NVME; omitting it is safe for clients).
 
-use super::copy::{assemble, check_source, source};
-use crate::store::blob::slice;
+use super::copy::{check_source, copy_body, source};
 use super::integrity::{verify, Declared};
 use super::object::{commit, commit_body, PutOutput, ReadConditions, WriteConditions};
 use super::{check_key, ms, require_bucket};
@@ -190,7 +189,7 @@ pub async fn upload_part_copy(svc: &S3Service, ctx: &RequestContext, input: Part
         }
     }
     let alg = upload.checksum_alg.as_deref().and_then(ChecksumAlg::parse);
-    let staged = assemble(svc, slice(&segments, input.range), Digests::new(false, &alg.into_iter().collect::<Vec<_>>())).await?;
+    let staged = copy_body(svc, &src, &segments, input.range, Digests::new(false, &alg.into_iter().collect::<Vec<_>>())).await?;
     let checksum = alg.and_then(|a| staged.digests.checksum(a).map(|v| (a, v.to_string())));
     store_part(svc, ctx, upload, input.number, staged, checksum).await
 }
@@ -307,6 +306,7 @@ pub async fn complete(svc: &S3Service, ctx: &RequestContext, input: CompleteInpu
         parts: chosen.iter().map(|p| p.size).collect(),
         tags: upload.tags,
         seq: 0,
+        inline: None,
     };
     commit(svc, row, staged, input.cond, Some(upload.upload_id)).await
 }

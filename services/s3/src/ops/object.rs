@@ -10,7 +10,7 @@ use crate::error::{S3Error, S3Result};
 use crate::store::blob::{read_sources, slice, StagedBlob};
 use crate::store::objects::{self, ObjectMeta, ObjectRow, StoredChecksum};
 use crate::S3Service;
-use amplocal_core::RequestContext;
+use amplocal_core::{InternalError, RequestContext};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -118,9 +118,10 @@ fn version_for(versioning: &Option<String>, svc: &S3Service) -> String {
 
 /// Commit a new version row built from a staged body; applies write conditions inside the
 /// transaction. Shared by PutObject, CopyObject and CompleteMultipartUpload.
-pub async fn commit(svc: &S3Service, mut row: ObjectRow, body: StagedBlob, cond: WriteConditions, upload: Option<String>) -> S3Result<PutOutput> {
+pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, cond: WriteConditions, upload: Option<String>) -> S3Result<PutOutput> {
     let svc2 = svc.clone();
-    row.blob = Some(body.id.clone());
+    row.inline = body.take_inline(objects::INLINE_MAX);
+    row.blob = row.inline.is_none().then(|| body.id.clone());
     commit_body(svc, body, move |tx| {
             let b = require_bucket(tx, &row.bucket)?;
             let mut orphans = Vec::new();
@@ -203,6 +204,7 @@ pub async fn put_object(svc: &S3Service, ctx: &RequestContext, input: PutObjectI
         parts: Vec::new(),
         tags: input.tags,
         seq: 0,
+        inline: None,
     };
     commit(svc, row, input.body, input.cond, None).await
 }
@@ -292,7 +294,10 @@ pub async fn get_object(svc: &S3Service, input: GetObjectInput) -> S3Result<GetO
             }
             let segments = row.blob.as_deref().and_then(|id| blobs.segments(id, &row.parts, row.size)).unwrap_or_default();
             let len = served.map_or(size, |(a, b)| b - a + 1);
-            let data = if len > 0 && len <= inline_max && !segments.is_empty() {
+            let data = if let (Some(body), true) = (&row.inline, inline_max > 0) {
+                let (a, z) = served.unwrap_or((0, size.saturating_sub(1)));
+                Some(if len == 0 { Vec::new() } else { body.get(a as usize..=z as usize).ok_or_else(|| InternalError::new("inline body shorter than its size"))?.to_vec() })
+            } else if len > 0 && len <= inline_max && !segments.is_empty() {
                 let range = served.unwrap_or((0, size - 1));
                 let mut out = Vec::with_capacity(len as usize);
                 read_sources(slice(&segments, Some(range)), len as usize, |b| {

@@ -3,7 +3,8 @@
 //! fsynced (unless `--s3-no-fsync`), renamed into its fan-out directory, and only then
 //! referenced by a metadata row (the SQLite commit is the linearisation point; an unreferenced
 //! file is garbage). Bodies up to 1 MiB stay in memory until the commit writes them in the same
-//! blocking task as the metadata transaction; larger ones stream to a writer thread that hashes
+//! blocking task as the metadata transaction (those up to 64 KiB go into the row itself, see
+//! `objects::INLINE_MAX`); larger ones stream to a writer thread that hashes
 //! and writes while the socket is still being read. A completed multipart object references
 //! its parts' blobs in order instead of a copy of them.
 
@@ -66,6 +67,15 @@ impl StagedBlob {
     /// upload until the object row commits).
     pub fn existing(ids: &[String], size: u64, digests: DigestValues) -> Self {
         Self { id: ids.join(","), size, digests, path: PathBuf::new(), pending: None, keep: true }
+    }
+
+    /// The bytes of a body still held in memory, when it has at most `max` bytes: it is then
+    /// stored in its metadata row and never becomes a file.
+    pub fn take_inline(&mut self, max: u64) -> Option<Vec<u8>> {
+        if self.size > max || self.pending.is_none() {
+            return None;
+        }
+        self.pending.take().map(|p| p.data)
     }
 
     /// Put a body still held in memory in its final place: temp file, write, fsync, rename.

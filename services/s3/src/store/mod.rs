@@ -10,7 +10,8 @@ pub mod uploads;
 use crate::error::S3Result;
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Schema migrations, applied in order at open.
+/// Schema migrations, applied in order at open. The second adds `objects.body`: bodies up to
+/// [`objects::INLINE_MAX`] bytes live in their metadata row instead of a file.
 pub const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE buckets (
     name TEXT PRIMARY KEY,
@@ -65,6 +66,8 @@ CREATE TABLE parts (
     checksum TEXT,
     PRIMARY KEY (upload_id, part_number)
 );
+"#, r#"
+ALTER TABLE objects ADD COLUMN body BLOB;
 "#];
 
 /// A bucket row.

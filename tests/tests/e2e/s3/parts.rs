@@ -2,7 +2,8 @@
 //! byte is copied at CompleteMultipartUpload): reads across part boundaries (ranges, suffixes,
 //! partNumber), CopyObject and UploadPartCopy from such an object, and that exactly the right
 //! blob files exist after complete, overwrite and delete. Also: a multi-range GET answers the
-//! whole object, as S3 (which does not support multiple ranges) does.
+//! whole object, as S3 (which does not support multiple ranges) does. Bodies up to 64 KiB live
+//! in their metadata row: same reads, ranges and copies, no file.
 
 use super::*;
 
@@ -83,11 +84,53 @@ async fn completed_upload_is_its_parts_and_reads_across_boundaries() {
     assert_eq!(get_bytes(&c, "parts", "pc").await, all[b as usize - 6..=b as usize + 3]);
     assert_eq!(blob_files(&env), 4);
 
-    // overwriting and deleting release every part file
+    // overwriting (with a small body, stored in its row) and deleting release every part file
     put(&c, "parts", "obj", b"small now").await;
-    assert_eq!(blob_files(&env), 3);
+    assert_eq!(get_bytes(&c, "parts", "obj").await, b"small now");
+    assert_eq!(blob_files(&env), 2);
     for k in ["obj", "copy", "pc"] {
         c.delete_object().bucket("parts").key(k).send().await.unwrap();
     }
     assert_eq!(blob_files(&env), 0);
+}
+
+#[tokio::test]
+async fn small_bodies_live_in_their_row_and_read_copy_and_range_like_files() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "inl").await;
+    let at: Vec<u8> = (0..64 * 1024).map(|i| (i % 249) as u8).collect();
+    let over: Vec<u8> = (0..64 * 1024 + 1).map(|i| (i % 247) as u8).collect();
+    put(&c, "inl", "at-limit", &at).await;
+    put(&c, "inl", "empty", b"").await;
+    assert_eq!(blob_files(&env), 0, "bodies up to 64 KiB are stored in their row");
+    put(&c, "inl", "over-limit", &over).await;
+    assert_eq!(blob_files(&env), 1);
+    assert_eq!(get_bytes(&c, "inl", "at-limit").await, at);
+    assert_eq!(get_bytes(&c, "inl", "over-limit").await, over);
+    assert!(get_bytes(&c, "inl", "empty").await.is_empty());
+    let h = c.head_object().bucket("inl").key("at-limit").send().await.unwrap();
+    assert_eq!(h.content_length(), Some(at.len() as i64));
+    let (got, cr) = range(&c, "inl", "at-limit", "bytes=100-199").await;
+    assert_eq!(got, at[100..200]);
+    assert_eq!(cr.as_deref(), Some("bytes 100-199/65536"));
+    let (got, _) = range(&c, "inl", "at-limit", "bytes=-5").await;
+    assert_eq!(got, at[at.len() - 5..]);
+    let e = c.get_object().bucket("inl").key("at-limit").range("bytes=70000-").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (416, "InvalidRange".into()));
+    // copy inline → inline, and an inline range into a multipart part (which is a file)
+    c.copy_object().bucket("inl").key("copy").copy_source("inl/at-limit").send().await.unwrap();
+    assert_eq!(get_bytes(&c, "inl", "copy").await, at);
+    assert_eq!(blob_files(&env), 1);
+    let id = c.create_multipart_upload().bucket("inl").key("mp").send().await.unwrap().upload_id().unwrap().to_string();
+    let pc = c.upload_part_copy().bucket("inl").key("mp").upload_id(&id).part_number(1).copy_source("inl/at-limit").copy_source_range("bytes=10-19").send().await.unwrap();
+    let etag = pc.copy_part_result().and_then(|r| r.e_tag()).unwrap().to_string();
+    let parts = vec![CompletedPart::builder().part_number(1).e_tag(etag).build()];
+    c.complete_multipart_upload().bucket("inl").key("mp").upload_id(&id).multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build()).send().await.unwrap();
+    assert_eq!(get_bytes(&c, "inl", "mp").await, at[10..20]);
+    assert_eq!(blob_files(&env), 2);
+    // a large object overwritten by a small one leaves no file behind
+    put(&c, "inl", "over-limit", b"tiny").await;
+    assert_eq!(blob_files(&env), 1);
+    assert_eq!(get_bytes(&c, "inl", "over-limit").await, b"tiny");
 }
