@@ -194,6 +194,10 @@ test('a second window sees live changes where the rules allow, the other user ne
   await postMessage(bob.page, `hi alice, bob here ${run}`);
   await until('bob\'s post at alice', async () => (await messages(alice.page)).includes(`hi alice, bob here ${run}`), 5000);
   await until('bob\'s post in alice\'s second window', async () => (await messages(second)).includes(`hi alice, bob here ${run}`), 5000);
+  // Server-set owners: alice's own post is hers, bob's is not, the seeds have none.
+  const author = (text) => alice.page.locator(`${id('message-item')}[data-text="${text}"] ${id('message-author')}`).textContent();
+  assert.equal(await author(`hello from alice ${run}`), 'you');
+  assert.equal(await author(`hi alice, bob here ${run}`), 'another user');
   // Alice's todo events (sent before her board post, which bob has seen) never reached bob.
   assert.deepEqual(await todos(bob.page), ['bob: fix bike']);
   // Bob may read alice's post but not delete it (owner rule).

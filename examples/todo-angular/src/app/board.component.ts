@@ -2,6 +2,7 @@
 // ones live; only the author may delete one (owner rule).
 import { Component, OnDestroy, OnInit, signal } from '@angular/core';
 import { generateClient } from 'aws-amplify/data';
+import { getCurrentUser } from 'aws-amplify/auth';
 import type { Subscription } from 'rxjs';
 import { describe } from './amplify';
 
@@ -25,7 +26,7 @@ interface Message {
         @for (m of messages(); track m.id) {
           <li data-testid="message-item" [attr.data-id]="m.id" [attr.data-text]="m.text">
             <span class="grow">{{ m.text }}</span>
-            <span class="muted">{{ author(m) }}</span>
+            <span class="muted" data-testid="message-author">{{ author(m) }}</span>
             <button type="button" class="link" data-testid="message-delete" (click)="remove(m)">delete</button>
           </li>
         }
@@ -46,13 +47,17 @@ export class BoardComponent implements OnInit, OnDestroy {
     return (e.target as HTMLInputElement).value;
   }
 
+  /** The owner value of this user's own messages (`<sub>::<username>`), once known. */
+  private readonly me = signal<string | null>(null);
+
   author(m: Message): string {
     if (!m.owner) return 'amplocal';
-    const parts = m.owner.split('::');
-    return parts[parts.length - 1];
+    const mine = this.me();
+    return mine && m.owner.split('::')[0] === mine ? 'you' : 'another user';
   }
 
   ngOnInit(): void {
+    getCurrentUser().then((u) => this.me.set(u.userId), () => this.me.set(null));
     this.sub = this.client.models.Message.observeQuery().subscribe({
       next: ({ items, isSynced }: { items: Message[]; isSynced: boolean }) => {
         this.messages.set([...items].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '')));
