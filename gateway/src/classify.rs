@@ -89,7 +89,7 @@ fn internal_service(path: &str) -> Option<ServiceId> {
         "s3" => Some(ServiceId::S3),
         "dynamodb" => Some(ServiceId::DynamoDb),
         "cognito" => Some(ServiceId::Cognito),
-        "appsync" => Some(ServiceId::AppSync),
+        "appsync" | "graphql" => Some(ServiceId::AppSync),
         _ => None,
     }
 }

@@ -93,6 +93,7 @@ fn shapes() -> Vec<Shape> {
         s("boto3 StartSchemaCreation", "POST", "127.0.0.1:4566", "/v1/apis/abc/schemacreation", &[("content-type", "application/json"), ("authorization", &appsync)], AppSync),
         // amplocal's own per-service endpoints
         s("Cognito code inbox", "GET", "127.0.0.1:4566", "/_amplocal/cognito/codes?pool=us-east-1_x&username=carl", &[], Cognito),
+        s("the GraphQL explorer", "GET", "127.0.0.1:4566", "/_amplocal/graphql?api=todoapi", &[], AppSync),
         s("a service's internal route wins over the scope", "GET", "127.0.0.1:4566", "/_amplocal/dynamodb/tables", &[("authorization", &s3)], DynamoDb),
         s("GraphQL preflight", "OPTIONS", "localhost:4566", "/graphql", &[("origin", "http://localhost:5173"), ("access-control-request-headers", "content-type,x-api-key")], AppSync),
     ]

@@ -6,14 +6,17 @@
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
 //! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
 //! now): Lambda auth, `@function` / `@http`
-//! execution, LAMBDA conflict handlers, the GraphiQL page. Field-level `@auth` is [`field_auth`].
+//! execution, LAMBDA conflict handlers. Field-level `@auth` is [`field_auth`]; the explorer page
+//! at `/_amplocal/graphql` is [`graphiql`].
 
 pub mod auth_rules;
 pub mod control;
 pub mod error;
 pub mod executor;
 pub mod field_auth;
+pub mod graphiql;
 pub mod graphql;
+pub mod mint;
 pub mod oidc;
 pub mod provision;
 pub mod introspection;

@@ -1,6 +1,6 @@
 //! HTTP for AppSync: the restJson1 control plane under `/v1/apis…` (paths, query strings and
 //! JSON bodies to typed calls on [`crate::control::Control`], errors via core's restJson1
-//! renderer) and the GraphQL data plane.
+//! renderer), the GraphQL data plane and the `/_amplocal/graphql` explorer ([`crate::graphiql`]).
 //!
 //! Leaves out: every control-plane route not listed in [`crate::control`] (answered
 //! `BadRequestException`), the realtime WebSocket.
@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
-fn query_param(req_query: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn query_param(req_query: Option<&str>, name: &str) -> Option<String> {
     req_query?.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
@@ -43,6 +43,11 @@ pub async fn handle(svc: AppSyncService, req: Request) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/v1/") {
         return control(svc, ctx, req).await;
+    }
+    if path == "/_amplocal/graphql" || path.starts_with("/_amplocal/graphql/") {
+        let (method, query) = (req.method().clone(), req.uri().query().map(String::from));
+        let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
+        return with_op(svc.graphiql(&ctx, &method, &path, query.as_deref(), &body).await, "GraphiQL");
     }
     let host_api = api_id_from_host(req.headers());
     if req.method() == Method::GET {

@@ -325,3 +325,4 @@ mod data_plane;
 mod field_auth;
 mod auth_modes;
 mod conflicts;
+mod graphiql;
