@@ -128,7 +128,14 @@ fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         if let Some(m) = &manifest {
             let provisioned = amplocal::backend::provision(&state, m, local).await?;
             if let Some(path) = &args.amplify_outputs {
-                amplocal::backend::write_outputs(&provisioned, path)?;
+                use amplocal::backend::outputs;
+                outputs::write(path, &provisioned).map_err(|e| anyhow::anyhow!("--amplify-outputs {}: {e}", path.display()))?;
+                let snippet = outputs::snippet(&provisioned);
+                if !snippet.is_empty() {
+                    let text = format!("amplocal: wrote {}; add after Amplify.configure(outputs):\n{snippet}", path.display());
+                    eprint!("{text}");
+                    print!("{text}");
+                }
             }
         }
         tracing::info!(

@@ -19,20 +19,6 @@ use crate::AppState;
 use amplocal_core::RequestContext;
 use outputs::{AuthOutput, DataOutput, PasswordPolicyOut, Provisioned, StorageOutput};
 use std::net::SocketAddr;
-use std::path::Path;
-
-/// Write `amplify_outputs.json` for `p` to `path` (pretty-printed, trailing newline; written to
-/// a temporary file and renamed so a reader never sees half a file).
-pub fn write_outputs(p: &Provisioned, path: &Path) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(&outputs::render(p))?;
-    text.push('\n');
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("--amplify-outputs {}: {e}", path.display()))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| anyhow::anyhow!("--amplify-outputs {}: {e}", path.display()))?;
-    Ok(())
-}
 
 fn pick<'a, T>(items: &'a [T], wanted: Option<&str>, name: impl Fn(&T) -> &str) -> Option<(usize, &'a T)> {
     match wanted {
@@ -46,6 +32,7 @@ fn pick<'a, T>(items: &'a [T], wanted: Option<&str>, name: impl Fn(&T) -> &str) 
 /// public URL is `https://localhost:<port>`). Errors name the manifest's file, line and key.
 pub async fn provision(state: &AppState, manifest: &Manifest, bound: SocketAddr) -> anyhow::Result<Provisioned> {
     let m = manifest;
+    let started = std::time::Instant::now();
     let ctx = RequestContext::new("amplocal-backend", amplocal_core::DEFAULT_ACCOUNT, m.region.clone(), state.core.clock.now());
     let auth_and_data = async {
         let (pools, identity_pools) = provision_auth::provision(&state.cognito, &ctx, m).await?;
@@ -82,17 +69,30 @@ pub async fn provision(state: &AppState, manifest: &Manifest, bound: SocketAddr)
         }
     });
     let several = m.graphql_apis.len() > 1;
-    let data = pick(&m.graphql_apis, m.outputs.graphql_api.as_deref(), |a| &a.name).map(|(i, spec)| {
-        let api = &apis[i];
-        DataOutput {
-            api_id: api.api_id.clone(),
-            url: if several { format!("{public_url}/graphql/{}", api.api_id) } else { format!("{public_url}/graphql") },
-            default_auth: spec.default_auth.clone(),
-            additional_auth: spec.additional_auth.clone(),
-            api_key: api.api_key.clone(),
-            model_introspection: serde_json::Value::Null,
+    let data = match pick(&m.graphql_apis, m.outputs.graphql_api.as_deref(), |a| &a.name) {
+        Some((i, spec)) => {
+            let api = &apis[i];
+            let model_introspection = amplocal_appsync::introspection::model_introspection(&spec.schema).map_err(|e| m.error_at(&spec.schema_loc, format!("{}: model_introspection: {e}", spec.schema_path)))?;
+            Some(DataOutput {
+                api_id: api.api_id.clone(),
+                url: if several { format!("{public_url}/graphql/{}", api.api_id) } else { format!("{public_url}/graphql") },
+                default_auth: spec.default_auth.clone(),
+                additional_auth: spec.additional_auth.clone(),
+                api_key: api.api_key.clone(),
+                model_introspection,
+            })
         }
-    });
+        None => None,
+    };
     let storage = pick(&m.buckets, m.outputs.bucket.as_deref(), |b| &b.name).map(|(_, b)| StorageOutput { bucket: b.name.clone() });
+    tracing::info!(
+        manifest = %m.file,
+        user_pools = m.user_pools.len(),
+        identity_pools = m.identity_pools.len(),
+        buckets = m.buckets.len(),
+        graphql_apis = m.graphql_apis.len(),
+        "backend provisioned in {} ms",
+        started.elapsed().as_millis()
+    );
     Ok(Provisioned { region: m.region.clone(), public_url, auth, data, storage })
 }

@@ -64,10 +64,11 @@ pub async fn ensure_user_pool(svc: &CognitoService, ctx: &RequestContext, fixed_
     Ok(id)
 }
 
-/// Bring the schema of an existing pool in line with `input.Schema`: standard attributes get
-/// the requested `Required`, missing custom attributes are added.
+/// Bring the name and schema of an existing pool in line with `input`: standard attributes get
+/// the requested `Required`, missing custom attributes are added (never removed, as in Cognito).
 async fn patch_schema(svc: &CognitoService, ctx: &RequestContext, id: &str, input: &Value) -> Result<()> {
     let wanted = input["Schema"].as_array().cloned().unwrap_or_default();
+    let name = input["PoolName"].as_str().unwrap_or_default().to_string();
     let (acct, id, t) = (ctx.account_id.clone(), id.to_string(), now(ctx));
     svc.db()
         .write(move |c| {
@@ -90,7 +91,10 @@ async fn patch_schema(svc: &CognitoService, ctx: &RequestContext, id: &str, inpu
                     schema.push(a);
                 }
             }
-            if schema != before {
+            if schema != before || (!name.is_empty() && p.name != name) {
+                if !name.is_empty() {
+                    p.name = name;
+                }
                 p.data["SchemaAttributes"] = Value::Array(schema);
                 p.modified = t;
                 store::put_pool(c, &p)?;

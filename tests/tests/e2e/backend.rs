@@ -162,6 +162,7 @@ async fn full_manifest_provisions_everything() {
     assert_eq!(auth.required_attributes, ["email"]);
     let data = p.data.as_ref().expect("data");
     assert_eq!((data.api_id.as_str(), data.url.as_str(), data.api_key.as_deref()), (API, "https://localhost:4566/graphql", Some(KEY)));
+    assert!(data.model_introspection["models"]["Todo"]["fields"]["content"].is_object(), "{}", data.model_introspection);
     assert_eq!(p.storage.as_ref().map(|s| s.bucket.as_str()), Some("full-test-files"));
     s.stop().await;
 }
@@ -210,6 +211,60 @@ async fn second_start_is_idempotent_and_keeps_user_edits() {
     assert!(sign_in(&second, "bob@example.com", "bob-pass-1!").await.unwrap_err().contains("NotAuthorizedException"));
     assert!(sign_in(&second, "alice@example.com", "alice-pass-1!").await.is_ok());
     second.stop().await;
+}
+
+/// A copy of the full fixture with `edits` (old, new) applied to its manifest.
+fn edited_copy(dir: &std::path::Path, edits: &[(&str, &str)]) -> PathBuf {
+    let src = fixture("full");
+    std::fs::create_dir_all(dir.join("seed")).expect("mkdir");
+    for f in ["schema.graphql", "seed/todos.json"] {
+        std::fs::copy(src.join(f), dir.join(f)).expect("copy");
+    }
+    let mut text = std::fs::read_to_string(src.join("amplocal.toml")).expect("read");
+    for (old, new) in edits {
+        assert!(text.contains(old), "{old}");
+        text = text.replacen(old, new, 1);
+    }
+    let path = dir.join("amplocal.toml");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[tokio::test]
+async fn changed_manifest_updates_resources_in_place() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let files = tempfile::tempdir().expect("tempdir");
+    let first = BackendServer::start(data.path(), &fixture("full/amplocal.toml")).await.expect("first start");
+    first.stop().await;
+    let edited = edited_copy(
+        files.path(),
+        &[
+            ("minimum_length = 10", "minimum_length = 12"),
+            ("name = \"editors\"\nprecedence = 5", "name = \"editors\"\ndescription = \"Editors\"\nprecedence = 7"),
+            ("\"ALLOW_USER_SRP_AUTH\", \"ALLOW_USER_PASSWORD_AUTH\", \"ALLOW_REFRESH_TOKEN_AUTH\"]", "\"ALLOW_USER_PASSWORD_AUTH\", \"ALLOW_REFRESH_TOKEN_AUTH\"]"),
+            ("allow_unauthenticated = true", "allow_unauthenticated = false"),
+            ("allowed_methods = [\"GET\", \"PUT\"]", "allowed_methods = [\"GET\"]"),
+            ("name = \"custom:team\"", "name = \"custom:level\""),
+        ],
+    );
+    let s = BackendServer::start(data.path(), &edited).await.expect("start with the edited manifest");
+    let idp = s.cognito_idp();
+    let pool = idp.describe_user_pool().user_pool_id(POOL).send().await.expect("pool").user_pool.expect("pool");
+    assert_eq!(pool.policies().and_then(|p| p.password_policy()).and_then(|p| p.minimum_length()), Some(12));
+    let names: Vec<_> = pool.schema_attributes().iter().filter_map(|a| a.name()).filter(|n| n.starts_with("custom:")).collect();
+    assert_eq!(names, ["custom:team", "custom:level"], "custom attributes are only ever added, as in Cognito");
+    let editors = idp.get_group().user_pool_id(POOL).group_name("editors").send().await.expect("group").group.expect("group");
+    assert_eq!((editors.description(), editors.precedence()), (Some("Editors"), Some(7)));
+    let web = idp.describe_user_pool_client().user_pool_id(POOL).client_id(WEB).send().await.expect("web").user_pool_client.expect("client");
+    assert_eq!(web.explicit_auth_flows().iter().map(|f| f.as_str()).collect::<Vec<_>>(), ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+    assert_eq!(idp.list_user_pool_clients().user_pool_id(POOL).send().await.expect("clients").user_pool_clients().len(), 2);
+    let guests = s.cognito_identity().describe_identity_pool().identity_pool_id(GUESTS).send().await.expect("guests");
+    assert!(!guests.allow_unauthenticated_identities());
+    let err = s.cognito_identity().get_id().identity_pool_id(GUESTS).send().await.expect_err("guests now off");
+    assert_eq!(err.into_service_error().meta().code(), Some("NotAuthorizedException"));
+    let cors = s.s3().get_bucket_cors().bucket("full-test-files").send().await.expect("cors");
+    assert_eq!(cors.cors_rules()[0].allowed_methods(), ["GET"]);
+    s.stop().await;
 }
 
 #[tokio::test]
