@@ -9,8 +9,9 @@
 //! OIDC callers are identities too (their token's claims); custom `identityClaim`s read the
 //! claim. Field-level rules are [`crate::field_auth`].
 //!
-//! Leaves out: Lambda identities, `groupClaim` other than `cognito:groups` (OIDC tokens
-//! may carry `groups` instead).
+//! `groupClaim` reads the named claim (OIDC tokens' `groups` are the default groups there).
+//!
+//! Leaves out: Lambda identities.
 
 use crate::transform::auth::{AuthMode, AuthRule, Op, Strategy};
 use serde_json::{json, Map, Value};
@@ -42,6 +43,16 @@ impl Identity {
     /// The values a stored owner may hold for this caller.
     pub fn owner_values(&self) -> Vec<String> {
         vec![format!("{}::{}", self.sub, self.username), self.sub.clone(), self.username.clone()]
+    }
+
+    /// The caller's groups for a rule's `groupClaim` (default `cognito:groups`): the claim's
+    /// list (or single string) when the token carries it, else the verified groups.
+    pub fn groups_for(&self, group_claim: Option<&str>) -> Vec<String> {
+        match group_claim.filter(|c| *c != "cognito:groups").and_then(|c| self.claims.get(c)) {
+            Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => self.groups.clone(),
+        }
     }
 
     /// The owner value written for `identityClaim` (default `sub::username`).
@@ -83,7 +94,7 @@ pub fn decide(rules: Option<&[AuthRule]>, sandbox: bool, op: Op, mode: AuthMode,
         match (r.strategy, identity) {
             (Strategy::Public, _) if mode == AuthMode::ApiKey => return Decision::Allow,
             (Strategy::Private, Some(_)) => return Decision::Allow,
-            (Strategy::Groups, Some(id)) if r.groups_field.is_none() && r.groups.iter().any(|g| id.groups.contains(g)) => return Decision::Allow,
+            (Strategy::Groups, Some(id)) if r.groups_field.is_none() && r.groups.iter().any(|g| id.groups_for(r.group_claim.as_deref()).contains(g)) => return Decision::Allow,
             (Strategy::Groups, Some(_)) if r.groups_field.is_none() => {}
             (Strategy::Groups, Some(_)) | (Strategy::Owner, Some(_)) => restricted.push(r.clone()),
             _ => {}
@@ -108,7 +119,7 @@ fn field_matches(v: Option<&Value>, wanted: &[String]) -> bool {
 pub fn item_allowed(rules: &[AuthRule], identity: &Identity, item: &Map<String, Value>) -> bool {
     rules.iter().any(|r| match r.strategy {
         Strategy::Owner => field_matches(item.get(r.owner_field.as_deref().unwrap_or("owner")), &owner_values_for(identity, r.identity_claim.as_deref())),
-        _ => r.groups_field.as_ref().is_some_and(|f| field_matches(item.get(f), &identity.groups)),
+        _ => r.groups_field.as_ref().is_some_and(|f| field_matches(item.get(f), &identity.groups_for(r.group_claim.as_deref()))),
     })
 }
 
@@ -120,7 +131,7 @@ pub fn auth_filter(rules: &[AuthRule], identity: &Identity, list_fields: &[Strin
         let (field, values) = match r.strategy {
             Strategy::Owner => (r.owner_field.clone().unwrap_or_else(|| "owner".into()), owner_values_for(identity, r.identity_claim.as_deref())),
             _ => match &r.groups_field {
-                Some(f) => (f.clone(), identity.groups.clone()),
+                Some(f) => (f.clone(), identity.groups_for(r.group_claim.as_deref())),
                 None => continue,
             },
         };
@@ -156,7 +167,7 @@ pub fn prepare_create(rules: &[AuthRule], identity: &Identity, input: &mut Map<S
             }
             _ => {
                 if let Some(f) = &r.groups_field {
-                    ok |= field_matches(input.get(f), &identity.groups);
+                    ok |= field_matches(input.get(f), &identity.groups_for(r.group_claim.as_deref()));
                 }
             }
         }
@@ -198,6 +209,23 @@ mod tests {
         assert_eq!(decide(None, false, Op::List, AuthMode::ApiKey, None), Decision::Deny);
         assert_eq!(decide(None, true, Op::List, AuthMode::ApiKey, None), Decision::Allow);
         assert_eq!(decide(None, true, Op::List, AuthMode::UserPools, Some(&a)), Decision::Deny);
+    }
+
+    #[test]
+    fn custom_identity_and_group_claims() {
+        let mut id = alice();
+        id.claims.insert("email".into(), json!("a@x.io"));
+        id.claims.insert("roles".into(), json!(["Ops"]));
+        let r = rules(r#"type P @model @auth(rules: [{ allow: owner, identityClaim: "email" }, { allow: groups, groups: ["Ops"], groupClaim: "roles" }]) { id: ID! }"#);
+        assert_eq!(id.claim_value(Some("email")), "a@x.io");
+        let mut input = Map::new();
+        assert!(prepare_create(&r[..1], &id, &mut input, &[]));
+        assert_eq!(input["owner"], json!("a@x.io"));
+        assert!(item_allowed(&r[..1], &id, &input));
+        input.insert("owner".into(), json!("alice"));
+        assert!(!item_allowed(&r[..1], &id, &input), "a custom claim matches only its own value");
+        assert_eq!(decide(Some(&r[1..]), false, Op::Delete, AuthMode::UserPools, Some(&id)), Decision::Allow, "groupClaim roles");
+        assert_eq!(decide(Some(&r[1..]), false, Op::Delete, AuthMode::UserPools, Some(&alice())), Decision::Deny);
     }
 
     #[test]

@@ -43,8 +43,8 @@ fn admits(r: &AuthRule, mode: AuthMode, identity: Option<&Identity>, item: Optio
     match (r.strategy, identity) {
         (Strategy::Public, _) => mode == AuthMode::ApiKey,
         (Strategy::Private, Some(_)) => true,
-        (Strategy::Groups, Some(id)) if r.groups_field.is_none() => r.groups.iter().any(|g| id.groups.contains(g)),
-        (Strategy::Groups, Some(id)) => item.is_some_and(|i| r.groups_field.as_ref().is_some_and(|f| matches_values(i.get(f), &id.groups))),
+        (Strategy::Groups, Some(id)) if r.groups_field.is_none() => r.groups.iter().any(|g| id.groups_for(r.group_claim.as_deref()).contains(g)),
+        (Strategy::Groups, Some(id)) => item.is_some_and(|i| r.groups_field.as_ref().is_some_and(|f| matches_values(i.get(f), &id.groups_for(r.group_claim.as_deref())))),
         (Strategy::Owner, Some(id)) => {
             let field = r.owner_field.as_deref().unwrap_or("owner");
             match item.map(|i| i.get(field)) {

@@ -150,7 +150,7 @@ impl AppSyncService {
             .filter(|id| !id.is_empty())
             .collect();
         let pool_ok = if configured.is_empty() { claims.account_id == row.account } else { configured.contains(&claims.pool_id.as_str()) };
-        pool_ok.then_some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups, claims: serde_json::Map::new() })
+        pool_ok.then_some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups, claims: claims.claims })
     }
 
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
