@@ -122,3 +122,38 @@ async fn protected_fields_on_reads_writes_and_subscriptions() {
     let mine = gql_as(&env, &[("authorization", &alice)], get, json!({"id": id})).await;
     assert_eq!(mine["data"]["getProfile"]["salary"], 5);
 }
+
+/// The kitchen-sink fixture's `updateProject` auth: the owner rule (no `delete`) may write
+/// every field but null none; dynamic-group editors and the static Admin group may null them.
+#[tokio::test]
+async fn kitchen_sink_update_auth_nulls_need_delete() {
+    let schema = std::fs::read_to_string(schema_path("kitchen-sink.graphql")).unwrap();
+    let (env, _dir, pool, client) = env_with_schema(&schema, |_| {}).await;
+    let alice = sign_in_with_groups(&env, &pool, &client, "alice", &[]).await;
+    let eve = sign_in_with_groups(&env, &pool, &client, "eve", &["Eds"]).await;
+    let root = sign_in_with_groups(&env, &pool, &client, "root", &["Admin"]).await;
+    let bob = sign_in_with_groups(&env, &pool, &client, "bob", &[]).await;
+    let created = gql_as(&env, &[("authorization", &alice)], "mutation { createProject(input: {name: \"p\", status: OPEN, editors: [\"Eds\"]}) { id owners } }", json!({})).await;
+    assert_eq!(created["data"]["createProject"]["owners"], json!(["alice"]), "{created}");
+    let id = created["data"]["createProject"]["id"].as_str().unwrap().to_string();
+    let update = "mutation U($i: UpdateProjectInput!) { updateProject(input: $i) { status priority } }";
+    let cases = [
+        (&alice, json!({"id": id, "status": null}), Some("Unauthorized on [status]")),
+        (&alice, json!({"id": id, "priority": 2}), None),
+        (&eve, json!({"id": id, "status": null}), None),
+        (&root, json!({"id": id, "priority": null}), None),
+        (&bob, json!({"id": id, "priority": 3}), Some("Not Authorized to access updateProject on type Mutation")),
+    ];
+    for (token, input, error) in cases {
+        let out = gql_as(&env, &[("authorization", token)], update, json!({"i": input})).await;
+        match error {
+            Some(m) => {
+                assert_eq!(out["data"], json!({"updateProject": null}), "{input}: {out}");
+                assert_eq!((out["errors"][0]["errorType"].as_str(), out["errors"][0]["message"].as_str()), (Some("Unauthorized"), Some(m)), "{input}");
+            }
+            None => assert!(out.get("errors").is_none(), "{input}: {out}"),
+        }
+    }
+    let got = gql_as(&env, &[("authorization", &root)], "query G($id: ID!) { getProject(id: $id) { status priority } }", json!({"id": id})).await;
+    assert_eq!(got["data"]["getProject"], json!({"status": null, "priority": null}));
+}
