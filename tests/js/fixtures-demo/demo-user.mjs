@@ -8,7 +8,7 @@
 //   - TLS trust of amplocal's CA: NODE_EXTRA_CA_CERTS, set by the parent (the real trust path);
 //   - a global WebSocket for realtime: `node --experimental-websocket` (Node 20; built in from 22);
 //   - a FileReader for multipart uploads (> 5 MiB): the small polyfill below;
-//   - `<bucket>.localhost` resolving to loopback, as browsers do: the dns.lookup shim below.
+//   - `<bucket>.s3.localhost` resolving to loopback, as browsers do: the dns.lookup shim below.
 import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 
@@ -27,9 +27,16 @@ if (typeof globalThis.FileReader === 'undefined') {
     abort() { this.readyState = 2; this.onabort?.({ target: this }); }
   };
 }
+// The test binds amplocal to 127.0.0.1: send `localhost` and every `*.localhost` there (a
+// browser resolves them all to loopback; glibc may know none but `localhost`, or list ::1 first).
 const realLookup = dns.lookup;
 dns.lookup = function lookup(host, opts, cb) {
-  if (typeof host === 'string' && host.endsWith('.localhost')) host = 'localhost';
+  if (typeof opts === 'function') { cb = opts; opts = {}; }
+  if (typeof host === 'string' && (host === 'localhost' || host.endsWith('.localhost'))) {
+    const all = typeof opts === 'object' && opts?.all;
+    process.nextTick(() => (all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)));
+    return {};
+  }
   return realLookup.call(this, host, opts, cb);
 };
 if (typeof globalThis.WebSocket === 'undefined') {
