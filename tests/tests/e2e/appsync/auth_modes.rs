@@ -14,6 +14,7 @@ use rsa::traits::PublicKeyParts;
 /// A local OIDC issuer: an RSA key, its JWKS and discovery document on 127.0.0.1.
 pub(super) struct Issuer {
     pub url: String,
+    pub jwks: Value,
     key: jsonwebtoken::EncodingKey,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -37,11 +38,14 @@ impl Issuer {
         let discovery = json!({"issuer": url, "jwks_uri": format!("{url}/keys")});
         let app = axum::Router::new()
             .route("/.well-known/openid-configuration", axum::routing::get(move || std::future::ready(axum::Json(discovery.clone()))))
-            .route("/keys", axum::routing::get(move || std::future::ready(axum::Json(jwks.clone()))));
+            .route("/keys", axum::routing::get({
+                let jwks = jwks.clone();
+                move || std::future::ready(axum::Json(jwks.clone()))
+            }));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { url, key: enc, _server: server }
+        Self { url, jwks, key: enc, _server: server }
     }
 
     /// A token with `claims` on top of iss/sub/iat/exp (one hour), signed with kid `k1`.
@@ -136,6 +140,25 @@ async fn oidc_tokens_owner_rules_and_realtime() {
         assert_eq!(h["x-amzn-errortype"], "UnauthorizedException");
     }
     assert_eq!(connect(&env, json!({"host": host, "Authorization": "not-a-jwt"}), true).await.err(), Some(401));
+}
+
+#[tokio::test]
+async fn oidc_keys_from_a_jwks_file_for_an_unreachable_issuer() {
+    let issuer = Issuer::start().await;
+    let jwks_dir = tempfile::tempdir().unwrap();
+    let jwks_file = jwks_dir.path().join("jwks.json");
+    std::fs::write(&jwks_file, issuer.jwks.to_string()).unwrap();
+    let (env, _dir, _, _) = env_with_schema(NOTES, |s| {
+        s.appsync.graphql_oidc_issuer = Some("https://login.example.com/".into());
+        s.appsync.graphql_oidc_jwks = Some(jwks_file.to_string_lossy().into_owned());
+    })
+    .await;
+    let token = sign(&issuer.key, "k1", "https://login.example.com", "carol", json!({}));
+    let out = gql_as(&env, &[("authorization", &token)], "mutation { createNote(input: {text: \"c\"}) { owner } }", json!({})).await;
+    assert_eq!(out["data"]["createNote"]["owner"], "carol", "{out}");
+    // The local issuer's own tokens name another issuer: refused.
+    let (status, _, _) = post(&env, "/graphql", &[("authorization", &issuer.token("carol", json!({})))], INTROSPECT).await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]
