@@ -4,10 +4,12 @@
 //! executable schema; [`executor`] + [`resolver`] implement the generated resolvers over the
 //! DynamoDB data source ([`resolver::dynamodb`]), with [`auth_rules`] for `@auth`; [`control`]
 //! is the restJson1 control plane stored in `appsync.db`; [`graphql`] is the `/graphql`
-//! endpoint; [`realtime`] + [`subscription`] serve `graphql-ws` subscriptions. Leaves out (for
-//! now): Lambda auth, `@function` / `@http`
-//! execution, LAMBDA conflict handlers. Field-level `@auth` is [`field_auth`]; the explorer page
-//! at `/_amplocal/graphql` is [`graphiql`].
+//! endpoint (API key, user pools, IAM and OIDC via [`oidc`]); [`realtime`] + [`subscription`]
+//! serve `graphql-ws` subscriptions (IAM handshakes signature-checked). Field-level `@auth` is
+//! [`field_auth`]; DataStore conflict handlers are [`resolver::versioned`]; the explorer page at
+//! `/_amplocal/graphql` is [`graphiql`] (tokens from [`mint`]).
+//!
+//! Leaves out (for now): Lambda auth, `@function` / `@http` execution, LAMBDA conflict handlers.
 
 pub mod auth_rules;
 pub mod control;
