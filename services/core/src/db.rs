@@ -1,7 +1,15 @@
 //! `SqliteDb`: one SQLite file per service, in WAL mode, with embedded migrations applied at
-//! open, one writer connection (writes serialize here, never as `SQLITE_BUSY` to callers) and a
-//! small pool of reader connections. All SQLite work runs on tokio's blocking pool; a write
-//! closure runs inside one `BEGIN IMMEDIATE` transaction that commits only if it returns `Ok`.
+//! open, one writer connection owned by a dedicated writer thread (writes serialize there, never
+//! as `SQLITE_BUSY` to callers) and a small pool of reader connections used on tokio's blocking
+//! pool.
+//!
+//! Group commit: the writer thread takes every write queued at that moment (up to
+//! [`MAX_BATCH`]) and runs them in order inside ONE `BEGIN IMMEDIATE` transaction, each under its
+//! own `SAVEPOINT`: a closure that returns `Err` (or panics) rolls back to its savepoint and
+//! leaves the others alone. Results are handed back only after the `COMMIT`, so an acknowledged
+//! write is a committed one; if the commit itself fails, every write of the batch gets that error.
+//! Later writes of a batch see the effects of earlier ones, exactly as if they had run one after
+//! the other.
 //!
 //! Durability: WAL with `synchronous=NORMAL` keeps every committed transaction across a process
 //! crash (`kill -9`); only an OS crash or power loss may drop the last transactions. Use
@@ -9,11 +17,22 @@
 
 use crate::InternalError;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const MAX_IDLE_READERS: usize = 8;
+/// Most writes committed together by one group commit.
+pub const MAX_BATCH: usize = 64;
+
+/// What a queued write hands back to the writer thread: whether its closure succeeded, and how
+/// to deliver its result once the batch's commit outcome is known.
+type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A queued write: runs its closure in the open transaction (`None`: it will not run, and its
+/// delivery reports the error it is given).
+type Job = Box<dyn for<'a, 'b> FnOnce(Option<&'a Transaction<'b>>) -> (bool, Deliver) + Send>;
 
 /// Handle to one service's database. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -24,7 +43,7 @@ pub struct SqliteDb {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    jobs: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -34,6 +53,103 @@ fn configure(conn: &Connection, synchronous_full: bool) -> rusqlite::Result<()> 
     conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+/// The writer thread: group commits until every `SqliteDb` handle is gone.
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = Vec::with_capacity(8);
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut conn, batch);
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            for job in batch {
+                // Never run: each caller learns the transaction could not start.
+                let (_, deliver) = job(None);
+                deliver(Err(msg.clone()));
+            }
+            return;
+        }
+    };
+    let single = batch.len() == 1;
+    let mut delivers = Vec::with_capacity(batch.len());
+    let mut any_ok = false;
+    for job in batch {
+        if single {
+            let (ok, deliver) = job(Some(&tx));
+            any_ok |= ok;
+            delivers.push(deliver);
+            continue;
+        }
+        if let Err(e) = tx.execute_batch("SAVEPOINT amplocal_write") {
+            let (_, deliver) = job(None);
+            let msg = e.to_string();
+            delivers.push(Box::new(move |_| deliver(Err(msg))));
+            continue;
+        }
+        let (ok, deliver) = job(Some(&tx));
+        let end = if ok { "RELEASE amplocal_write" } else { "ROLLBACK TO amplocal_write; RELEASE amplocal_write" };
+        match tx.execute_batch(end) {
+            Ok(()) => {
+                any_ok |= ok;
+                delivers.push(deliver);
+            }
+            Err(e) => {
+                // The transaction is in an unknown state: abandon the whole batch.
+                let msg = e.to_string();
+                drop(tx);
+                for d in delivers {
+                    d(Err(msg.clone()));
+                }
+                deliver(Err(msg));
+                return;
+            }
+        }
+    }
+    let outcome = if any_ok { tx.commit().map_err(|e| e.to_string()) } else { tx.rollback().map_err(|e| e.to_string()) };
+    for d in delivers {
+        d(outcome.clone());
+    }
+}
+
+/// Wraps a write closure as a [`Job`] whose result goes to `send` after the commit.
+fn make_job<T, E, F, S>(f: F, send: S) -> Job
+where
+    T: Send + 'static,
+    E: From<InternalError> + Send + 'static,
+    F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    S: FnOnce(Result<T, E>) + Send + 'static,
+{
+    Box::new(move |tx: Option<&Transaction<'_>>| {
+        let Some(tx) = tx else {
+            return (false, Box::new(move |r: Result<(), String>| send(Err(E::from(InternalError::new(r.err().unwrap_or_default()))))) as Deliver);
+        };
+        let result = match catch_unwind(AssertUnwindSafe(|| f(tx))) {
+            Ok(r) => r,
+            Err(_) => Err(E::from(InternalError::new("a write panicked; it was rolled back"))),
+        };
+        let ok = result.is_ok();
+        let deliver: Deliver = Box::new(move |commit: Result<(), String>| {
+            send(match (result, commit) {
+                (Err(e), _) => Err(e),
+                (Ok(v), Ok(())) => Ok(v),
+                (Ok(_), Err(msg)) => Err(E::from(InternalError::new(format!("commit failed: {msg}")))),
+            })
+        });
+        (ok, deliver)
+    })
 }
 
 impl SqliteDb {
@@ -53,9 +169,12 @@ impl SqliteDb {
         let mut writer = Connection::open(&path)?;
         configure(&writer, synchronous_full)?;
         migrate(&mut writer, migrations)?;
-        Ok(Self {
-            inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }),
-        })
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("amplocal-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue))
+            .map_err(|e| InternalError::new(format!("cannot start the SQLite writer thread: {e}")))?;
+        Ok(Self { inner: Arc::new(Inner { path, jobs: Mutex::new(jobs), readers: Mutex::new(Vec::new()) }) })
     }
 
     /// The file this database lives in.
@@ -63,19 +182,27 @@ impl SqliteDb {
         &self.inner.path
     }
 
-    /// Run `f` inside one write transaction on the blocking pool. Commits when `f` returns
-    /// `Ok`, rolls back otherwise. Writers are serialized by the process-wide writer lock.
+    fn submit(&self, job: Job) -> Result<(), InternalError> {
+        let jobs = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.send(job).map_err(|_| InternalError::new("the SQLite writer thread has stopped"))
+    }
+
+    /// Run `f` inside a write transaction on the writer thread (group-committed with the writes
+    /// queued beside it, under its own savepoint). Resolves after the commit: `Ok` means durable.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<InternalError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        let joined = tokio::task::spawn_blocking(move || inner.write_blocking(f)).await;
-        match joined {
+        let (send, recv) = tokio::sync::oneshot::channel();
+        self.submit(make_job(f, move |r| {
+            let _ = send.send(r);
+        }))
+        .map_err(E::from)?;
+        match recv.await {
             Ok(r) => r,
-            Err(e) => Err(E::from(InternalError::from(e))),
+            Err(_) => Err(E::from(InternalError::new("the SQLite writer thread dropped a write"))),
         }
     }
 
@@ -95,13 +222,23 @@ impl SqliteDb {
     }
 
     /// Synchronous write, for callers already on a blocking thread (startup, background tasks
-    /// running under `spawn_blocking`). Never call this from an async task.
+    /// running under `spawn_blocking`). Never call this from an async task, nor from inside
+    /// another write closure of the same database (it would wait for itself).
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        E: From<InternalError>,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+        T: Send + 'static,
+        E: From<InternalError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.inner.write_blocking(f)
+        let (send, recv) = mpsc::sync_channel(1);
+        self.submit(make_job(f, move |r| {
+            let _ = send.send(r);
+        }))
+        .map_err(E::from)?;
+        match recv.recv() {
+            Ok(r) => r,
+            Err(_) => Err(E::from(InternalError::new("the SQLite writer thread dropped a write"))),
+        }
     }
 
     /// Synchronous read, see [`SqliteDb::write_blocking`].
@@ -115,20 +252,6 @@ impl SqliteDb {
 }
 
 impl Inner {
-    fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        E: From<InternalError>,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E>,
-    {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(InternalError::from(e)))?;
-        let out = f(&tx)?;
-        tx.commit().map_err(|e| E::from(InternalError::from(e)))?;
-        Ok(out)
-    }
-
     fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
         E: From<InternalError>,
@@ -229,6 +352,43 @@ mod tests {
         }
         let v: i64 = db.read(|c| c.query_row("SELECT v FROM kv WHERE k='n'", [], |r| r.get(0)).map_err(InternalError::from)).await.unwrap();
         assert_eq!(v, 16 * 50);
+    }
+
+    /// Many writes queued at once share commits, yet one failing or panicking write rolls back
+    /// only itself: every other write of its batch lands, and each caller gets its own result.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_write_in_a_group_commit_rolls_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDb::open(dir.path().join("t.db"), M).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |tx| {
+                    tx.execute("INSERT INTO kv VALUES (?1, ?2)", rusqlite::params![format!("k{i}"), i])?;
+                    match i % 10 {
+                        3 => Err(InternalError::new("refused")),
+                        7 => panic!("closure panics"),
+                        _ => Ok(i),
+                    }
+                })
+                .await
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            let r = t.await.unwrap();
+            match i % 10 {
+                3 | 7 => assert!(r.is_err(), "write {i} should fail"),
+                _ => assert_eq!(r.unwrap(), i as i64),
+            }
+        }
+        let n: i64 = db.read(|c| c.query_row("SELECT count(*) FROM kv", [], |r| r.get(0)).map_err(InternalError::from)).await.unwrap();
+        assert_eq!(n, 160);
+        let bad: i64 = db
+            .read(|c| c.query_row("SELECT count(*) FROM kv WHERE v % 10 IN (3, 7)", [], |r| r.get(0)).map_err(InternalError::from))
+            .await
+            .unwrap();
+        assert_eq!(bad, 0);
     }
 
     #[test]
