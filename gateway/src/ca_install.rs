@@ -174,21 +174,45 @@ fn install_one(ca: &CaCert, dir: &Path, create: bool, certutil: &Path) -> Result
         created_db = true;
     }
     if !created_db {
-        // Present already? `-L -n NICK -a` prints every certificate under that nickname.
-        if let Ok(pem) = run(certutil, &["-L", "-d", &db, "-n", &ca.nickname, "-a"]) {
-            if certs(&pem).iter().any(|d| d == &ca.der) {
-                let listing = run(certutil, &["-L", "-d", &db])?;
-                if ssl_trusted(&listing, &ca.nickname) {
-                    return Ok(Outcome::AlreadyTrusted);
-                }
-                run(certutil, &["-M", "-d", &db, "-n", &ca.nickname, "-t", "C,,"])?;
-                return Ok(Outcome::TrustRestored);
+        if let Some(nickname) = find_nickname(ca, &db, certutil)? {
+            let listing = run(certutil, &["-L", "-d", &db])?;
+            if ssl_trusted(&listing, &nickname) {
+                return Ok(Outcome::AlreadyTrusted);
             }
+            run(certutil, &["-M", "-d", &db, "-n", &nickname, "-t", "C,,"])?;
+            return Ok(Outcome::TrustRestored);
         }
     }
     let ca_path = ca.path.to_string_lossy();
     run(certutil, &["-A", "-d", &db, "-t", "C,,", "-n", &ca.nickname, "-i", &ca_path])?;
     Ok(Outcome::Added { created_db })
+}
+
+/// The nickname `ca` is stored under in `db`, if it is there: ours, or any other (added by hand,
+/// e.g. `-n amplocal`; NSS keeps the first nickname a certificate got). `-L -n NICK -a` prints
+/// every certificate under a nickname; at most 100 nicknames are looked at.
+fn find_nickname(ca: &CaCert, db: &str, certutil: &Path) -> Result<Option<String>, String> {
+    let listing = run(certutil, &["-L", "-d", db])?;
+    let mut candidates = vec![ca.nickname.clone()];
+    candidates.extend(listed_nicknames(&listing).into_iter().filter(|n| n != &ca.nickname));
+    for nickname in candidates.into_iter().take(100) {
+        if let Ok(pem) = run(certutil, &["-L", "-d", db, "-n", &nickname, "-a"]) {
+            if certs(&pem).iter().any(|d| d == &ca.der) {
+                return Ok(Some(nickname));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The nicknames in `certutil -L` output (each line: nickname, padding, trust flags).
+pub fn listed_nicknames(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("Certificate Nickname") && !l.starts_with(' '))
+        .filter_map(|l| l.trim_end().rsplit_once(' ').map(|(nick, _trust)| nick.trim_end().to_string()))
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 /// Whether `certutil -L` output lists `nickname` with `C` (trusted CA for TLS servers) among
@@ -266,6 +290,8 @@ mod tests {
         assert!(!ssl_trusted(listing, "amplocal local CA 99999999"));
         assert!(!ssl_trusted(listing, "amplocal local CA 1234"));
         assert!(!ssl_trusted(listing, "other"));
+        assert_eq!(listed_nicknames(listing), ["amplocal local CA 1234abcd", "amplocal local CA 99999999"]);
+        assert_eq!(listed_nicknames("amplocal                                                     ,,   \n"), ["amplocal"]);
     }
 
     #[test]

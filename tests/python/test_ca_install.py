@@ -138,6 +138,24 @@ def test_a_ca_copied_out_of_a_container_is_installed_as_is(tmp_path):
 
 
 @pytest.mark.skipif(CERTUTIL is None, reason="needs certutil (Debian: libnss3-tools)")
+def test_a_ca_added_by_hand_under_another_nickname_is_found_not_duplicated(tmp_path):
+    home, data = tmp_path / "home", tmp_path / "data"
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    subprocess.run([amplocal_bin(), "ca", "--data-dir", str(data)], check=True, capture_output=True)
+    subprocess.run([CERTUTIL, "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
+    # The old manual recipe's nickname, and no trust at all.
+    subprocess.run([CERTUTIL, "-A", "-d", f"sql:{nssdb}", "-t", ",,", "-n", "amplocal", "-i", str(data / "tls" / "ca.pem")], check=True)
+    first = run_install(home, data)
+    assert first.returncode == 0, first.stderr
+    assert "set trust C,," in first.stderr
+    assert listed(nssdb) == {"amplocal": "C,,"}
+    second = run_install(home, data)
+    assert "already trusted, nothing to do" in second.stderr
+    assert listed(nssdb) == {"amplocal": "C,,"}
+
+
+@pytest.mark.skipif(CERTUTIL is None, reason="needs certutil (Debian: libnss3-tools)")
 def test_a_broken_database_fails_the_run_but_still_prints_the_ca(tmp_path):
     home, data = tmp_path / "home", tmp_path / "data"
     nssdb = home / ".pki" / "nssdb"
