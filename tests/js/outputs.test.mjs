@@ -43,6 +43,8 @@ let port;
 let outputsText;
 let outputs;
 let printed;
+/** `storageOptions` as the printed lines define it. */
+let storageOptions;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -116,7 +118,9 @@ before(async () => {
   }));
   // What an app does: configure from the file, then the lines amplocal printed, verbatim.
   Amplify.configure(outputs);
-  if (printed) new Function('Amplify', 'outputs', printed)(Amplify, outputs);
+  if (printed) {
+    storageOptions = new Function('Amplify', 'outputs', `${printed}\nreturn typeof storageOptions === 'undefined' ? undefined : storageOptions;`)(Amplify, outputs);
+  }
 });
 
 after(async () => {
@@ -155,6 +159,7 @@ test('amplocal prints the configure lines before Ready., and they set the Cognit
   assert.match(printed, /userPoolEndpoint: amplocal\.userPoolEndpoint/);
   assert.match(printed, /identityPoolEndpoint: amplocal\.identityPoolEndpoint/);
   assert.match(printed, /customEndpoint: amplocal\.storageEndpoint/);
+  assert.deepEqual(storageOptions, { customEndpoint: `s3.localhost:${port}`, useAccelerateEndpoint: false });
   const cognito = Amplify.getConfig().Auth.Cognito;
   assert.equal(cognito.userPoolEndpoint, `https://localhost:${port}`);
   assert.equal(cognito.identityPoolEndpoint, `https://localhost:${port}`);
@@ -213,14 +218,14 @@ test('generateClient() through model_introspection: seeded item, create, relatio
   assert.deepEqual(byIndex.data.map((c) => c.id), [card.data.id]);
 });
 
-test('Amplify Storage through the printed customEndpoint: upload, download, protected path', async () => {
-  const storageEndpoint = outputs.custom.amplocal.storageEndpoint;
+test('Amplify Storage with the printed storageOptions: upload, download, protected path', async () => {
+  assert.ok(storageOptions, 'the printed lines define storageOptions');
   const body = `hello from outputs.test ${Date.now()}`;
-  await uploadData({ path: 'public/outputs-test.txt', data: body, options: { customEndpoint: storageEndpoint } }).result;
-  const got = await downloadData({ path: 'public/outputs-test.txt', options: { customEndpoint: storageEndpoint } }).result;
+  await uploadData({ path: 'public/outputs-test.txt', data: body, options: storageOptions }).result;
+  const got = await downloadData({ path: 'public/outputs-test.txt', options: storageOptions }).result;
   assert.equal(await got.body.text(), body);
   const mine = await uploadData({
-    path: ({ identityId }) => `protected/${identityId}/note.txt`, data: 'mine', options: { customEndpoint: storageEndpoint },
+    path: ({ identityId }) => `protected/${identityId}/note.txt`, data: 'mine', options: storageOptions,
   }).result;
   assert.match(mine.path, /^protected\/us-east-1:[^/]+\/note\.txt$/);
   // Without the endpoint Amplify would go to AWS: prove the option is what makes it local.

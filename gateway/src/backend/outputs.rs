@@ -253,30 +253,41 @@ pub fn write(path: &Path, p: &Provisioned) -> std::io::Result<()> {
     }
 }
 
-/// The lines an app adds right after `Amplify.configure(outputs)` (JavaScript), for what
-/// `amplify_outputs.json` cannot carry. Empty when there is nothing to add.
+/// The lines an app adds right after `Amplify.configure(outputs)` (JavaScript that also compiles
+/// as strict TypeScript when the app imports the JSON), for what `amplify_outputs.json` cannot
+/// carry. Empty when there is nothing to add.
 pub fn snippet(p: &Provisioned) -> String {
     let mut s = String::new();
     let auth = p.auth.as_ref();
-    if auth.is_some() {
-        let identity = auth.is_some_and(|a| a.identity_pool_id.is_some());
-        s.push_str("// amplocal: Cognito endpoints (amplify_outputs.json has no key for them; aws-amplify >= 6.15)\n");
-        s.push_str("const { amplocal } = outputs.custom;\n");
-        s.push_str("const config = Amplify.getConfig();\n");
-        s.push_str("Amplify.configure({\n  ...config,\n  Auth: {\n    ...config.Auth,\n    Cognito: {\n      ...config.Auth.Cognito,\n");
-        s.push_str("      userPoolEndpoint: amplocal.userPoolEndpoint,\n");
-        if identity {
-            s.push_str("      identityPoolEndpoint: amplocal.identityPoolEndpoint,\n");
+    if auth.is_none() && p.storage.is_none() {
+        return s;
+    }
+    s.push_str("// amplocal: endpoints amplify_outputs.json has no key for (it keeps them in custom.amplocal)\n");
+    s.push_str("const { amplocal } = outputs.custom;\n");
+    match auth {
+        Some(a) if a.identity_pool_id.is_some() => {
+            s.push_str("// Cognito (aws-amplify >= 6.15); the ids are restated so strict TypeScript accepts it\n");
+            s.push_str("const config = Amplify.getConfig();\nconst cognito = config.Auth?.Cognito;\n");
+            s.push_str("if (cognito?.userPoolId && cognito.userPoolClientId && cognito.identityPoolId) {\n");
+            s.push_str("  Amplify.configure({\n    ...config,\n    Auth: {\n      Cognito: {\n        ...cognito,\n");
+            s.push_str("        userPoolId: cognito.userPoolId,\n        userPoolClientId: cognito.userPoolClientId,\n");
+            s.push_str("        identityPoolId: cognito.identityPoolId,\n");
+            s.push_str("        userPoolEndpoint: amplocal.userPoolEndpoint,\n        identityPoolEndpoint: amplocal.identityPoolEndpoint,\n");
+            s.push_str("      },\n    },\n  });\n}\n");
         }
-        s.push_str("    },\n  },\n});\n");
+        Some(_) => {
+            s.push_str("// Cognito (aws-amplify >= 6.6.3)\n");
+            s.push_str("const config = Amplify.getConfig();\n");
+            s.push_str("Amplify.configure({\n  ...config,\n  Auth: {\n    ...config.Auth,\n");
+            s.push_str("    Cognito: { ...config.Auth.Cognito, userPoolEndpoint: amplocal.userPoolEndpoint },\n  },\n});\n");
+        }
+        None => {}
     }
     if p.storage.is_some() {
-        if auth.is_none() {
-            s.push_str("const { amplocal } = outputs.custom;\n");
-        }
-        s.push_str("// amplocal: Amplify Storage has no endpoint setting; pass it on every call (always https):\n");
-        s.push_str("//   uploadData({ path, data, options: { customEndpoint: amplocal.storageEndpoint } })\n");
-        s.push_str("//   (same for downloadData, getUrl, list, remove, copy, getProperties)\n");
+        s.push_str("// Storage has no endpoint setting: pass these options to every Storage call, e.g.\n");
+        s.push_str("//   uploadData({ path, data, options: storageOptions }), getUrl({ path, options: { ...storageOptions, expiresIn } })\n");
+        s.push_str("// (https://<bucket>.<storageEndpoint>; useAccelerateEndpoint only makes TypeScript accept the object)\n");
+        s.push_str("const storageOptions = { customEndpoint: amplocal.storageEndpoint, useAccelerateEndpoint: false };\n");
     }
     s
 }

@@ -186,16 +186,25 @@ fn minimal_and_odd_values() {
 #[test]
 fn snippet_names_only_what_exists() {
     let s = snippet(&full());
-    assert!(s.contains("userPoolEndpoint: amplocal.userPoolEndpoint"), "{s}");
-    assert!(s.contains("identityPoolEndpoint: amplocal.identityPoolEndpoint"), "{s}");
-    assert!(s.contains("customEndpoint: amplocal.storageEndpoint"), "{s}");
+    for line in [
+        "const { amplocal } = outputs.custom;",
+        "        userPoolEndpoint: amplocal.userPoolEndpoint,",
+        "        identityPoolEndpoint: amplocal.identityPoolEndpoint,",
+        "const storageOptions = { customEndpoint: amplocal.storageEndpoint, useAccelerateEndpoint: false };",
+    ] {
+        assert!(s.lines().any(|l| l == line), "{line:?} missing in\n{s}");
+    }
+    assert!(s.ends_with(";\n") && !s.contains("\n\n"), "one block, no blank line: {s}");
     let mut p = full();
     p.auth.as_mut().expect("auth").identity_pool_id = None;
     p.storage = None;
     let s = snippet(&p);
-    assert!(s.contains("userPoolEndpoint") && !s.contains("identityPoolEndpoint") && !s.contains("customEndpoint"), "{s}");
+    assert!(s.contains("userPoolEndpoint: amplocal.userPoolEndpoint") && !s.contains("identityPoolEndpoint") && !s.contains("storageOptions"), "{s}");
     p.auth = None;
     assert_eq!(snippet(&p), "");
+    p.storage = Some(StorageOutput { bucket: "b".into() });
+    let s = snippet(&p);
+    assert!(s.contains("storageOptions") && !s.contains("Cognito"), "{s}");
 }
 
 #[test]
