@@ -128,6 +128,9 @@ impl AppSyncService {
             }
             if enabled(AuthMode::Oidc) {
                 if let Some(cfg) = crate::oidc::OidcConfig::of_api(&row.body) {
+                    if let Some(identity) = self.local_pool_oidc_identity(&cfg, auth).await {
+                        return Ok(RequestAuth { mode: AuthMode::Oidc, identity: Some(Arc::new(identity)) });
+                    }
                     if let Some(identity) = self.inner.oidc.verify(&cfg, auth, ctx.now).await {
                         return Ok(RequestAuth { mode: AuthMode::Oidc, identity: Some(Arc::new(identity)) });
                     }
@@ -151,6 +154,20 @@ impl AppSyncService {
             .collect();
         let pool_ok = if configured.is_empty() { claims.account_id == row.account } else { configured.contains(&claims.pool_id.as_str()) };
         pool_ok.then_some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups, claims: claims.claims })
+    }
+
+    /// OIDC whose issuer is an amplocal user pool (its `https://cognito-idp…/<pool>` or local
+    /// issuer URL): the token is verified by Cognito in process, no JWKS fetch; `clientId`
+    /// checked against `aud` / `client_id`.
+    async fn local_pool_oidc_identity(&self, cfg: &crate::oidc::OidcConfig, header: &str) -> Option<Identity> {
+        let cognito = self.inner.cognito.get()?;
+        let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
+        let claims = cognito.verify_token(token).await.ok()?;
+        let iss = claims.claims.get("iss").and_then(Value::as_str)?.trim_end_matches('/');
+        if iss != cfg.issuer || cfg.client_id.as_ref().is_some_and(|c| *c != claims.client_id) {
+            return None;
+        }
+        Some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups, claims: claims.claims })
     }
 
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {

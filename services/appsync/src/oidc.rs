@@ -4,7 +4,9 @@
 //! `clientId` when one is configured, `iat` within `iatTTL` and `auth_time` within `authTTL`
 //! (milliseconds) when those are set.
 //!
-//! Keys come from `--graphql-oidc-jwks` for the `--graphql-oidc-issuer` issuer (an `http://`
+//! An issuer that is one of amplocal's own user pools is verified by Cognito in process
+//! (`crate::graphql`), so Cognito-as-OIDC-provider setups work offline. Other issuers' keys
+//! come from `--graphql-oidc-jwks` for the `--graphql-oidc-issuer` issuer (an `http://`
 //! URL or a local file), otherwise from the issuer's discovery document
 //! (`<issuer>/.well-known/openid-configuration` → `jwks_uri`). They are cached per source
 //! and fetched again when a token names an unknown `kid`.

@@ -284,3 +284,34 @@ async fn iam_realtime_signatures_are_verified() {
     gql_iam(&env, "mutation { createPost(input: {title: \"signed\"}) { title } }", json!({})).await;
     assert_eq!(recv(&mut ws).await, json!({"id": "g", "type": "data", "payload": {"data": {"onCreatePost": {"title": "signed"}}}}));
 }
+
+/// OIDC whose provider is an amplocal user pool (Cognito as an OIDC issuer): its tokens are
+/// verified in process; a token of another pool is refused.
+#[tokio::test]
+async fn oidc_issuer_can_be_a_local_user_pool() {
+    use aws_sdk_appsync::types::OpenIdConnectConfig;
+    use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+    let env = env_with_data().await;
+    env.state.appsync.attach_cognito(env.state.cognito.clone());
+    let idp = env.cognito_idp();
+    let mut pools = Vec::new();
+    for name in ["idp", "other"] {
+        let pool = idp.create_user_pool().pool_name(name).send().await.unwrap().user_pool().unwrap().id().unwrap().to_string();
+        let client = idp.create_user_pool_client().user_pool_id(&pool).client_name("c").explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth).send().await.unwrap();
+        pools.push((pool, client.user_pool_client().unwrap().client_id().unwrap().to_string()));
+    }
+    let (pool, client) = pools[0].clone();
+    let c = env.appsync();
+    let oidc = OpenIdConnectConfig::builder().issuer(format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}")).client_id(&client).build().unwrap();
+    let api = c.create_graphql_api().name("cog-oidc").authentication_type(AuthenticationType::OpenidConnect).open_id_connect_config(oidc).send().await.unwrap();
+    let id = api.graphql_api().unwrap().api_id().unwrap().to_string();
+    c.start_schema_creation().api_id(&id).definition(Blob::new("type Query { secret: String @aws_oidc }")).send().await.unwrap();
+    let (token, id_token, _) = super::data_plane::sign_in(&env, &pool, &client, "olga").await;
+    let (foreign, _, _) = super::data_plane::sign_in(&env, &pools[1].0, &pools[1].1, "olga").await;
+    for t in [token, format!("Bearer {id_token}")] {
+        let (status, _, body) = post(&env, &format!("/graphql/{id}"), &[("authorization", &t)], r#"{"query":"{ __typename }"}"#).await;
+        assert_eq!((status, body), (200, json!({"data": {"__typename": "Query"}})));
+    }
+    let (status, _, _) = post(&env, &format!("/graphql/{id}"), &[("authorization", &foreign)], r#"{"query":"{ __typename }"}"#).await;
+    assert_eq!(status, 401);
+}
