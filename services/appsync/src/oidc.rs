@@ -172,3 +172,26 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     let bytes = tokio::time::timeout(Duration::from_secs(5), body.collect()).await.map_err(|_| format!("{url}: timeout"))?.map_err(|e| format!("{url}: {e}"))?;
     Ok(bytes.to_bytes().to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn config_from_the_default_or_an_additional_provider() {
+        let default = json!({"authenticationType": "OPENID_CONNECT", "openIDConnectConfig": {"issuer": "http://idp/", "clientId": "app", "iatTTL": 5}});
+        assert_eq!(OidcConfig::of_api(&default), Some(OidcConfig { issuer: "http://idp".into(), client_id: Some("app".into()), iat_ttl_ms: 5, auth_ttl_ms: 0 }));
+        let extra = json!({"authenticationType": "API_KEY", "additionalAuthenticationProviders": [{"authenticationType": "AWS_IAM"}, {"authenticationType": "OPENID_CONNECT", "openIDConnectConfig": {"issuer": "http://x", "clientId": ""}}]});
+        assert_eq!(OidcConfig::of_api(&extra).map(|c| (c.issuer, c.client_id)), Some(("http://x".into(), None)));
+        assert_eq!(OidcConfig::of_api(&json!({"authenticationType": "API_KEY"})), None);
+    }
+
+    #[tokio::test]
+    async fn garbage_and_https_issuers_are_refused_without_panicking() {
+        let v = OidcVerifier::new(None, None);
+        let cfg = OidcConfig { issuer: "https://login.example.com".into(), client_id: None, iat_ttl_ms: 0, auth_ttl_ms: 0 };
+        assert_eq!(v.verify(&cfg, "not.a.jwt", SystemTime::now()).await, None);
+        assert!(fetch("https://login.example.com/.well-known/openid-configuration").await.unwrap_err().contains("only http://"));
+    }
+}
