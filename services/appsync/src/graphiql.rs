@@ -12,6 +12,8 @@
 //!   (for the pool's first app client unless `client` names one). Unknown pools, users or
 //!   clients get 404 `{"message"}`; a body without pool/username 400.
 //!
+//! `--graphql-no-explorer` turns all of it off (404).
+//!
 //! Leaves out: IAM and OIDC on the page, schema-aware autocompletion.
 
 use crate::AppSyncService;
@@ -48,6 +50,9 @@ fn html_escape(s: &str) -> String {
 impl AppSyncService {
     /// Serve `/_amplocal/graphql…`.
     pub async fn graphiql(&self, ctx: &RequestContext, method: &http::Method, path: &str, query: Option<&str>, body: &[u8]) -> Response {
+        if self.inner.config.graphql_no_explorer {
+            return message(StatusCode::NOT_FOUND, "The GraphQL explorer is off (--graphql-no-explorer).");
+        }
         match (method.as_str(), path.trim_end_matches('/')) {
             ("GET", "/_amplocal/graphql") => {
                 let api = crate::wire::query_param(query, "api").unwrap_or_default();

@@ -84,6 +84,10 @@ pub struct Config {
     /// The OIDC client id the tokens must carry (`aud` or `client_id`); unchecked if absent.
     #[arg(long = "graphql-oidc-client-id", env = "AMPLOCAL_GRAPHQL_OIDC_CLIENT_ID", value_name = "ID")]
     pub graphql_oidc_client_id: Option<String>,
+    /// Turn off the GraphQL explorer at /_amplocal/graphql and its token minter (which hands
+    /// out tokens for any local pool user without a password).
+    #[arg(long = "graphql-no-explorer", env = "AMPLOCAL_GRAPHQL_NO_EXPLORER")]
+    pub graphql_no_explorer: bool,
 }
 
 impl Config {

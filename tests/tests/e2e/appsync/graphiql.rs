@@ -74,3 +74,12 @@ async fn explorer_page_listings_and_token_minting() {
     let resp = env.http().post(format!("{}/_amplocal/graphql/token", env.endpoint)).body("garbage").send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn the_explorer_can_be_turned_off() {
+    let env = TestEnv::builder().services(|s| s.appsync.graphql_no_explorer = true).start().await;
+    for path in ["/_amplocal/graphql", "/_amplocal/graphql/apis"] {
+        assert_eq!(get(&env, path).await.0, 404, "{path}");
+    }
+    assert_eq!(mint(&env, json!({"pool": "us-east-1_x", "username": "a"})).await.0, 404);
+}
