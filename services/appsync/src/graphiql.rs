@@ -1,7 +1,8 @@
 //! amplocal's own GraphQL explorer (no AWS counterpart; the AppSync console's "Queries" page
 //! is the model): `GET /_amplocal/graphql[?api=<id>]` serves a self-contained page
-//! (`graphiql.html`, no CDN, works offline) with an API picker, an API key / signed-in user
-//! switch, a query and variables editor, results, and subscriptions over the realtime socket.
+//! (`graphiql.html`, no CDN, works offline) with an API picker, an API key / signed-in user /
+//! pasted token (OIDC) switch, a query and variables editor, results, and subscriptions over
+//! the realtime socket.
 //!
 //! Local-only helpers behind it (public, like every `/_amplocal/` route — never expose
 //! amplocal beyond your machine):
@@ -14,7 +15,7 @@
 //!
 //! `--graphql-no-explorer` turns all of it off (404).
 //!
-//! Leaves out: IAM and OIDC on the page, schema-aware autocompletion.
+//! Leaves out: IAM on the page, schema-aware autocompletion.
 
 use crate::AppSyncService;
 use amplocal_core::RequestContext;
