@@ -253,19 +253,26 @@ pub(super) fn inside(src: &Source<'_>, dir: &Path, rel: &str, loc: &Loc) -> R<Pa
     Ok(dir.join(p))
 }
 
+/// Read a manifest-relative file; a symlink may not lead out of the manifest's directory.
 pub(super) fn read_file(src: &Source<'_>, dir: &Path, rel: &str, loc: &Loc) -> R<String> {
     let path = inside(src, dir, rel, loc)?;
-    std::fs::read_to_string(&path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         let why = if e.kind() == std::io::ErrorKind::NotFound { "file not found".to_string() } else { e.to_string() };
         src.err(loc, format!("cannot read {}: {why}", path.display()))
-    })
+    };
+    let real = std::fs::canonicalize(&path).map_err(cannot)?;
+    let root = std::fs::canonicalize(dir).map_err(cannot)?;
+    if !real.starts_with(&root) {
+        return Err(src.err(loc, format!("\"{rel}\" resolves to {}, outside the manifest's directory", real.display())));
+    }
+    std::fs::read_to_string(&real).map_err(cannot)
 }
 
 fn unique<'x>(src: &Source<'_>, kind: &str, items: impl Iterator<Item = (&'x str, &'x Loc)>) -> R<()> {
     let mut seen: Vec<&str> = Vec::new();
     for (name, loc) in items {
         if seen.contains(&name) {
-            return Err(src.err(loc, format!("duplicate {kind} name \"{name}\"")));
+            return Err(src.err(loc, format!("duplicate {kind} \"{name}\"")));
         }
         seen.push(name);
     }
@@ -304,13 +311,19 @@ impl Manifest {
         }
         let mut m = Manifest { file: file.to_string(), dir, region, public_url: public_url.map(|u| u.0), ..Manifest::default() };
         m.user_pools = root.tables("user_pool")?.into_iter().map(|t| manifest_auth::user_pool(t, &m.region)).collect::<R<_>>()?;
-        unique(&src, "user_pool", m.user_pools.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        unique(&src, "user_pool name", m.user_pools.iter().map(|p| (p.name.as_str(), &p.loc)))?;
         m.identity_pools = root.tables("identity_pool")?.into_iter().map(|t| manifest_auth::identity_pool(t, &m)).collect::<R<_>>()?;
-        unique(&src, "identity_pool", m.identity_pools.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        unique(&src, "identity_pool name", m.identity_pools.iter().map(|p| (p.name.as_str(), &p.loc)))?;
         m.buckets = root.tables("bucket")?.into_iter().map(manifest_data::bucket).collect::<R<_>>()?;
-        unique(&src, "bucket", m.buckets.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        unique(&src, "bucket name", m.buckets.iter().map(|p| (p.name.as_str(), &p.loc)))?;
         m.graphql_apis = root.tables("graphql_api")?.into_iter().map(|t| manifest_data::graphql_api(t, &m)).collect::<R<_>>()?;
-        unique(&src, "graphql_api", m.graphql_apis.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        unique(&src, "graphql_api name", m.graphql_apis.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        let pool_ids = m.user_pools.iter().filter_map(|p| p.id.as_deref().map(|i| (i, &p.loc)));
+        unique(&src, "user_pool id", pool_ids)?;
+        let client_ids = m.user_pools.iter().flat_map(|p| p.clients.iter()).filter_map(|c| c.id.as_deref().map(|i| (i, &c.loc)));
+        unique(&src, "client id", client_ids)?;
+        unique(&src, "identity_pool id", m.identity_pools.iter().filter_map(|p| p.id.as_deref().map(|i| (i, &p.loc))))?;
+        unique(&src, "graphql_api id", m.graphql_apis.iter().filter_map(|p| p.id.as_deref().map(|i| (i, &p.loc))))?;
         let out = root.get("outputs").map(|v| v.table()).transpose()?;
         m.outputs = manifest_data::outputs(out, &m)?;
         root.finish()?;

@@ -129,7 +129,11 @@ pub(super) fn outputs(t: Option<Table<'_, '_>>, m: &Manifest) -> R<OutputsSpec> 
     check(&user_pool, &|n| m.user_pools.iter().any(|u| u.name == n), "user_pool")?;
     let client = t.opt_string("client")?;
     let pool_of_client = user_pool.as_ref().map(|p| p.0.clone()).or_else(|| m.user_pools.first().map(|p| p.name.clone())).unwrap_or_default();
-    check(&client, &|n| m.user_pools.iter().any(|u| u.name == pool_of_client && u.clients.iter().any(|c| c.name == n)), "client in the outputs' user_pool with the")?;
+    if let Some((n, loc)) = &client {
+        if !m.user_pools.iter().any(|u| u.name == pool_of_client && u.clients.iter().any(|c| &c.name == n)) {
+            return Err(src.err(loc, format!("no client named \"{n}\" in user_pool \"{pool_of_client}\"")));
+        }
+    }
     let identity_pool = t.opt_string("identity_pool")?;
     check(&identity_pool, &|n| m.identity_pools.iter().any(|u| u.name == n), "identity_pool")?;
     let graphql_api = t.opt_string("graphql_api")?;

@@ -287,6 +287,20 @@ async fn bad_manifests_name_file_line_and_key() {
     let missing = fixture("bad/missing-schema.toml");
     let err = BackendServer::start(tempfile::tempdir().expect("tempdir").path(), &missing).await.err().expect("missing schema");
     assert_eq!(err, format!("{}:3: graphql_api[0].schema: cannot read {}: file not found", missing.display(), fixture("bad/nowhere.graphql").display()));
+    // A symlink inside the directory may not lead out of it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outside = fixture("full/schema.graphql");
+    std::os::unix::fs::symlink(&outside, dir.path().join("schema.graphql")).expect("symlink");
+    let linked = dir.path().join("amplocal.toml");
+    std::fs::write(&linked, "[[graphql_api]]\nname = \"api\"\nschema = \"schema.graphql\"\n").expect("write");
+    let err = BackendServer::start(tempfile::tempdir().expect("tempdir").path(), &linked).await.err().expect("symlink escape");
+    let real = std::fs::canonicalize(&outside).expect("canonical");
+    assert_eq!(err, format!("{}:3: graphql_api[0].schema: \"schema.graphql\" resolves to {}, outside the manifest's directory", linked.display(), real.display()));
+    // Two resources may not claim the same fixed id.
+    let dup = dir.path().join("dup.toml");
+    std::fs::write(&dup, "[[user_pool]]\nname = \"a\"\nid = \"us-east-1_Same1\"\n\n[[user_pool]]\nname = \"b\"\nid = \"us-east-1_Same1\"\n").expect("write");
+    let err = BackendServer::start(tempfile::tempdir().expect("tempdir").path(), &dup).await.err().expect("duplicate id");
+    assert_eq!(err, format!("{}:5: user_pool[1]: duplicate user_pool id \"us-east-1_Same1\"", dup.display()));
     let syntax = fixture("bad/syntax.toml");
     let err = BackendServer::start(tempfile::tempdir().expect("tempdir").path(), &syntax).await.err().expect("syntax");
     assert!(err.starts_with(&format!("{}:2: invalid TOML: ", syntax.display())), "{err}");
