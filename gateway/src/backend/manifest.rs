@@ -318,6 +318,10 @@ impl Manifest {
         unique(&src, "bucket name", m.buckets.iter().map(|p| (p.name.as_str(), &p.loc)))?;
         m.graphql_apis = root.tables("graphql_api")?.into_iter().map(|t| manifest_data::graphql_api(t, &m)).collect::<R<_>>()?;
         unique(&src, "graphql_api name", m.graphql_apis.iter().map(|p| (p.name.as_str(), &p.loc)))?;
+        if let Some((i, a)) = m.graphql_apis.iter().enumerate().find(|(_, a)| a.conflict_detection != m.graphql_apis[0].conflict_detection) {
+            let loc = Loc { line: a.loc.line, key: format!("graphql_api[{i}].conflict_detection") };
+            return Err(src.err(&loc, "must be the same on every graphql_api (amplocal applies conflict detection to the whole AppSync service)"));
+        }
         let pool_ids = m.user_pools.iter().filter_map(|p| p.id.as_deref().map(|i| (i, &p.loc)));
         unique(&src, "user_pool id", pool_ids)?;
         let client_ids = m.user_pools.iter().flat_map(|p| p.clients.iter()).filter_map(|c| c.id.as_deref().map(|i| (i, &c.loc)));

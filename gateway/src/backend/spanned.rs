@@ -281,3 +281,32 @@ pub fn parse<'i>(src: &Source<'_>, text: &'i str) -> Result<Spanned<DeTable<'i>>
         ManifestError { file: src.file.to_string(), line, key: String::new(), message: format!("invalid TOML: {msg}") }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<()> {
+        let src = Source { file: "m.toml", text };
+        let doc = parse(&src, text)?;
+        let mut root = Table::root(&src, &doc);
+        for mut t in root.tables("item")? {
+            t.string("name")?;
+            t.opt_int("size")?;
+            t.strings("tags")?;
+            t.finish()?;
+        }
+        root.finish()
+    }
+
+    #[test]
+    fn errors_carry_line_and_key_path() {
+        assert_eq!(read("[[item]]\nname = \"a\"\n\n[[item]]\nname = \"b\"\nsize = true\n").unwrap_err().to_string(), "m.toml:6: item[1].size: expected an integer, found a boolean");
+        assert_eq!(read("[[item]]\nname = \"a\"\ntags = [\"x\", 3]\n").unwrap_err().to_string(), "m.toml:3: item[0].tags[1]: expected a string, found an integer");
+        assert_eq!(read("\n\n[[item]]\nsize = 1\n").unwrap_err().to_string(), "m.toml:3: item[0].name: missing required key");
+        assert_eq!(read("[[item]]\nname = \"a\"\ncolour = 1\n").unwrap_err().to_string(), "m.toml:3: item[0].colour: unknown key (expected one of: name, size, tags)");
+        assert_eq!(read("other = 1\n").unwrap_err().to_string(), "m.toml:1: other: unknown key (expected one of: item)");
+        assert!(read("[[item]]\nname = \"a\"\nsize = 0x10\ntags = []\n").is_ok());
+        assert!(read("[[item]\n").unwrap_err().to_string().starts_with("m.toml:1: invalid TOML: "));
+    }
+}

@@ -278,6 +278,7 @@ async fn bad_manifests_name_file_line_and_key() {
         ("undefined-pool.toml", "8: identity_pool[0].providers[0].user_pool: no user_pool named \"ap\""),
         ("undefined-api-pool.toml", "5: graphql_api[0].user_pool: no user_pool named \"missing\""),
         ("missing-key.toml", "3: bucket[0].name: missing required key"),
+        ("conflict-mixed.toml", "6: graphql_api[1].conflict_detection: must be the same on every graphql_api (amplocal applies conflict detection to the whole AppSync service)"),
     ];
     for (file, want) in cases {
         let path = fixture(&format!("bad/{file}"));
@@ -314,4 +315,26 @@ async fn provisioning_errors_name_the_manifest_entry() {
     let model = fixture("bad/unknown-model.toml");
     let err = BackendServer::start(tempfile::tempdir().expect("tempdir").path(), &model).await.err().expect("unknown model");
     assert_eq!(err, format!("{}:4: graphql_api[0].seed[0].model: no @model type named Todos in the schema", model.display()));
+}
+
+#[tokio::test]
+async fn conflict_detection_seeds_versioned_items() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = BackendServer::start(dir.path(), &fixture("datastore/amplocal.toml")).await.expect("start");
+    let out = s.dynamodb().scan().table_name("Todo-datastoreapi00000000000001-NONE").send().await.expect("scan");
+    let item = &out.items()[0];
+    assert_eq!(item.get("_version").and_then(|v| v.as_n().ok()).map(String::as_str), Some("1"));
+    assert!(item.get("_lastChangedAt").and_then(|v| v.as_n().ok()).is_some());
+    let resp: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", s.endpoint))
+        .header("x-api-key", "da2-datastorekey000000000001")
+        .json(&json!({ "query": "{ syncTodos { items { id content _version _deleted } } }" }))
+        .send()
+        .await
+        .expect("sync")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(resp["data"]["syncTodos"]["items"], json!([{"id": "t1", "content": "versioned", "_version": 1, "_deleted": null}]), "{resp}");
+    s.stop().await;
 }
