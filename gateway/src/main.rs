@@ -95,6 +95,9 @@ fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         .init();
     // The manifest is read and validated before anything else: a bad one exits non-zero
     // without serving. Conflict detection is a service-wide AppSync setting.
+    if args.amplify_outputs.is_some() && args.backend.is_none() {
+        anyhow::bail!("--amplify-outputs describes a backend manifest: give --backend FILE (or AMPLOCAL_BACKEND) too");
+    }
     let manifest = args.backend.as_deref().map(amplocal::backend::Manifest::load).transpose()?;
     if manifest.as_ref().is_some_and(amplocal::backend::Manifest::conflict_detection) {
         args.services.appsync.graphql_conflict_detection = true;

@@ -44,3 +44,11 @@ def test_bad_manifest_exits_non_zero_without_serving():
     assert done.returncode == 1
     assert "Ready." not in done.stdout
     assert done.stderr.strip().splitlines()[-1] == f"amplocal: {manifest}:5: user_pool[0].client[0].secrett: unknown key (expected one of: auth_flows, id, name, secret)"
+
+
+def test_outputs_without_a_manifest_is_refused(tmp_path):
+    done = subprocess.run([amplocal_bin(), "--ephemeral", "--listen", "127.0.0.1:0", "--amplify-outputs", str(tmp_path / "o.json")], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "Ready." not in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "amplocal: --amplify-outputs describes a backend manifest: give --backend FILE (or AMPLOCAL_BACKEND) too"
+    assert not (tmp_path / "o.json").exists()
