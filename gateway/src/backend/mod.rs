@@ -34,12 +34,30 @@ pub async fn provision(state: &AppState, manifest: &Manifest, bound: SocketAddr)
     let m = manifest;
     let started = std::time::Instant::now();
     let ctx = RequestContext::new("amplocal-backend", amplocal_core::DEFAULT_ACCOUNT, m.region.clone(), state.core.clock.now());
+    // Pools, groups and clients first (everything else refers to them); then seed users,
+    // identity pools + APIs and buckets overlap.
+    let storage = async {
+        provision_storage::provision(&state.s3, &ctx, m).await?;
+        tracing::debug!("backend: s3 provisioned at {} µs", started.elapsed().as_micros());
+        Ok::<_, ManifestError>(())
+    };
     let auth_and_data = async {
-        let (pools, identity_pools) = provision_auth::provision(&state.cognito, &ctx, m).await?;
-        let apis = provision_data::provision(&state.appsync, &state.dynamodb, m, &pools).await?;
+        let pools = provision_auth::pools(&state.cognito, &ctx, m).await?;
+        tracing::debug!("backend: user pools provisioned at {} µs", started.elapsed().as_micros());
+        let users = async {
+            provision_auth::users(&state.cognito, &ctx, m, &pools).await?;
+            tracing::debug!("backend: seed users provisioned at {} µs", started.elapsed().as_micros());
+            Ok::<_, ManifestError>(())
+        };
+        let rest = async {
+            let identity_pools = provision_auth::identity_pools(&state.cognito, &ctx, m, &pools).await?;
+            let apis = provision_data::provision(&state.appsync, &state.dynamodb, m, &pools).await?;
+            tracing::debug!("backend: identity pools and graphql provisioned at {} µs", started.elapsed().as_micros());
+            Ok::<_, ManifestError>((identity_pools, apis))
+        };
+        let ((), (identity_pools, apis)) = tokio::try_join!(users, rest)?;
         Ok::<_, ManifestError>((pools, identity_pools, apis))
     };
-    let storage = provision_storage::provision(&state.s3, &ctx, m);
     let ((pools, identity_pools, apis), ()) = tokio::try_join!(auth_and_data, storage)?;
 
     let public_url = m.public_url.clone().unwrap_or_else(|| format!("https://localhost:{}", bound.port()));

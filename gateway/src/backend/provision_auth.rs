@@ -1,6 +1,6 @@
 //! Provisioning of the manifest's Cognito resources through `amplocal_cognito::provision`
-//! (in process): user pools with their policy, attributes, groups, clients and seed users,
-//! then identity pools. Leaves out: removing what left the manifest.
+//! (in process): user pools with their policy, attributes, groups and clients; then, side by
+//! side, seed users and identity pools. Leaves out: removing what left the manifest.
 
 use super::manifest::{IdentityPoolSpec, Manifest, UserPoolSpec};
 use super::spanned::ManifestError;
@@ -74,9 +74,6 @@ async fn user_pool(svc: &CognitoService, ctx: &RequestContext, m: &Manifest, p: 
         let client = cog::ensure_client(svc, ctx, &id, c.id.as_deref(), input).await.map_err(|e| m.error_at(&c.loc, e))?;
         clients.push((c.name.clone(), client["ClientId"].as_str().unwrap_or_default().to_string()));
     }
-    for u in &p.users {
-        cog::ensure_user(svc, ctx, &id, &u.username, &u.password, u.attributes.clone(), u.groups.clone()).await.map_err(|e| m.error_at(&u.loc, e))?;
-    }
     Ok(PoolIds { name: p.name.clone(), id, clients })
 }
 
@@ -92,16 +89,31 @@ async fn identity_pool(svc: &CognitoService, ctx: &RequestContext, m: &Manifest,
     cog::ensure_identity_pool(svc, ctx, p.id.as_deref(), input, roles).await.map_err(|e| m.error_at(&p.loc, e))
 }
 
-/// Provision every user pool, then every identity pool; returns the pools' ids and the
-/// identity pools' ids (in manifest order).
-pub async fn provision(svc: &CognitoService, ctx: &RequestContext, m: &Manifest) -> Result<(Vec<PoolIds>, Vec<String>), ManifestError> {
+/// Provision every user pool with its groups and clients (seed users: [`users`]).
+pub async fn pools(svc: &CognitoService, ctx: &RequestContext, m: &Manifest) -> Result<Vec<PoolIds>, ManifestError> {
     let mut pools = Vec::new();
     for p in &m.user_pools {
         pools.push(user_pool(svc, ctx, m, p).await?);
     }
+    Ok(pools)
+}
+
+/// Create the seed users that are absent, all at once (their SRP verifiers overlap).
+pub async fn users(svc: &CognitoService, ctx: &RequestContext, m: &Manifest, pools: &[PoolIds]) -> Result<(), ManifestError> {
+    let jobs = m.user_pools.iter().zip(pools).flat_map(|(p, ids)| {
+        p.users.iter().map(move |u| async move {
+            cog::ensure_user(svc, ctx, &ids.id, &u.username, &u.password, u.attributes.clone(), u.groups.clone()).await.map_err(|e| m.error_at(&u.loc, e))
+        })
+    });
+    futures_util::future::try_join_all(jobs).await?;
+    Ok(())
+}
+
+/// Provision every identity pool (after [`pools`]); returns their ids in manifest order.
+pub async fn identity_pools(svc: &CognitoService, ctx: &RequestContext, m: &Manifest, pools: &[PoolIds]) -> Result<Vec<String>, ManifestError> {
     let mut ids = Vec::new();
     for p in &m.identity_pools {
-        ids.push(identity_pool(svc, ctx, m, &pools, p).await?);
+        ids.push(identity_pool(svc, ctx, m, pools, p).await?);
     }
-    Ok((pools, ids))
+    Ok(ids)
 }

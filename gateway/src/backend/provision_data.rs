@@ -21,6 +21,7 @@ async fn api(appsync: &AppSyncService, ddb: &DynamoDbService, m: &Manifest, pool
         api_key: a.api_key.clone(),
     };
     let ensured = appsync.ensure_api(&m.region, &spec).await.map_err(|e| m.error_at(&a.schema_loc, format!("{}: {e}", a.schema_path)))?;
+    tracing::debug!(api = %a.name, "backend: schema compiled, tables and key ensured");
     for s in &a.seeds {
         appsync.seed_items(ddb, &m.region, &ensured, &s.model, &s.items).await.map_err(|e| {
             let loc = match e.index {

@@ -193,19 +193,39 @@ pub async fn ensure_client(svc: &CognitoService, ctx: &RequestContext, pool_id: 
 
 /// Create seed user `username` CONFIRMED with permanent `password`, `attrs` and `groups` when
 /// no such user exists (by username or sign-in attribute); an existing user is left alone.
-/// Returns whether the user was created.
+/// Returns whether the user was created. The SRP verifier (the costly part) is computed on a
+/// blocking thread outside any transaction, so several users and other writers overlap it.
 pub async fn ensure_user(svc: &CognitoService, ctx: &RequestContext, pool_id: &str, username: &str, password: &str, attrs: Vec<(String, String)>, groups: Vec<String>) -> Result<bool> {
     let (acct, pool_id, typed, pw, t, svc2) = (ctx.account_id.clone(), pool_id.to_string(), username.to_string(), password.to_string(), now(ctx), svc.clone());
+    let typed2 = typed.clone();
+    let pw2 = pw.clone();
+    let built = svc
+        .db()
+        .read(move |c| {
+            let pool = store::get_pool(c, &acct, &pool_id)?;
+            if ops::find_user(c, &pool, &typed2)?.is_some() {
+                return Ok(None);
+            }
+            ops::check_password(&pool, &pw2)?;
+            let u = ops::user::new_user(&svc2, c, &pool, &typed2, &attrs, t)?;
+            Ok::<_, CognitoError>(Some((pool, u)))
+        })
+        .await?;
+    let Some((pool, mut u)) = built else { return Ok(false) };
+    let svc3 = svc.clone();
+    let (pool, u) = tokio::task::spawn_blocking(move || {
+        u.status = "CONFIRMED".into();
+        ops::set_password(&svc3, &pool, &mut u, &pw);
+        (pool, u)
+    })
+    .await
+    .map_err(|e| CognitoError::Internal(amplocal_core::InternalError::new(format!("seed user password: {e}"))))?;
     svc.db()
         .write(move |c| {
-            let pool = store::get_pool(c, &acct, &pool_id)?;
-            if ops::find_user(c, &pool, &typed)?.is_some() {
+            // Another writer may have taken the name since the read.
+            if ops::find_user(c, &pool, &typed)?.is_some() || users::get(c, &pool.id, &u.username)?.is_some() {
                 return Ok(false);
             }
-            ops::check_password(&pool, &pw)?;
-            let mut u = ops::user::new_user(&svc2, c, &pool, &typed, &attrs, t)?;
-            u.status = "CONFIRMED".into();
-            ops::set_password(&svc2, &pool, &mut u, &pw);
             users::put(c, &u)?;
             for g in &groups {
                 let exists: bool = c.query_row("SELECT count(*) FROM groups WHERE pool_id = ?1 AND name = ?2", [&pool.id, g], |r| r.get::<_, i64>(0))? > 0;
