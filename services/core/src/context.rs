@@ -2,6 +2,7 @@
 //! every service is built from. The gateway fills a [`RequestContext`] after classify + auth and
 //! puts it in the request's extensions; ops take it by reference and never look at HTTP.
 
+use crate::credentials::PoolIdentity;
 use crate::{Clock, CredentialStore, IdGen};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ pub struct Caller {
     /// For S3 streaming bodies (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD…`): the derived signing key
     /// and the seed signature, so each chunk's signature can be checked.
     pub chunk_signing: Option<ChunkSigning>,
+    /// For verified temporary credentials from an identity pool (GetCredentialsForIdentity):
+    /// the identity they were issued to, so services can apply the role's policy variables.
+    pub identity: Option<PoolIdentity>,
 }
 
 /// What an aws-chunked body verifier needs from the header signature.

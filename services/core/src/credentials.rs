@@ -29,13 +29,27 @@ pub struct Credential {
     pub account_id: String,
     /// When temporary credentials stop working.
     pub expires: Option<SystemTime>,
+    /// The Cognito identity the key was issued to (GetCredentialsForIdentity), if any.
+    pub identity: Option<PoolIdentity>,
+}
+
+/// The Cognito identity-pool identity behind temporary credentials: what IAM policies see as
+/// `${cognito-identity.amazonaws.com:sub}` and the `amr` (authenticated or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolIdentity {
+    /// The identity id (`<region>:<uuid>`).
+    pub identity_id: String,
+    /// The identity pool id.
+    pub pool_id: String,
+    /// Whether the credentials came with a login (the authenticated role), not as a guest.
+    pub authenticated: bool,
 }
 
 impl Credential {
     /// Temporary credentials as identity pools / STS issue them: the session token must be sent
     /// with every request signed by the key, and the key stops working at `expires`.
     pub fn temporary(secret: impl Into<String>, session_token: impl Into<String>, account_id: impl Into<String>, expires: SystemTime) -> Self {
-        Self { secret: secret.into(), session_token: Some(session_token.into()), account_id: account_id.into(), expires: Some(expires) }
+        Self { secret: secret.into(), session_token: Some(session_token.into()), account_id: account_id.into(), expires: Some(expires), identity: None }
     }
 
     /// Whether the credential has expired at `now`.
@@ -76,6 +90,7 @@ impl CredentialStore {
                 session_token: None,
                 account_id: account_for_key(access_key),
                 expires: None,
+                identity: None,
             },
         );
     }
@@ -83,6 +98,13 @@ impl CredentialStore {
     /// Look a key up.
     pub fn get(&self, access_key: &str) -> Option<Credential> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).get(access_key).cloned()
+    }
+
+    /// Record the identity-pool identity a registered key was issued to (no-op for unknown keys).
+    pub fn set_identity(&self, access_key: &str, identity: PoolIdentity) {
+        if let Some(c) = self.keys.write().unwrap_or_else(|p| p.into_inner()).get_mut(access_key) {
+            c.identity = Some(identity);
+        }
     }
 
     /// Forget a key.
@@ -125,6 +147,12 @@ mod tests {
         assert!(c.is_expired(t0 + Duration::from_secs(3600)));
         store.insert_static("test", "test");
         assert!(!store.get("test").unwrap().is_expired(t0 + Duration::from_secs(10_000_000)));
+        assert_eq!(c.identity, None);
+        let who = PoolIdentity { identity_id: "us-east-1:x".into(), pool_id: "us-east-1:p".into(), authenticated: true };
+        store.set_identity("ASIATEMP", who.clone());
+        assert_eq!(store.get("ASIATEMP").unwrap().identity, Some(who.clone()));
+        store.set_identity("NOSUCHKEY", who);
+        assert!(store.get("NOSUCHKEY").is_none());
         store.remove("ASIATEMP");
         assert!(store.get("ASIATEMP").is_none());
         assert_eq!(store.mode(), CredentialMode::Strict);

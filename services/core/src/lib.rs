@@ -16,7 +16,7 @@ pub mod sigv4;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{Caller, ChunkSigning, CoreCtx, OperationName, RequestContext, ServiceState};
-pub use credentials::{CredentialMode, CredentialStore, Credential};
+pub use credentials::{Credential, CredentialMode, CredentialStore, PoolIdentity};
 pub use db::SqliteDb;
 pub use error::{AwsError, InternalError};
 pub use ids::{IdGen, RandomIds, SeededIds};

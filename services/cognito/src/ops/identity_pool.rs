@@ -12,7 +12,7 @@ use super::{now, opt, req, req_nonempty, str_map};
 use crate::error::{CognitoError, Result};
 use crate::CognitoService;
 use amplocal_core::ids::{ALNUM, UPPER_ALNUM};
-use amplocal_core::{Credential, RequestContext};
+use amplocal_core::{Credential, PoolIdentity, RequestContext};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -326,7 +326,7 @@ pub fn mint_credentials(svc: &CognitoService, ctx: &RequestContext, account: &st
     let secret = ids.string_from(ALNUM, 40);
     let token = STANDARD.encode(ids.bytes(96));
     let expires = ctx.now + Duration::from_secs(lifetime);
-    svc.core().credentials.insert(key.clone(), Credential { secret: secret.clone(), session_token: Some(token.clone()), account_id: account.to_string(), expires: Some(expires) });
+    svc.core().credentials.insert(key.clone(), Credential::temporary(secret.clone(), token.clone(), account, expires));
     (key, secret, token, amplocal_core::clock::epoch_secs(expires))
 }
 
@@ -341,6 +341,9 @@ pub async fn get_credentials_for_identity(svc: &CognitoService, ctx: &RequestCon
     };
     let (key, secret, token, exp) = mint_credentials(svc, ctx, &account, 3600);
     svc.remember_principal(&key, &account, &role, &id);
+    // the role's policy variables (`${cognito-identity.amazonaws.com:sub}`) for services' checks
+    let who = PoolIdentity { identity_id: id.clone(), pool_id: pool["IdentityPoolId"].as_str().unwrap_or_default().to_string(), authenticated: !keys.is_empty() };
+    svc.core().credentials.set_identity(&key, who);
     Ok(json!({"IdentityId": id, "Credentials": {"AccessKeyId": key, "SecretKey": secret, "SessionToken": token, "Expiration": exp}}))
 }
 

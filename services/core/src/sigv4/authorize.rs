@@ -104,7 +104,7 @@ pub fn authorize(creds: &CredentialStore, req: &RequestParts<'_>, auth: &Request
             return Err(AuthError::UnknownKey(access_key));
         }
         let account_id = account_for_key(&access_key);
-        return Ok(Authorized { account_id, region, caller: Caller { access_key, session_token, verified: false, chunk_signing: None } });
+        return Ok(Authorized { account_id, region, caller: Caller { access_key, session_token, verified: false, chunk_signing: None, identity: None } });
     };
     if cred.is_expired(now) {
         return Err(AuthError::ExpiredToken);
@@ -139,7 +139,7 @@ pub fn authorize(creds: &CredentialStore, req: &RequestParts<'_>, auth: &Request
             None
         }
     };
-    Ok(Authorized { account_id: cred.account_id.clone(), region, caller: Caller { access_key, session_token, verified: true, chunk_signing } })
+    Ok(Authorized { account_id: cred.account_id.clone(), region, caller: Caller { access_key, session_token, verified: true, chunk_signing, identity: cred.identity.clone() } })
 }
 
 /// Time checks, payload hash and signature of a SigV4 request from a known key; returns the
