@@ -6,6 +6,7 @@
 //! (`<data_dir>/s3.db`) and bodies in id-named files under `<data_dir>/s3/blobs/` (bodies up to
 //! 64 KiB in their metadata row instead).
 
+pub mod access;
 pub mod checksum;
 pub mod error;
 pub mod ops;
@@ -51,6 +52,7 @@ struct Inner {
     blobs: BlobDir,
     hosts: Vec<String>,
     multipart_max_age: Option<Duration>,
+    access: access::StorageAccess,
 }
 
 impl S3Service {
@@ -61,7 +63,7 @@ impl S3Service {
         let mut hosts: Vec<String> = config.hostnames.iter().map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
         hosts.extend(["s3.localhost", "localhost", "s3.localhost.localstack.cloud", "localhost.localstack.cloud"].map(String::from));
         let multipart_max_age = (config.multipart_max_age_secs > 0).then(|| Duration::from_secs(config.multipart_max_age_secs));
-        Ok(Self { inner: Arc::new(Inner { core, db, blobs, hosts, multipart_max_age }) })
+        Ok(Self { inner: Arc::new(Inner { core, db, blobs, hosts, multipart_max_age, access: access::StorageAccess::default() }) })
     }
 
     /// The wire protocol, so the gateway renders auth errors the way this service's clients parse them.
@@ -98,6 +100,11 @@ impl S3Service {
     /// The shared context.
     pub fn core(&self) -> &CoreCtx {
         &self.inner.core
+    }
+
+    /// The buckets under the Amplify Storage access rules (filled by the backend manifest).
+    pub fn storage_access(&self) -> &access::StorageAccess {
+        &self.inner.access
     }
 
     /// Base hosts for virtual-hosted addressing.

@@ -121,8 +121,11 @@ pub async fn handle(svc: S3Service, req: Request) -> Response {
     let request_id = ctx.request_id.clone();
     let method = parts.method.clone();
     let bucket = addr.bucket.clone();
-    let r = Req { ctx, method: parts.method, addr, q, headers: parts.headers, body: std::sync::Mutex::new(Some(body)) };
-    let result = dispatch(&svc, op, r).await;
+    let mut r = Req { ctx, method: parts.method, addr, q, headers: parts.headers, body: std::sync::Mutex::new(Some(body)) };
+    let result = match crate::access::check(&svc, op, &mut r).await {
+        Ok(()) => dispatch(&svc, op, r).await,
+        Err(e) => Err(e),
+    };
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => render_error(&e, &request_id, head),
