@@ -32,6 +32,9 @@ pub const CONNECTION_TIMEOUT_MS: u64 = 300_000;
 pub const KA_INTERVAL: Duration = Duration::from_secs(60);
 /// Outgoing messages buffered per connection before it is dropped.
 pub const OUTBOX: usize = 1024;
+/// Initial WebSocket read buffer (tungstenite's default, 128 KiB, made each idle socket cost
+/// ~140 KiB of RSS; client messages are small and the buffer grows when one is not).
+pub const READ_BUFFER: usize = 4096;
 
 fn decode_header_json(raw: &str) -> Option<Map<String, Value>> {
     let raw = raw.trim_end_matches('=');
@@ -142,7 +145,7 @@ impl AppSyncService {
             Err(e) => return axum::response::IntoResponse::into_response(e),
         };
         let svc = self.clone();
-        ws.protocols(["graphql-ws"]).on_upgrade(move |socket| async move { svc.session(ctx, row, endpoint, socket).await })
+        ws.protocols(["graphql-ws"]).read_buffer_size(READ_BUFFER).on_upgrade(move |socket| async move { svc.session(ctx, row, endpoint, socket).await })
     }
 
     async fn session(self, ctx: RequestContext, row: crate::store::ApiRow, endpoint: String, socket: WebSocket) {
