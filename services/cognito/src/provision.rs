@@ -148,11 +148,20 @@ pub async fn ensure_group(svc: &CognitoService, ctx: &RequestContext, pool_id: &
 pub async fn ensure_client(svc: &CognitoService, ctx: &RequestContext, pool_id: &str, fixed_id: Option<&str>, input: Value) -> Result<Value> {
     let name = ops::req_nonempty(&input, "ClientName")?.to_string();
     let (pool, fixed) = (pool_id.to_string(), fixed_id.map(str::to_string));
+    let acct = ctx.account_id.clone();
+    // A fixed client id the manifest moved to another pool (of this account) moves with it.
     let existing = svc
         .db()
-        .read(move |c| match &fixed {
+        .write(move |c| match &fixed {
             Some(id) => match store::get_client(c, id)? {
-                Some(cl) if cl["UserPoolId"] != pool.as_str() => Err(CognitoError::param(format!("App client {id} belongs to user pool {}.", cl["UserPoolId"].as_str().unwrap_or_default()))),
+                Some(cl) if cl["UserPoolId"] != pool.as_str() => {
+                    let other = cl["UserPoolId"].as_str().unwrap_or_default();
+                    if store::get_pool_any(c, other)?.is_some_and(|p| p.account != acct) {
+                        return Err(CognitoError::param(format!("App client {id} belongs to another account.")));
+                    }
+                    store::delete_client(c, id)?;
+                    Ok(None)
+                }
                 cl => Ok(cl),
             },
             None => Ok(store::list_clients(c, &pool)?.into_iter().find(|cl| cl["ClientName"] == name.as_str())),

@@ -338,3 +338,28 @@ async fn conflict_detection_seeds_versioned_items() {
     assert_eq!(resp["data"]["syncTodos"]["items"], json!([{"id": "t1", "content": "versioned", "_version": 1, "_deleted": null}]), "{resp}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_fixed_client_id_follows_its_pool_to_a_new_pool_id() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let files = tempfile::tempdir().expect("tempdir");
+    BackendServer::start(data.path(), &fixture("full/amplocal.toml")).await.expect("first start").stop().await;
+    let moved = edited_copy(files.path(), &[("id = \"us-east-1_FullTest01\"", "id = \"us-east-1_FullTest02\"")]);
+    let s = BackendServer::start(data.path(), &moved).await.expect("start with the new pool id");
+    let idp = s.cognito_idp();
+    let web = idp.describe_user_pool_client().user_pool_id("us-east-1_FullTest02").client_id(WEB).send().await.expect("web in the new pool");
+    assert_eq!(web.user_pool_client().and_then(|c| c.client_name()), Some("web"));
+    assert!(idp.list_user_pool_clients().user_pool_id(POOL).send().await.expect("old pool").user_pool_clients().iter().all(|c| c.client_id() != Some(WEB)));
+    let ok = idp
+        .initiate_auth()
+        .client_id(WEB)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "alice@example.com")
+        .auth_parameters("PASSWORD", "alice-pass-1!")
+        .send()
+        .await
+        .expect("alice signs in to the new pool");
+    let token = ok.authentication_result().and_then(|r| r.id_token()).expect("id token");
+    assert!(claims(token)["iss"].as_str().is_some_and(|i| i.ends_with("/us-east-1_FullTest02")));
+    s.stop().await;
+}
