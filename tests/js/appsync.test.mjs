@@ -10,24 +10,21 @@
 // through that dispatcher) is the global WebSocket Amplify opens. Nothing disables
 // verification: a wrong CA fails every request.
 //
-// Schema: schemas/todo.graphql (the README quick start), loaded with --graphql-schema and a
-// fixed API key. The client's model_introspection comes from fixtures-appsync/ (hand-written
-// for that schema, in the shape @aws-amplify/model-generator emits).
+// Backend: a manifest (--backend) with one user pool, two seed users and schemas/todo.graphql
+// (the README quick start) with a fixed API key; the client is configured from the
+// amplify_outputs.json amplocal writes (--amplify-outputs), model_introspection included, plus
+// the userPoolEndpoint override amplocal prints.
 // Run: AMPLOCAL_BIN=target/debug/amplocal node --test tests/js/appsync.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, setGlobalDispatcher, WebSocket as UndiciWebSocket } from 'undici';
-import {
-  CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import { signIn, signOut, getCurrentUser } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/data';
@@ -41,7 +38,6 @@ const WAIT_MS = 5000;
 
 let proc;
 let dataDir;
-let https;
 let port;
 /** Every URL Amplify opened a WebSocket to, and the subprotocol the server chose. */
 const sockets = [];
@@ -60,15 +56,44 @@ function freePort() {
 /** Unique names per run so assertions never see another test's items. */
 const tag = (p) => `${p}-${Math.random().toString(36).slice(2, 8)}`;
 
+/** The backend manifest: one pool with two seed users, the Todo API (API key default). */
+const MANIFEST = `
+[[user_pool]]
+name = "todo"
+[[user_pool.client]]
+name = "web"
+auth_flows = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+[[user_pool.user]]
+username = "alice"
+password = "${PW}"
+[[user_pool.user]]
+username = "bob"
+password = "${PW}"
+
+[[graphql_api]]
+name = "todo"
+schema = "todo.graphql"
+default_auth = "API_KEY"
+additional_auth = ["AMAZON_COGNITO_USER_POOLS"]
+api_key = "${API_KEY}"
+user_pool = "todo"
+`;
+
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'amplocal-appsync-js-'));
-  const ca = spawnSync(BIN, ['ca', '--data-dir', dataDir], { encoding: 'utf8' });
+  const app = path.join(dataDir, 'app');
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'amplocal.toml'), MANIFEST);
+  copyFileSync(path.join(ROOT, 'schemas', 'todo.graphql'), path.join(app, 'todo.graphql'));
+  const data = path.join(dataDir, 'data');
+  const ca = spawnSync(BIN, ['ca', '--data-dir', data], { encoding: 'utf8' });
   assert.equal(ca.status, 0, ca.stderr);
   const caPath = ca.stdout.trim().split('\n').pop();
   port = await freePort();
+  const outputsPath = path.join(app, 'amplify_outputs.json');
   proc = spawn(BIN, [
-    '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`,
-    '--graphql-schema', path.join(ROOT, 'schemas', 'todo.graphql'), '--graphql-api-key', API_KEY,
+    '--data-dir', data, '--listen', `127.0.0.1:${port}`,
+    '--backend', path.join(app, 'amplocal.toml'), '--amplify-outputs', outputsPath,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   process.once('exit', () => { if (proc.exitCode === null) proc.kill('SIGTERM'); });
   let stderr = '';
@@ -89,7 +114,6 @@ before(async () => {
       this.addEventListener('close', () => { entry.closed = true; });
     }
   };
-  https = `https://localhost:${port}`;
   // Amplify arms a 15 s connection_ack timer per socket and never clears it; unref such long
   // timers so they do not hold this process open for 15 s after the last test.
   const realSetTimeout = globalThis.setTimeout;
@@ -99,27 +123,13 @@ before(async () => {
     return t;
   };
 
-  const idp = new CognitoIdentityProviderClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'appsync-js' }))).UserPool.Id;
-  const clientId = (await idp.send(new CreateUserPoolClientCommand({
-    UserPoolId: poolId, ClientName: 'web', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-  }))).UserPoolClient.ClientId;
-  for (const u of ['alice', 'bob']) {
-    await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: u, TemporaryPassword: 'Temp0rary!', MessageAction: 'SUPPRESS' }));
-    await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: u, Password: PW, Permanent: true }));
-  }
-  const introspection = JSON.parse(readFileSync(path.join(HERE, 'fixtures-appsync', 'todo.model-introspection.json'), 'utf8'));
-  // amplify_outputs.json as Gen 2 writes it, then the one local override Amplify needs for Auth.
-  Amplify.configure({
-    version: '1.4',
-    auth: { aws_region: 'us-east-1', user_pool_id: poolId, user_pool_client_id: clientId },
-    data: {
-      aws_region: 'us-east-1', url: `${https}/graphql`, api_key: API_KEY, default_authorization_type: 'API_KEY',
-      authorization_types: ['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM'], model_introspection: introspection,
-    },
-  });
-  const cfg = Amplify.getConfig();
-  Amplify.configure({ ...cfg, Auth: { Cognito: { ...cfg.Auth.Cognito, userPoolEndpoint: https } } });
+  // amplify_outputs.json exactly as amplocal wrote it, then the override it prints for Auth.
+  const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+  assert.equal(outputs.data.url, `https://localhost:${port}/graphql`);
+  assert.equal(outputs.data.model_introspection.models.Todo.fields.priority.type, 'Int');
+  Amplify.configure(outputs);
+  const config = Amplify.getConfig();
+  Amplify.configure({ ...config, Auth: { ...config.Auth, Cognito: { ...config.Auth.Cognito, userPoolEndpoint: outputs.custom.amplocal.userPoolEndpoint } } });
   client = generateClient();
   userClient = generateClient({ authMode: 'userPool' });
 });
