@@ -173,25 +173,14 @@ fn data_section(region: &str, d: &DataOutput) -> Value {
 
 /// The Amplify Storage access levels: `public/` for everyone (guests only with guest access),
 /// `protected/<identity id>/` readable by all, writable by its owner, `private/<identity id>/`
-/// for its owner only.
+/// for its owner only — rendered from the rule table amplocal-s3 enforces.
 fn storage_section(region: &str, s: &StorageOutput, guests: bool) -> Value {
-    let all = json!(["get", "list", "write", "delete"]);
-    let read = json!(["get", "list"]);
-    let mut public = Map::new();
-    let mut protected = Map::new();
-    if guests {
-        public.insert("guest".into(), all.clone());
-        protected.insert("guest".into(), read.clone());
-    }
-    public.insert("authenticated".into(), all.clone());
-    protected.insert("authenticated".into(), read);
-    protected.insert("entityidentity".into(), all.clone());
     json!({
         "aws_region": region,
         "bucket_name": s.bucket,
         "buckets": [{
             "name": s.bucket, "bucket_name": s.bucket, "aws_region": region,
-            "paths": { "public/*": public, "protected/{entity_id}/*": protected, "private/{entity_id}/*": { "entityidentity": all } },
+            "paths": amplocal_s3::access::outputs_paths(guests),
         }],
     })
 }

@@ -9,3 +9,4 @@ mod dynamodb;
 mod dynamodb_atomic;
 mod gateway;
 mod s3;
+mod storage_access;
