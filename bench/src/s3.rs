@@ -5,7 +5,8 @@
 //! - PutObject and GetObject of 4 KiB at concurrency 1 and 16 (fixed key; PUT signed with the
 //!   real payload hash plus an `x-amz-checksum-crc32` header, GET with checksum mode, like SDKs);
 //! - PutObject and GetObject of 64 MiB (MiB/s, best and median of `--rounds`), next to `dd`
-//!   write+fsync of 64 MiB in the same directory and raw loopback TCP throughput;
+//!   write+fsync of 64 MiB in the same directory, raw loopback TCP throughput and `md5sum`
+//!   (the MD5 ETag every PUT computes bounds it);
 //! - ListObjectsV2 page of 1000 at c1 over 10,000 keys (both servers) and over
 //!   `--big-keys` (1,000,000 by default, amplocal only: loading a peer that far takes hours);
 //! - VmRSS/VmHWM of a fresh amplocal during one `--upload-gib` (5) GiB PutObject.
@@ -149,6 +150,22 @@ fn dd_rounds(dir: &Path, rounds: usize) -> anyhow::Result<Vec<f64>> {
     Ok(out)
 }
 
+/// `md5sum` of a 64 MiB file already in the page cache, MiB/s per round: the ceiling a PUT
+/// computing its MD5 ETag over the body cannot pass on this CPU.
+fn md5_rounds(dir: &Path, rounds: usize) -> anyhow::Result<Vec<f64>> {
+    let file = dir.join("amplocal-bench-md5.bin");
+    std::fs::write(&file, vec![5u8; LARGE as usize])?;
+    let mut out = vec![];
+    for _ in 0..rounds.max(1) {
+        let t0 = Instant::now();
+        let st = std::process::Command::new("md5sum").arg(&file).stdout(std::process::Stdio::null()).status()?;
+        anyhow::ensure!(st.success(), "md5sum failed: {st}");
+        out.push(64.0 / t0.elapsed().as_secs_f64());
+    }
+    std::fs::remove_file(&file)?;
+    Ok(out)
+}
+
 /// Raw loopback TCP: 64 MiB written by one task and read by another, MiB/s per round.
 async fn loopback_rounds(rounds: usize) -> anyhow::Result<Vec<f64>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -266,7 +283,8 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
     let large_ours = large_ops(&at, &ours_creds, &large, args.rounds).await?;
     let dd = dd_rounds(&root, args.rounds)?;
     let lo = loopback_rounds(args.rounds).await?;
-    eprintln!("  dd write+fsync 64 MiB: {:.0} MiB/s; loopback TCP: {:.0} MiB/s (medians)", median(&dd), median(&lo));
+    let md5 = md5_rounds(&root, args.rounds)?;
+    eprintln!("  dd write+fsync 64 MiB: {:.0} MiB/s; loopback TCP: {:.0} MiB/s; md5sum: {:.0} MiB/s (medians)", median(&dd), median(&lo), median(&md5));
     let (n10k, s10k, first10k, mid10k) = listing(&at, &ours_creds, "list10k", 10_000, 600.0, args.seconds).await?;
     let big = if args.big_keys == 0 {
         None
@@ -325,6 +343,7 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         "GetObject4KiB_c16_vs_s3rver": ratio(rps(&ours, "GetObject4KiB", "c16"), rps(&peer, "GetObject4KiB", "c16")),
         "PutObject64MiB_vs_dd": ratio(put_mibs, Some(median(&dd))),
         "GetObject64MiB_vs_loopback": ratio(get_mibs, Some(median(&lo))),
+        "PutObject64MiB_vs_md5sum": ratio(put_mibs, Some(median(&md5))),
         "listPage10k_middle_p50_ms": p50(&ours, "list10k", "middlePage"),
         "listPageBig_middle_p50_ms": p50(&ours, "listBig", "middlePage"),
         "listPageBig_vs_10k": ratio(p50(&ours, "listBig", "middlePage"), p50(&ours, "list10k", "middlePage")),
@@ -354,6 +373,7 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         "s3rver": peer,
         "ddWriteFsync64MiB_MiBps": mibs(&dd),
         "loopbackTcp64MiB_MiBps": mibs(&lo),
+        "md5sum64MiB_MiBps": mibs(&md5),
         "streamedUpload": upload,
         "figures": figures,
         "targets": targets,

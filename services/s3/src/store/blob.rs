@@ -289,43 +289,59 @@ impl BlobDir {
     }
 }
 
-/// The writer thread: write `first`, then every frame until `Commit` (fsync, rename) or until
-/// the sender goes away (remove the temp file).
+/// The writer thread: hash every frame while a file thread writes it (so MD5, the slowest
+/// step, never waits for the disk); on `Commit` fsync and rename, and when the sender goes
+/// away instead, remove the temp file.
 fn writer_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, first: Vec<u8>, mut digests: Digests, mut rx: tokio::sync::mpsc::Receiver<Msg>) -> std::io::Result<Digests> {
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&first)?;
-        drop(first);
+    let (ftx, frx) = std::sync::mpsc::sync_channel::<Bytes>(PIPE_DEPTH);
+    let path = tmp.clone();
+    let files = std::thread::Builder::new().name("s3-blob-write".into()).spawn(move || -> std::io::Result<std::fs::File> {
+        let mut f = std::fs::File::create(&path)?;
         let mut unsynced = 0u64;
+        while let Ok(b) = frx.recv() {
+            f.write_all(&b)?;
+            unsynced += b.len() as u64;
+            if fsync && unsynced >= SYNC_EVERY {
+                f.sync_data()?;
+                unsynced = 0;
+            }
+        }
+        Ok(f)
+    })?;
+    let mut committed = false;
+    if ftx.send(Bytes::from(first)).is_ok() {
         while let Some(m) = rx.blocking_recv() {
             match m {
                 Msg::Data(b) => {
-                    digests.update(&b);
-                    f.write_all(&b)?;
-                    unsynced += b.len() as u64;
-                    if fsync && unsynced >= SYNC_EVERY {
-                        f.sync_data()?;
-                        unsynced = 0;
+                    if ftx.send(b.clone()).is_err() {
+                        break; // the file thread failed: its error is reported below
                     }
+                    digests.update(&b);
                 }
                 Msg::Commit => {
-                    if fsync {
-                        f.sync_all()?;
-                    }
-                    drop(f);
-                    rename_into(&tmp, &dest)?;
-                    return Ok(true);
+                    committed = true;
+                    break;
                 }
             }
         }
-        Ok(false)
-    })();
-    match res {
-        Ok(true) => Ok(digests),
-        Ok(false) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "body abandoned"))
+    }
+    drop(ftx);
+    let res = match files.join() {
+        Ok(r) => r,
+        Err(_) => Err(std::io::Error::other("blob writer thread panicked")),
+    };
+    let res = res.and_then(|f| {
+        if !committed {
+            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "body abandoned"));
         }
+        if fsync {
+            f.sync_all()?;
+        }
+        drop(f);
+        rename_into(&tmp, &dest)
+    });
+    match res {
+        Ok(()) => Ok(digests),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
