@@ -130,7 +130,12 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, c
                     return Err(S3Error::NoSuchUpload { upload_id: id.clone() });
                 }
             }
-            let current = objects::get(tx, &row.bucket, &row.key, None)?.filter(|r| !r.delete_marker);
+            // the current version is only needed to evaluate a condition
+            let current = if cond.if_match.is_some() || cond.if_none_match.is_some() {
+                objects::get(tx, &row.bucket, &row.key, None)?.filter(|r| !r.delete_marker)
+            } else {
+                None
+            };
             if let Some(m) = &cond.if_match {
                 match &current {
                     None => return Err(S3Error::NoSuchKey { key: row.key.clone() }),
