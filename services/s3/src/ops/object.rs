@@ -151,7 +151,13 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, c
             if let Some(id) = &upload {
                 // the object now owns the parts it is made of; only the others are garbage
                 let owned: std::collections::HashSet<&str> = row.blob.as_deref().map(|b| b.split(',').collect()).unwrap_or_default();
-                orphans.extend(crate::store::uploads::delete(tx, id)?.into_iter().filter(|b| !owned.contains(&b.as_str())));
+                let parts = crate::store::uploads::delete(tx, id)?;
+                // a part re-uploaded since Complete read the list: its old blob is gone
+                let current: std::collections::HashSet<&str> = parts.iter().map(String::as_str).collect();
+                if owned.iter().any(|o| !current.contains(o)) {
+                    return Err(S3Error::InvalidPart);
+                }
+                orphans.extend(parts.into_iter().filter(|b| !owned.contains(&b.as_str())));
             }
             let out = PutOutput {
                 etag: row.etag.clone(),
