@@ -32,6 +32,7 @@ struct Group {
     n: BigUint,
     g: BigUint,
     k: BigUint,
+    monty: monty::Monty,
 }
 
 fn group() -> &'static Group {
@@ -41,7 +42,8 @@ fn group() -> &'static Group {
         let n = BigUint::parse_bytes(N_HEX.as_bytes(), 16).unwrap_or_default();
         let g = BigUint::from(2u8);
         let k = hash_to_int(&[&pad(&n), &pad(&g)]);
-        Group { n, g, k }
+        let monty = monty::Monty::new(&n, &g);
+        Group { n, g, k, monty }
     })
 }
 
@@ -89,12 +91,22 @@ pub fn compute_x(pool_name: &str, user_id: &str, password: &str, salt: &BigUint)
 /// The verifier `v = g^x mod N` stored per user instead of the password.
 pub fn verifier(pool_name: &str, user_id: &str, password: &str, salt: &BigUint) -> BigUint {
     let x = compute_x(pool_name, user_id, password, salt);
-    g().modpow(&x, n())
+    pow_g(&x)
+}
+
+/// The comb table of a base (for a verifier seen repeatedly).
+pub fn comb(base: &BigUint) -> monty::Comb {
+    group().monty.comb(base)
+}
+
+/// `g^e mod N` (fixed-base table, see [`monty`]).
+pub fn pow_g(e: &BigUint) -> BigUint {
+    group().monty.pow_g(e)
 }
 
 /// The server's public ephemeral `B = (k·v + g^b) mod N`.
 pub fn server_b(v: &BigUint, b: &BigUint) -> BigUint {
-    (k() * v + g().modpow(b, n())) % n()
+    (k() * v + pow_g(b)) % n()
 }
 
 /// Why the SRP exchange cannot go on.
@@ -113,6 +125,11 @@ pub fn compute_u(a_pub: &BigUint, b_pub: &BigUint) -> BigUint {
 
 /// Server side: `S = (A · v^u)^b mod N`, then the 16-byte HKDF key.
 pub fn server_session_key(a_pub: &BigUint, b_pub: &BigUint, b: &BigUint, v: &BigUint) -> Result<[u8; 16], SrpError> {
+    server_session_key_with(a_pub, b_pub, b, v, None)
+}
+
+/// [`server_session_key`] with an optional comb table of `v` (see [`monty::Monty::comb`]).
+pub fn server_session_key_with(a_pub: &BigUint, b_pub: &BigUint, b: &BigUint, v: &BigUint, v_comb: Option<&monty::Comb>) -> Result<[u8; 16], SrpError> {
     let n = n();
     if (a_pub % n) == BigUint::ZERO {
         return Err(SrpError::IllegalParameter);
@@ -121,7 +138,9 @@ pub fn server_session_key(a_pub: &BigUint, b_pub: &BigUint, b: &BigUint, v: &Big
     if u == BigUint::ZERO {
         return Err(SrpError::ZeroU);
     }
-    let s = ((a_pub % n) * v.modpow(&u, n)).modpow(b, n);
+    let m = &group().monty;
+    let vu = v_comb.and_then(|c| m.pow_comb(c, &u)).unwrap_or_else(|| m.pow(v, &u));
+    let s = m.pow(&((a_pub % n) * vu), b);
     Ok(hkdf_key(&u, &s))
 }
 
@@ -222,6 +241,7 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     DAYS[w.number_days_from_monday() as usize]
 }
 
+pub mod monty;
 #[cfg(test)]
 mod tests;
 

@@ -112,7 +112,7 @@ async fn password_flow(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, 
     if user.status == "UNCONFIRMED" {
         return Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into()));
     }
-    if !super::password_matches(pool, &user, password) {
+    if !super::password_matches(svc, pool, &user, password) {
         return Err(CognitoError::bad_credentials());
     }
     after_password(svc, ctx, pool, client, user, p(params, "DEVICE_KEY")).await
@@ -349,7 +349,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
             } else {
                 match need(&r, "ANSWER")? {
                     "PASSWORD" => {
-                        if !super::password_matches(pool, &user, need(&r, "PASSWORD")?) {
+                        if !super::password_matches(svc, pool, &user, need(&r, "PASSWORD")?) {
                             return Err(CognitoError::bad_credentials());
                         }
                         after_password(svc, ctx, pool, client, user, p(&r, "DEVICE_KEY").or(dev)).await
@@ -403,7 +403,7 @@ async fn password_verifier(svc: &CognitoService, ctx: &RequestContext, pool: &Po
     }
     let canonical = srp::format_timestamp(parsed);
     let sig = STANDARD.decode(sig_b64).map_err(|_| CognitoError::bad_credentials())?;
-    let k = srp::server_session_key(&st.a_pub, &st.b_pub, &st.b, &st.v).map_err(|_| CognitoError::bad_credentials())?;
+    let k = svc.srp_session_key(st).map_err(|_| CognitoError::bad_credentials())?;
     if !pend.real_user || !srp::verify_signature(&k, pool.srp_name(), &pend.username, &block, &canonical, &sig) {
         return Err(CognitoError::bad_credentials());
     }

@@ -316,7 +316,7 @@ pub async fn device_password_verifier(svc: &CognitoService, ctx: &RequestContext
         return Err(bad());
     }
     let d = load(svc, &pool.id, &pend.username, key).await?;
-    let k = srp::server_session_key(&st.a_pub, &st.b_pub, &st.b, &st.v).map_err(|_| bad())?;
+    let k = svc.srp_session_key(st).map_err(|_| bad())?;
     if !srp::verify_signature(&k, &d.group_key, &d.key, &block, &srp::format_timestamp(parsed), &sig) {
         return Err(bad());
     }

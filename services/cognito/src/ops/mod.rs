@@ -205,11 +205,43 @@ pub fn user_verifier(user: &User) -> Option<(BigUint, BigUint)> {
     Some((srp::parse_hex_any(user.salt.as_deref()?)?, srp::parse_hex_any(user.verifier.as_deref()?)?))
 }
 
-/// Whether `pw` is the user's password (recomputes g^x and compares with the verifier).
-pub fn password_matches(pool: &Pool, user: &User, pw: &str) -> bool {
+/// Whether `pw` is the user's password: recomputes `x` and compares `g^x` with the verifier.
+/// A match is remembered in memory as `H(x)` under `H(pool, user, verifier)`, so the next
+/// check of the same password costs two hashes instead of a 3072-bit modpow; a new password
+/// (new verifier) misses the cache. Nothing derived from the password is written to disk.
+pub fn password_matches(svc: &CognitoService, pool: &Pool, user: &User, pw: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (Some(salt_hex), Some(v_hex)) = (user.salt.as_deref(), user.verifier.as_deref()) else { return false };
     let Some((salt, v)) = user_verifier(user) else { return false };
-    srp::verifier(pool.srp_name(), &user.username, pw, &salt) == v
+    let x = srp::compute_x(pool.srp_name(), &user.username, pw, &salt);
+    let key: [u8; 32] = Sha256::new()
+        .chain_update(pool.id.as_bytes())
+        .chain_update([0])
+        .chain_update(user.username.as_bytes())
+        .chain_update([0])
+        .chain_update(salt_hex.as_bytes())
+        .chain_update([0])
+        .chain_update(v_hex.as_bytes())
+        .finalize()
+        .into();
+    let proof: [u8; 32] = Sha256::digest(x.to_bytes_be()).into();
+    let cache = &svc.inner.password_cache;
+    if cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) == Some(&proof) {
+        return true;
+    }
+    let ok = srp::pow_g(&x) == v;
+    if ok {
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= PASSWORD_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key, proof);
+    }
+    ok
 }
+
+/// Entries of the in-memory password-check cache before it is emptied.
+const PASSWORD_CACHE_MAX: usize = 65_536;
 
 /// A new 6-digit code (or the configured fixed one).
 pub fn new_code(svc: &CognitoService) -> String {

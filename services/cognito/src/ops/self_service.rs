@@ -84,7 +84,7 @@ pub async fn change_password(svc: &CognitoService, ctx: &RequestContext, input: 
     let (pool, mut u) = token_user(svc, req(&input, "AccessToken")?).await?;
     let prev = req(&input, "PreviousPassword")?;
     let next = req(&input, "ProposedPassword")?;
-    if !password_matches(&pool, &u, prev) {
+    if !password_matches(svc, &pool, &u, prev) {
         return Err(CognitoError::bad_credentials());
     }
     check_password(&pool, next)?;

@@ -3,10 +3,8 @@
 //! Left out: `identities`, `nonce`, `at_hash`.
 
 use super::keys::PoolKey;
-use crate::error::{CognitoError, Result};
+use crate::error::Result;
 use crate::store::user::User;
-use amplocal_core::InternalError;
-use jsonwebtoken::{Algorithm, Header};
 use serde_json::{json, Map, Value};
 
 /// What one sign-in (or refresh) needs to mint a token pair.
@@ -43,10 +41,7 @@ pub struct TokenRequest<'a> {
 }
 
 fn sign(key: &PoolKey, claims: &Map<String, Value>) -> Result<String> {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(key.kid.clone());
-    header.typ = None;
-    jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| CognitoError::Internal(InternalError::new(e)))
+    key.sign_jwt(claims)
 }
 
 /// Attribute values as the ID token carries them (`*_verified` as booleans, the rest strings).

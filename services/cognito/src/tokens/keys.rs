@@ -1,6 +1,8 @@
 //! Per-pool RS256 signing keys: RSA-2048, generated lazily the first time a pool signs a token
 //! (key generation is slow in debug builds), persisted in `signing_keys` and cached in memory.
 //! One key signs both the ID and the access token (AWS uses two; nothing depends on it).
+//! The parsed signing key (ring's `RsaKeyPair`, with its CRT and Montgomery precomputation) is
+//! kept with the cached key, so minting a token costs one RSA signature and no key parsing.
 
 use crate::error::{CognitoError, Result};
 use amplocal_core::{IdGen, InternalError, SqliteDb};
@@ -23,8 +25,10 @@ pub struct PoolKey {
     pub n: String,
     /// JWK exponent, base64url.
     pub e: String,
-    /// Signing key.
+    /// Signing key (jsonwebtoken form, kept for callers that want it).
     pub encoding: EncodingKey,
+    /// The parsed signing key tokens are minted with.
+    pub signer: ring::signature::RsaKeyPair,
     /// Verification key.
     pub decoding: DecodingKey,
 }
@@ -48,7 +52,26 @@ fn load(kid: String, der: &[u8]) -> Result<PoolKey> {
     let e = URL_SAFE_NO_PAD.encode(key.e().to_bytes_be());
     let encoding = EncodingKey::from_rsa_der(der);
     let decoding = DecodingKey::from_rsa_components(&n, &e).map_err(|e| CognitoError::Internal(InternalError::new(e)))?;
-    Ok(PoolKey { kid, n, e, encoding, decoding })
+    let signer = ring::signature::RsaKeyPair::from_der(der).map_err(|e| CognitoError::Internal(InternalError::new(e.to_string())))?;
+    Ok(PoolKey { kid, n, e, encoding, decoding, signer })
+}
+
+impl PoolKey {
+    /// `base64url(header).base64url(claims).base64url(RS256 signature)` with Cognito's header
+    /// `{"kid":…,"alg":"RS256"}` (no `typ`).
+    pub fn sign_jwt(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Result<String> {
+        let header = serde_json::json!({"kid": self.kid, "alg": "RS256"});
+        let mut out = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut out);
+        let mut sig = vec![0u8; self.signer.public().modulus_len()];
+        self.signer
+            .sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), out.as_bytes(), &mut sig)
+            .map_err(|e| CognitoError::Internal(InternalError::new(e.to_string())))?;
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(&sig, &mut out);
+        Ok(out)
+    }
 }
 
 impl KeyStore {
