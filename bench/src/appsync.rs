@@ -222,7 +222,11 @@ fn dist(mut v: Vec<f64>) -> Value {
 }
 
 /// Delivery latency with `n` subscribers (one socket each) over `mutations` sequential mutations.
-async fn delivery(addr: SocketAddr, n: usize, mutations: usize) -> anyhow::Result<Value> {
+/// Also reports the server's CPU time per delivered message (mutation included), which a busy
+/// machine disturbs less than latencies.
+async fn delivery(peer: &Peer, n: usize, mutations: usize) -> anyhow::Result<Value> {
+    let addr = peer.addr;
+    let pid = peer.child.id().to_string();
     let sockets = open_many(addr, n, 1).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
     let mut readers = Vec::new();
@@ -246,7 +250,11 @@ async fn delivery(addr: SocketAddr, n: usize, mutations: usize) -> anyhow::Resul
     let mut send = poster(addr).await?;
     let warmup = 20;
     let (mut all, mut last, mut mutation_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu0 = None;
     for seq in 0..warmup + mutations {
+        if seq == warmup {
+            cpu0 = crate::procstat::cpu_time(&pid);
+        }
         let t0 = Instant::now();
         create(&mut send, addr, &format!("d{seq}")).await?;
         let answered = t0.elapsed();
@@ -262,10 +270,12 @@ async fn delivery(addr: SocketAddr, n: usize, mutations: usize) -> anyhow::Resul
             all.extend(got);
         }
     }
+    let cpu = cpu0.zip(crate::procstat::cpu_time(&pid)).map(|(a, b)| b.saturating_sub(a).as_secs_f64());
     for r in readers {
         r.abort();
     }
-    Ok(json!({"subscribers": n, "mutations": mutations, "deliveryMs": dist(all), "lastSubscriberMs": dist(last), "mutationAnswerMs": dist(mutation_ms)}))
+    let per_delivery = cpu.map(|c| (c * 1e6 / (mutations * n).max(1) as f64).round());
+    Ok(json!({"subscribers": n, "mutations": mutations, "deliveryMs": dist(all), "lastSubscriberMs": dist(last), "mutationAnswerMs": dist(mutation_ms), "serverCpuMicrosPerDelivery": per_delivery}))
 }
 
 /// RSS before and after opening `total` idle subscriptions.
@@ -303,8 +313,11 @@ async fn measure(peer: &Peer, args: &Args) -> anyhow::Result<Value> {
         out.insert(format!("mutationC{c}"), j);
     }
     for n in [1usize, 100] {
-        let d = delivery(peer.addr, n, args.deliveries).await.map_err(|e| anyhow::anyhow!("{} delivery x{n}: {e}", peer.name))?;
-        eprintln!("  {} delivery to {n}: p50 {} ms p99 {} ms (last subscriber p50 {} ms)", peer.name, d["deliveryMs"]["p50"], d["deliveryMs"]["p99"], d["lastSubscriberMs"]["p50"]);
+        let d = delivery(peer, n, args.deliveries).await.map_err(|e| anyhow::anyhow!("{} delivery x{n}: {e}", peer.name))?;
+        eprintln!(
+            "  {} delivery to {n}: p50 {} ms p99 {} ms (last subscriber p50 {} ms), server CPU {} us per delivery",
+            peer.name, d["deliveryMs"]["p50"], d["deliveryMs"]["p99"], d["lastSubscriberMs"]["p50"], d["serverCpuMicrosPerDelivery"]
+        );
         out.insert(format!("delivery{n}"), d);
     }
     if args.idle > 0 {
