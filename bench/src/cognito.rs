@@ -351,7 +351,8 @@ async fn srp_sign_in(target: &Target, s: &Setup, conn_count: usize, seconds: f64
                 "ChallengeName": "PASSWORD_VERIFIER",
                 "ClientId": client_id,
                 "ChallengeResponses": {
-                    "USERNAME": params.get("USER_ID_FOR_SRP").cloned().unwrap_or_default(),
+                    // The challenge's USERNAME (moto refuses USER_ID_FOR_SRP here; amplocal sends both equal).
+                    "USERNAME": params.get("USERNAME").or_else(|| params.get("USER_ID_FOR_SRP")).cloned().unwrap_or_default(),
                     "PASSWORD_CLAIM_SECRET_BLOCK": params.get("SECRET_BLOCK").cloned().unwrap_or_default(),
                     "PASSWORD_CLAIM_SIGNATURE": sig,
                     "TIMESTAMP": ts,
