@@ -102,3 +102,60 @@ pub struct QueryOutput {
 
 /// Scan output.
 pub type ScanOutput = QueryOutput;
+
+/// An item as a read produced it: still the stored DynamoDB JSON (rendered to the wire as is,
+/// no decode and re-encode) or a decoded (possibly projected) item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadItem {
+    /// The stored bytes: canonical DynamoDB JSON of the whole item.
+    Stored(Vec<u8>),
+    /// A decoded item.
+    Decoded(Item),
+}
+
+impl ReadItem {
+    /// The item, decoding stored bytes.
+    pub fn into_item(self) -> Result<Item, crate::DynamoError> {
+        match self {
+            ReadItem::Stored(b) => crate::store::items::decode(&b),
+            ReadItem::Decoded(i) => Ok(i),
+        }
+    }
+}
+
+/// A Query / Scan page before rendering: [`QueryOutput`] with [`ReadItem`]s.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryPage {
+    /// Items (absent for `Select: COUNT`).
+    pub items: Option<Vec<ReadItem>>,
+    /// Items returned (after the filter).
+    pub count: i64,
+    /// Items evaluated (before the filter).
+    pub scanned_count: i64,
+    /// Resume key.
+    pub last_evaluated_key: Option<Item>,
+    /// Capacity.
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}
+
+impl QueryPage {
+    /// The typed output (stored items decoded).
+    pub fn into_output(self) -> Result<QueryOutput, crate::DynamoError> {
+        Ok(QueryOutput {
+            items: self.items.map(|v| v.into_iter().map(ReadItem::into_item).collect::<Result<_, _>>()).transpose()?,
+            count: self.count,
+            scanned_count: self.scanned_count,
+            last_evaluated_key: self.last_evaluated_key,
+            consumed_capacity: self.consumed_capacity,
+        })
+    }
+}
+
+/// A GetItem result before rendering: [`GetItemOutput`](super::GetItemOutput) with a [`ReadItem`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetItemPage {
+    /// The item, if found.
+    pub item: Option<ReadItem>,
+    /// Capacity.
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}

@@ -111,7 +111,7 @@ impl DynamoDbService {
                             (Some(p), _) => {
                                 let k = items::key_from_item(&table.meta, &p.item)?;
                                 items::validate_item(&table.meta, &p.item, false)?;
-                                (k, Some(p.item.clone()))
+                                (k, Some(&p.item))
                             }
                             (None, Some(d)) => (items::key_from_key(&table.meta, &d.key)?, None),
                             (None, None) => continue,
@@ -122,15 +122,23 @@ impl DynamoDbService {
                         planned.push((k, item));
                     }
                     let mut bytes = 0.0;
+                    let blind = items::blind_put_ok(&table.meta);
                     for (k, item) in planned {
+                        if let (Some(new), true) = (item, blind) {
+                            // No index or stream needs the replaced item: skip decoding it.
+                            let old_size = items::get_size(tx, table.id, &k)?;
+                            items::put_blind(tx, &table, &k, old_size, new)?;
+                            bytes += units(item_size(new).max(old_size.unwrap_or(0).max(0) as usize), true, true);
+                            continue;
+                        }
                         let old = items::get(tx, table.id, &k)?;
                         if item.is_none() && old.is_none() {
                             bytes += 1.0;
                             continue;
                         }
-                        let size = item.as_ref().map(item_size).unwrap_or(0).max(old.as_ref().map(item_size).unwrap_or(0));
+                        let size = item.map(item_size).unwrap_or(0).max(old.as_ref().map(item_size).unwrap_or(0));
                         bytes += units(size, true, true);
-                        items::write(tx, &table, &k, old.as_ref(), item.as_ref(), &cx)?;
+                        items::write(tx, &table, &k, old.as_ref(), item, &cx)?;
                     }
                     if let Some(cap) = capacity(&input.return_consumed_capacity, t, bytes, true) {
                         caps.push(cap);

@@ -78,6 +78,18 @@ impl DynamoDbService {
                 let table = cache.require(tx, &account, &region, &table_name)?;
                 let k = items::key_from_item(&table.meta, &item)?;
                 items::validate_item(&table.meta, &item, false)?;
+                let want_old = return_values.as_deref() == Some("ALL_OLD");
+                if parsed.cond.is_none() && !want_old && items::blind_put_ok(&table.meta) {
+                    // Nothing needs the replaced item itself: skip decoding it.
+                    let old_size = items::get_size(tx, table.id, &k)?;
+                    items::put_blind(tx, &table, &k, old_size, &item)?;
+                    let size = item_size(&item).max(old_size.unwrap_or(0).max(0) as usize);
+                    return Ok(WriteItemOutput {
+                        attributes: None,
+                        consumed_capacity: capacity(&rcc, &table.meta.name, units(size, true, true), true),
+                        item_collection_metrics: collection_metrics(&table.meta, &item, &rcm),
+                    });
+                }
                 let old = items::get(tx, table.id, &k)?;
                 conditions::check(&parsed.cond, old.as_ref(), &rvf)?;
                 items::write(tx, &table, &k, old.as_ref(), Some(&item), &cx)?;
@@ -93,6 +105,12 @@ impl DynamoDbService {
 
     /// GetItem.
     pub async fn get_item(&self, ctx: &RequestContext, input: GetItemInput) -> Result<GetItemOutput, DynamoError> {
+        let page = self.get_item_page(ctx, input).await?;
+        Ok(GetItemOutput { item: page.item.map(ReadItem::into_item).transpose()?, consumed_capacity: page.consumed_capacity })
+    }
+
+    /// GetItem, the item left as stored when no projection applies (the wire renders it as is).
+    pub async fn get_item_page(&self, ctx: &RequestContext, input: GetItemInput) -> Result<GetItemPage, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
         check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
         let parsed = conditions::parse(Params {
@@ -109,11 +127,19 @@ impl DynamoDbService {
             .read(move |c| {
                 let table = cache.require(c, &account, &region, &input.table_name)?;
                 let k = items::key_from_key(&table.meta, &input.key)?;
-                let item = items::get(c, table.id, &k)?;
-                let size = item.as_ref().map(item_size).unwrap_or(0);
-                Ok(GetItemOutput {
-                    item: item.map(|i| plan.apply(i)),
-                    consumed_capacity: capacity(&input.return_consumed_capacity, &table.meta.name, units(size, false, consistent), false),
+                let Some((blob, size)) = items::get_raw(c, table.id, &k)? else {
+                    return Ok(GetItemPage {
+                        item: None,
+                        consumed_capacity: capacity(&input.return_consumed_capacity, &table.meta.name, units(0, false, consistent), false),
+                    });
+                };
+                let item = match plan.projection {
+                    None => ReadItem::Stored(blob),
+                    Some(_) => ReadItem::Decoded(plan.apply(items::decode(&blob)?)),
+                };
+                Ok(GetItemPage {
+                    item: Some(item),
+                    consumed_capacity: capacity(&input.return_consumed_capacity, &table.meta.name, units(size.max(0) as usize, false, consistent), false),
                 })
             })
             .await

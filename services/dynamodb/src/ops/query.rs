@@ -59,14 +59,13 @@ fn check_limit(limit: Option<i64>) -> Result<(), DynamoError> {
 }
 
 struct Collected {
-    items: Vec<Item>,
+    items: Vec<ReadItem>,
     count: i64,
     scanned: i64,
     last: Option<Item>,
     bytes: i64,
 }
 
-/// Run `sql` (selecting `item, size`) and build one page.
 /// What one page reads and how it shapes the result.
 struct Scope<'a> {
     table: &'a Table,
@@ -76,20 +75,46 @@ struct Scope<'a> {
     page: &'a Page,
 }
 
+/// Run `sql` (selecting `item, size`) and build one page. A base-table read without a
+/// projection returns the stored bytes as they are; an item is decoded only when a filter, a
+/// projection or an index needs it (and once for the LastEvaluatedKey).
 fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result<Collected, DynamoError> {
     let Scope { table, ix, filter, projection, page } = sc;
     let mut st = c.prepare_cached(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut out = Collected { items: Vec::new(), count: 0, scanned: 0, last: None, bytes: 0 };
+    let raw = ix.is_none() && projection.is_none();
     while let Some(row) = rows.next()? {
         let blob: Vec<u8> = row.get(0)?;
         let size: i64 = row.get(1)?;
-        let full = decode(&blob)?;
         out.scanned += 1;
         out.bytes += size;
+        let stop = page.limit.is_some_and(|l| out.scanned >= l) || out.bytes >= PAGE_BYTES;
+        if raw {
+            let decoded = if filter.is_some() || stop { Some(decode(&blob)?) } else { None };
+            if stop {
+                if let Some(full) = &decoded {
+                    out.last = Some(lek(table, ix, full));
+                }
+            }
+            let pass = match (filter, &decoded) {
+                (Some(f), Some(full)) => eval::eval(f, full),
+                _ => true,
+            };
+            if pass {
+                out.count += 1;
+                if !page.count_only {
+                    out.items.push(ReadItem::Stored(blob));
+                }
+            }
+            if stop {
+                break;
+            }
+            continue;
+        }
+        let full = decode(&blob)?;
         // Decide the page end (and its LastEvaluatedKey, from the full item) before the item
         // moves into the projections below: no per-item clone on the plain path.
-        let stop = page.limit.is_some_and(|l| out.scanned >= l) || out.bytes >= PAGE_BYTES;
         if stop {
             out.last = Some(lek(table, ix, &full));
         }
@@ -108,7 +133,7 @@ fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result
                 if let Some(p) = projection {
                     shown = eval::project(&shown, p);
                 }
-                out.items.push(shown);
+                out.items.push(ReadItem::Decoded(shown));
             }
         }
         if stop {
@@ -118,8 +143,8 @@ fn collect(c: &Connection, sql: &str, params: Vec<Sql>, sc: Scope<'_>) -> Result
     Ok(out)
 }
 
-fn output(table: &Table, col: Collected, page: &Page, rcc: &Option<String>) -> QueryOutput {
-    QueryOutput {
+fn output(table: &Table, col: Collected, page: &Page, rcc: &Option<String>) -> QueryPage {
+    QueryPage {
         items: (!page.count_only).then_some(col.items),
         count: col.count,
         scanned_count: col.scanned,
@@ -191,6 +216,16 @@ fn parse_common(p: ReadParams<'_>) -> Result<Common, DynamoError> {
 impl DynamoDbService {
     /// Query.
     pub async fn query(&self, ctx: &RequestContext, input: QueryInput) -> Result<QueryOutput, DynamoError> {
+        self.query_page(ctx, input).await?.into_output()
+    }
+
+    /// Scan (with parallel-scan segments).
+    pub async fn scan(&self, ctx: &RequestContext, input: ScanInput) -> Result<ScanOutput, DynamoError> {
+        self.scan_page(ctx, input).await?.into_output()
+    }
+
+    /// Query, its items left as stored where no projection applies (the wire renders them as is).
+    pub async fn query_page(&self, ctx: &RequestContext, input: QueryInput) -> Result<QueryPage, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
         check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
         check_limit(input.limit)?;
@@ -306,8 +341,8 @@ impl DynamoDbService {
             .await
     }
 
-    /// Scan (with parallel-scan segments).
-    pub async fn scan(&self, ctx: &RequestContext, input: ScanInput) -> Result<ScanOutput, DynamoError> {
+    /// Scan, its items left as stored where no projection applies.
+    pub async fn scan_page(&self, ctx: &RequestContext, input: ScanInput) -> Result<QueryPage, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
         check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
         check_limit(input.limit)?;

@@ -179,6 +179,48 @@ pub fn get(conn: &Connection, tid: i64, k: &KeyBytes) -> Result<Option<Item>, Dy
     blob.map(|b| decode(&b)).transpose()
 }
 
+/// Read one item's stored bytes and its size, without decoding.
+pub fn get_raw(conn: &Connection, tid: i64, k: &KeyBytes) -> Result<Option<(Vec<u8>, i64)>, DynamoError> {
+    Ok(conn
+        .prepare_cached("SELECT item, size FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3")?
+        .query_row(params![tid, k.pk, k.sk], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The stored size of one item, if present (no decode).
+pub fn get_size(conn: &Connection, tid: i64, k: &KeyBytes) -> Result<Option<i64>, DynamoError> {
+    Ok(conn.prepare_cached("SELECT size FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3")?.query_row(params![tid, k.pk, k.sk], |r| r.get(0)).optional()?)
+}
+
+/// Whether a write to this table may skip decoding the item it replaces: no secondary index
+/// entries to remove and no stream image to record, so the old item's stored size is all
+/// [`put_blind`] needs.
+pub fn blind_put_ok(meta: &TableMeta) -> bool {
+    !meta.stream_enabled() && meta.gsis.is_empty() && meta.lsis.is_empty()
+}
+
+/// Store `new` at `k` over an item of stored size `old_size` (absent: none), for tables where
+/// [`blind_put_ok`] holds (otherwise use [`write`], which keeps indexes and the stream).
+pub fn put_blind(conn: &Connection, table: &Table, k: &KeyBytes, old_size: Option<i64>, new: &Item) -> Result<(), DynamoError> {
+    let new_size = item_size(new) as i64;
+    store_row(conn, table, k, new, new_size)?;
+    bump_counts(conn, table.id, 1 - i64::from(old_size.is_some()), new_size - old_size.unwrap_or(0))
+}
+
+fn store_row(conn: &Connection, table: &Table, k: &KeyBytes, n: &Item, size: i64) -> Result<(), DynamoError> {
+    let blob = serde_json::to_vec(&crate::value::json::ItemJson(n)).map_err(amplocal_core::InternalError::from)?;
+    conn.prepare_cached("INSERT OR REPLACE INTO items (tid, pk, sk, hash, size, ttl, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![table.id, k.pk, k.sk, scan_hash(&k.pk), size, ttl_value(&table.meta, n), blob])?;
+    Ok(())
+}
+
+fn bump_counts(conn: &Connection, tid: i64, dcount: i64, dsize: i64) -> Result<(), DynamoError> {
+    if dcount != 0 || dsize != 0 {
+        conn.prepare_cached("UPDATE tables SET item_count = item_count + ?1, size_bytes = size_bytes + ?2 WHERE id = ?3")?.execute(params![dcount, dsize, tid])?;
+    }
+    Ok(())
+}
+
 /// Who caused a change (stream `userIdentity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
@@ -218,15 +260,10 @@ pub fn write(conn: &Connection, table: &Table, k: &KeyBytes, old: Option<&Item>,
         Some(n) => index_entries(meta, n)?,
         None => Vec::new(),
     };
-    let hash = scan_hash(&k.pk);
     let old_size = old.map(item_size).unwrap_or(0) as i64;
     let new_size = new.map(item_size).unwrap_or(0) as i64;
     match new {
-        Some(n) => {
-            let blob = serde_json::to_vec(&item_to_json(n)).map_err(amplocal_core::InternalError::from)?;
-            conn.prepare_cached("INSERT OR REPLACE INTO items (tid, pk, sk, hash, size, ttl, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![table.id, k.pk, k.sk, hash, new_size, ttl_value(meta, n), blob])?;
-        }
+        Some(n) => store_row(conn, table, k, n, new_size)?,
         None => {
             conn.prepare_cached("DELETE FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3")?.execute(params![table.id, k.pk, k.sk])?;
         }
@@ -239,11 +276,7 @@ pub fn write(conn: &Connection, table: &Table, k: &KeyBytes, old: Option<&Item>,
         conn.prepare_cached("INSERT OR REPLACE INTO index_items (tid, idx, ipk, isk, pk, sk, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
             .execute(params![table.id, e.0, e.1, e.2, k.pk, k.sk, scan_hash(&e.1)])?;
     }
-    let dcount = i64::from(new.is_some()) - i64::from(old.is_some());
-    if dcount != 0 || new_size != old_size {
-        conn.prepare_cached("UPDATE tables SET item_count = item_count + ?1, size_bytes = size_bytes + ?2 WHERE id = ?3")?
-            .execute(params![dcount, new_size - old_size, table.id])?;
-    }
+    bump_counts(conn, table.id, i64::from(new.is_some()) - i64::from(old.is_some()), new_size - old_size)?;
     if meta.stream_enabled() && old != new {
         record_change(conn, table, old, new, cx)?;
     }

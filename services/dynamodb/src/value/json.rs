@@ -157,9 +157,49 @@ pub fn item_to_json(item: &Item) -> Value {
     Value::Object(item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
 }
 
+/// Serializes an item as DynamoDB JSON straight to the output (same bytes as
+/// [`item_to_json`], without building a `Value` first).
+pub struct ItemJson<'a>(pub &'a Item);
+
+impl serde::Serialize for ItemJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter())
+    }
+}
+
+struct B64<'a>(&'a [u8]);
+
+impl serde::Serialize for B64<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
+    }
+}
+
+struct Num<'a>(&'a Number);
+
+impl serde::Serialize for Num<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
 impl serde::Serialize for AttributeValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(s)
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            AttributeValue::S(v) => m.serialize_entry("S", v)?,
+            AttributeValue::N(n) => m.serialize_entry("N", &Num(n))?,
+            AttributeValue::B(b) => m.serialize_entry("B", &B64(b))?,
+            AttributeValue::Bool(b) => m.serialize_entry("BOOL", b)?,
+            AttributeValue::Null => m.serialize_entry("NULL", &true)?,
+            AttributeValue::Ss(v) => m.serialize_entry("SS", v)?,
+            AttributeValue::Ns(v) => m.serialize_entry("NS", &v.iter().map(Num).collect::<Vec<_>>())?,
+            AttributeValue::Bs(v) => m.serialize_entry("BS", &v.iter().map(|b| B64(b)).collect::<Vec<_>>())?,
+            AttributeValue::L(v) => m.serialize_entry("L", v)?,
+            AttributeValue::M(i) => m.serialize_entry("M", &ItemJson(i))?,
+        }
+        m.end()
     }
 }
 
@@ -187,6 +227,9 @@ mod tests {
         let v = json!({"M": {"a": {"SS": ["b", "a"]}, "n": {"N": "1.50"}, "l": {"L": [{"NULL": true}, {"B": "AAE="}]}}});
         let av = value_from_json(&v).unwrap();
         assert_eq!(av.to_json(), json!({"M": {"a": {"SS": ["a", "b"]}, "l": {"L": [{"NULL": true}, {"B": "AAE="}]}, "n": {"N": "1.5"}}}));
+        // the direct serializer writes exactly what item_to_json renders
+        let item: Item = [("z".to_string(), av.clone()), ("a".to_string(), AttributeValue::Bs(vec![vec![0, 1], vec![2]]))].into_iter().collect();
+        assert_eq!(serde_json::to_vec(&ItemJson(&item)).unwrap(), serde_json::to_vec(&item_to_json(&item)).unwrap());
         assert!(matches!(value_from_json(&json!({})), Err(ValueError::Validation(_))));
         assert!(matches!(value_from_json(&json!({"S": "a", "N": "1"})), Err(ValueError::Validation(_))));
         assert!(matches!(value_from_json(&json!({"S": 1})), Err(ValueError::Serialization(_))));

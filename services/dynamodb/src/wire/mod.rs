@@ -7,7 +7,9 @@
 use crate::error::DynamoError;
 use crate::value::json::VALIDATION_MARKER;
 use crate::DynamoDbService;
-use amplocal_core::protocol::aws_json::{error_response_with, ok_response, JsonVersion};
+use crate::model::{GetItemPage, QueryPage, ReadItem};
+use crate::value::json::ItemJson;
+use amplocal_core::protocol::aws_json::{error_response_with, JsonVersion};
 use amplocal_core::{OperationName, RequestContext};
 use axum::body::Body;
 use axum::extract::Request;
@@ -51,7 +53,7 @@ async fn handle(svc: DynamoDbService, req: Request) -> Response {
     let (prefix, op) = target.rsplit_once('.').unwrap_or(("", ""));
     match dispatch(&svc, &ctx, prefix, op, &body).await {
         Ok((name, v)) => {
-            let mut r = ok_response(JsonVersion::V1_0, &v, &ctx.request_id);
+            let mut r = ok_bytes(v, &ctx.request_id);
             r.extensions_mut().insert(OperationName(name));
             r
         }
@@ -62,6 +64,87 @@ async fn handle(svc: DynamoDbService, req: Request) -> Response {
             error_response_with(JsonVersion::V1_0, Some(e.type_prefix()), &e, &ctx.request_id, e.extra())
         }
     }
+}
+
+/// A 200 response over an already rendered JSON body (`x-amz-crc32` over the final bytes).
+fn ok_bytes(body: Vec<u8>, request_id: &str) -> Response {
+    let crc = crc32fast::hash(&body);
+    let mut resp = Response::new(Body::from(body));
+    let h = resp.headers_mut();
+    h.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(JsonVersion::V1_0.content_type()));
+    h.insert("x-amz-crc32", http::HeaderValue::from(crc));
+    if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        h.insert(amplocal_core::protocol::AMZN_REQUEST_ID, v);
+    }
+    resp
+}
+
+fn to_bytes(v: Value) -> Vec<u8> {
+    // Serializing a Value cannot fail.
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// Append `,"Name":<json>` (or without the comma right after `{`).
+fn field<T: Serialize + ?Sized>(out: &mut Vec<u8>, name: &str, v: &T) -> Result<(), DynamoError> {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    serde_json::to_writer(&mut *out, v).map_err(amplocal_core::InternalError::from)?;
+    Ok(())
+}
+
+fn read_item(out: &mut Vec<u8>, it: &ReadItem) -> Result<(), DynamoError> {
+    match it {
+        ReadItem::Stored(b) => out.extend_from_slice(b),
+        ReadItem::Decoded(i) => serde_json::to_writer(&mut *out, &ItemJson(i)).map_err(amplocal_core::InternalError::from)?,
+    }
+    Ok(())
+}
+
+fn render_get(p: GetItemPage) -> Result<Vec<u8>, DynamoError> {
+    let mut out = Vec::with_capacity(64 + match &p.item {
+        Some(ReadItem::Stored(b)) => b.len(),
+        _ => 256,
+    });
+    out.push(b'{');
+    if let Some(it) = &p.item {
+        out.extend_from_slice(b"\"Item\":");
+        read_item(&mut out, it)?;
+    }
+    if let Some(c) = p.consumed_capacity {
+        field(&mut out, "ConsumedCapacity", &to_json(c)?)?;
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
+fn render_page(p: QueryPage) -> Result<Vec<u8>, DynamoError> {
+    let stored: usize = p.items.iter().flatten().map(|i| if let ReadItem::Stored(b) = i { b.len() + 1 } else { 256 }).sum();
+    let mut out = Vec::with_capacity(128 + stored);
+    out.push(b'{');
+    if let Some(items) = &p.items {
+        out.extend_from_slice(b"\"Items\":[");
+        for (n, it) in items.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            read_item(&mut out, it)?;
+        }
+        out.push(b']');
+    }
+    field(&mut out, "Count", &p.count)?;
+    field(&mut out, "ScannedCount", &p.scanned_count)?;
+    if let Some(k) = &p.last_evaluated_key {
+        field(&mut out, "LastEvaluatedKey", &ItemJson(k))?;
+    }
+    if let Some(c) = p.consumed_capacity {
+        field(&mut out, "ConsumedCapacity", &to_json(c)?)?;
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 fn strip_nulls(v: Value) -> Value {
@@ -101,6 +184,13 @@ fn serde_message(msg: &str) -> String {
 
 /// Decode a request body into a typed input.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
+    // Fast path: an object decodes straight into the typed input. Any failure (or a body that
+    // is not an object) takes the path below, which yields AWS's exact error.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        if let Ok(t) = serde_json::from_slice(body) {
+            return Ok(t);
+        }
+    }
     let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -120,11 +210,11 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
 
 macro_rules! call {
     ($svc:expr, $ctx:expr, $body:expr, $m:ident) => {
-        to_json($svc.$m($ctx, parse($body)?).await?)
+        to_json($svc.$m($ctx, parse($body)?).await?).map(to_bytes)
     };
 }
 
-async fn dispatch(svc: &DynamoDbService, ctx: &RequestContext, prefix: &str, op: &str, body: &[u8]) -> Result<(&'static str, Value), DynamoError> {
+async fn dispatch(svc: &DynamoDbService, ctx: &RequestContext, prefix: &str, op: &str, body: &[u8]) -> Result<(&'static str, Vec<u8>), DynamoError> {
     if prefix == STREAMS {
         return Ok(match op {
             "ListStreams" => ("ListStreams", call!(svc, ctx, body, list_streams)?),
@@ -144,11 +234,11 @@ async fn dispatch(svc: &DynamoDbService, ctx: &RequestContext, prefix: &str, op:
         "DeleteTable" => ("DeleteTable", call!(svc, ctx, body, delete_table)?),
         "UpdateTable" => ("UpdateTable", call!(svc, ctx, body, update_table)?),
         "PutItem" => ("PutItem", call!(svc, ctx, body, put_item)?),
-        "GetItem" => ("GetItem", call!(svc, ctx, body, get_item)?),
+        "GetItem" => ("GetItem", render_get(svc.get_item_page(ctx, parse(body)?).await?)?),
         "UpdateItem" => ("UpdateItem", call!(svc, ctx, body, update_item)?),
         "DeleteItem" => ("DeleteItem", call!(svc, ctx, body, delete_item)?),
-        "Query" => ("Query", call!(svc, ctx, body, query)?),
-        "Scan" => ("Scan", call!(svc, ctx, body, scan)?),
+        "Query" => ("Query", render_page(svc.query_page(ctx, parse(body)?).await?)?),
+        "Scan" => ("Scan", render_page(svc.scan_page(ctx, parse(body)?).await?)?),
         "BatchGetItem" => ("BatchGetItem", call!(svc, ctx, body, batch_get_item)?),
         "BatchWriteItem" => ("BatchWriteItem", call!(svc, ctx, body, batch_write_item)?),
         "TransactWriteItems" => ("TransactWriteItems", call!(svc, ctx, body, transact_write_items)?),
@@ -161,8 +251,8 @@ async fn dispatch(svc: &DynamoDbService, ctx: &RequestContext, prefix: &str, op:
         "ExecuteStatement" => ("ExecuteStatement", call!(svc, ctx, body, execute_statement)?),
         "BatchExecuteStatement" => ("BatchExecuteStatement", call!(svc, ctx, body, batch_execute_statement)?),
         "ExecuteTransaction" => ("ExecuteTransaction", call!(svc, ctx, body, execute_transaction)?),
-        "DescribeEndpoints" => ("DescribeEndpoints", svc.describe_endpoints(ctx).await?),
-        "DescribeLimits" => ("DescribeLimits", svc.describe_limits(ctx).await?),
+        "DescribeEndpoints" => ("DescribeEndpoints", to_bytes(svc.describe_endpoints(ctx).await?)),
+        "DescribeLimits" => ("DescribeLimits", to_bytes(svc.describe_limits(ctx).await?)),
         _ => return Err(DynamoError::UnknownOperationException(String::new())),
     })
 }
