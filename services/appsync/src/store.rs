@@ -128,14 +128,14 @@ impl Store {
     /// The API `api_id` in any account (data plane: the id alone names it).
     pub async fn find_api(&self, api_id: &str) -> Result<Option<ApiRow>, AppSyncError> {
         let i = api_id.to_string();
-        self.db.read(move |c| Ok(c.query_row(&format!("SELECT {API_COLS} FROM apis WHERE api_id = ?1"), params![i], api_row).optional()?)).await
+        self.db.read(move |c| Ok(c.prepare_cached(&format!("SELECT {API_COLS} FROM apis WHERE api_id = ?1"))?.query_row(params![i], api_row).optional()?)).await
     }
 
     /// Every API (data plane `/graphql` without an id picks among them).
     pub async fn all_apis(&self) -> Result<Vec<ApiRow>, AppSyncError> {
         self.db
             .read(move |c| {
-                let mut st = c.prepare(&format!("SELECT {API_COLS} FROM apis ORDER BY config_name IS NULL, created, api_id"))?;
+                let mut st = c.prepare_cached(&format!("SELECT {API_COLS} FROM apis ORDER BY config_name IS NULL, created, api_id"))?;
                 let rows = st.query_map([], api_row)?.collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
@@ -193,7 +193,7 @@ impl Store {
         let i = api_id.to_string();
         self.db
             .read(move |c| {
-                let mut st = c.prepare("SELECT api_id, key_id, description, expires, deletes FROM api_keys WHERE api_id = ?1 ORDER BY key_id")?;
+                let mut st = c.prepare_cached("SELECT api_id, key_id, description, expires, deletes FROM api_keys WHERE api_id = ?1 ORDER BY key_id")?;
                 let rows = st.query_map(params![i], key_row)?.collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
