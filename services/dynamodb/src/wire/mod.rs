@@ -31,9 +31,9 @@ pub(crate) fn router(svc: DynamoDbService) -> Router {
     })
 }
 
-async fn handle(svc: DynamoDbService, req: Request) -> Response {
-    let ctx = match req.extensions().get::<RequestContext>() {
-        Some(c) => c.clone(),
+async fn handle(svc: DynamoDbService, mut req: Request) -> Response {
+    let ctx = match req.extensions_mut().remove::<RequestContext>() {
+        Some(c) => c,
         None => svc.core().internal_request(amplocal_core::DEFAULT_ACCOUNT, amplocal_core::DEFAULT_REGION),
     };
     if req.method() == http::Method::GET {
