@@ -362,7 +362,7 @@ pub async fn list_uploads(svc: &S3Service, bucket: String, prefix: String, key_m
 
 /// Abort uploads initiated before `cutoff_ms` (background cleanup); returns how many.
 pub fn cleanup_blocking(svc: &S3Service, cutoff_ms: i64) -> S3Result<usize> {
-    let blobs = svc.db().write_blocking(|tx| {
+    let blobs = svc.db().write_blocking(move |tx| {
         let old = uploads::older_than(tx, cutoff_ms)?;
         let mut blobs = Vec::new();
         for u in &old {
