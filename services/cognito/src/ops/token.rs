@@ -137,7 +137,19 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         access_jti: &access_jti,
         device_key,
     };
-    let mut out = json!({"AccessToken": jwt::access_token(&key, &r)?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": jwt::id_token(&key, &r)?});
+    // The two RSA signatures are the bulk of a sign-in's CPU: sign the ID token on a scoped
+    // thread while this one signs the access token (halves the latency, same total work).
+    // If no thread can be started, both are signed here.
+    let (access, id) = std::thread::scope(|s| {
+        let id = std::thread::Builder::new().spawn_scoped(s, || jwt::id_token(&key, &r));
+        let access = jwt::access_token(&key, &r);
+        let id = match id {
+            Ok(h) => h.join().unwrap_or_else(|_| Err(CognitoError::Internal(amplocal_core::InternalError::new("ID token signer panicked")))),
+            Err(_) => jwt::id_token(&key, &r),
+        };
+        (access, id)
+    });
+    let mut out = json!({"AccessToken": access?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": id?});
     if refresh.is_none() {
         let token = new_refresh_token(svc);
         let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None };
