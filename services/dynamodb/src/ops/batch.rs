@@ -123,11 +123,15 @@ impl DynamoDbService {
                     }
                     let mut bytes = 0.0;
                     let blind = items::blind_put_ok(&table.meta);
+                    let (mut dcount, mut dsize) = (0, 0);
                     for (k, item) in planned {
                         if let (Some(new), true) = (item, blind) {
-                            // No index or stream needs the replaced item: skip decoding it.
+                            // No index or stream needs the replaced item: skip decoding it;
+                            // the table's count and size move once for the whole batch.
                             let old_size = items::get_size(tx, table.id, &k)?;
-                            items::put_blind(tx, &table, &k, old_size, new)?;
+                            let (c, s) = items::put_blind(tx, &table, &k, old_size, new)?;
+                            dcount += c;
+                            dsize += s;
                             bytes += units(item_size(new).max(old_size.unwrap_or(0).max(0) as usize), true, true);
                             continue;
                         }
@@ -140,6 +144,7 @@ impl DynamoDbService {
                         bytes += units(size, true, true);
                         items::write(tx, &table, &k, old.as_ref(), item, &cx)?;
                     }
+                    items::bump_counts(tx, table.id, dcount, dsize)?;
                     if let Some(cap) = capacity(&input.return_consumed_capacity, t, bytes, true) {
                         caps.push(cap);
                     }

@@ -82,7 +82,8 @@ impl DynamoDbService {
                 if parsed.cond.is_none() && !want_old && items::blind_put_ok(&table.meta) {
                     // Nothing needs the replaced item itself: skip decoding it.
                     let old_size = items::get_size(tx, table.id, &k)?;
-                    items::put_blind(tx, &table, &k, old_size, &item)?;
+                    let (dcount, dsize) = items::put_blind(tx, &table, &k, old_size, &item)?;
+                    items::bump_counts(tx, table.id, dcount, dsize)?;
                     let size = item_size(&item).max(old_size.unwrap_or(0).max(0) as usize);
                     return Ok(WriteItemOutput {
                         attributes: None,

@@ -201,10 +201,13 @@ pub fn blind_put_ok(meta: &TableMeta) -> bool {
 
 /// Store `new` at `k` over an item of stored size `old_size` (absent: none), for tables where
 /// [`blind_put_ok`] holds (otherwise use [`write`], which keeps indexes and the stream).
-pub fn put_blind(conn: &Connection, table: &Table, k: &KeyBytes, old_size: Option<i64>, new: &Item) -> Result<(), DynamoError> {
+/// Returns the (item count, size) change, which the caller MUST apply with [`bump_counts`] in
+/// the same transaction (a batch applies the sum of its puts once).
+#[must_use = "the table's item count and size change must be applied with bump_counts"]
+pub fn put_blind(conn: &Connection, table: &Table, k: &KeyBytes, old_size: Option<i64>, new: &Item) -> Result<(i64, i64), DynamoError> {
     let new_size = item_size(new) as i64;
     store_row(conn, table, k, new, new_size)?;
-    bump_counts(conn, table.id, 1 - i64::from(old_size.is_some()), new_size - old_size.unwrap_or(0))
+    Ok((1 - i64::from(old_size.is_some()), new_size - old_size.unwrap_or(0)))
 }
 
 fn store_row(conn: &Connection, table: &Table, k: &KeyBytes, n: &Item, size: i64) -> Result<(), DynamoError> {
@@ -214,7 +217,8 @@ fn store_row(conn: &Connection, table: &Table, k: &KeyBytes, n: &Item, size: i64
     Ok(())
 }
 
-fn bump_counts(conn: &Connection, tid: i64, dcount: i64, dsize: i64) -> Result<(), DynamoError> {
+/// Add `dcount` items and `dsize` bytes to table `tid`'s item count and size.
+pub fn bump_counts(conn: &Connection, tid: i64, dcount: i64, dsize: i64) -> Result<(), DynamoError> {
     if dcount != 0 || dsize != 0 {
         conn.prepare_cached("UPDATE tables SET item_count = item_count + ?1, size_bytes = size_bytes + ?2 WHERE id = ?3")?.execute(params![dcount, dsize, tid])?;
     }
