@@ -7,6 +7,9 @@
 //! - `tls`: request latency over HTTPS keep-alive vs plain HTTP after the handshake.
 //! - `load`: the generic generator against any URL, optionally SigV4-signed (service benches
 //!   build on this).
+//! - `dynamodb`, `s3`, `cognito`, `appsync`: each service's data-plane figures of its issue,
+//!   side by side with the peer it names (dynalite, s3rver, moto, amplify-appsync-simulator)
+//!   when that peer is installed outside the repo and its path is given.
 
 mod cognito;
 mod appsync;
