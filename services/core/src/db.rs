@@ -24,6 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const MAX_IDLE_READERS: usize = 8;
+/// Bytes of the database file SQLite reads through a memory map instead of one `pread` per
+/// page (address space only: pages count as memory only once read, and are the page cache's).
+const MMAP_BYTES: i64 = 256 << 20;
 /// Most writes committed together by one group commit.
 pub const MAX_BATCH: usize = 64;
 
@@ -52,6 +55,7 @@ fn configure(conn: &Connection, synchronous_full: bool) -> rusqlite::Result<()> 
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     Ok(())
 }
 
@@ -264,6 +268,7 @@ impl Inner {
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
                 let c = Connection::open_with_flags(&self.path, flags).map_err(|e| E::from(InternalError::from(e)))?;
                 c.busy_timeout(Duration::from_secs(30)).map_err(|e| E::from(InternalError::from(e)))?;
+                c.pragma_update(None, "mmap_size", MMAP_BYTES).map_err(|e| E::from(InternalError::from(e)))?;
                 c
             }
         };
