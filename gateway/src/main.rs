@@ -89,8 +89,10 @@ fn ca_install(ca: &std::path::Path) -> anyhow::Result<()> {
 }
 
 fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
+    // Colours only on a terminal (a log file or pipe gets plain text, and formatting is cheaper).
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(args.log_filter()))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     // The manifest is read and validated before anything else: a bad one exits non-zero
