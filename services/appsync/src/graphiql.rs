@@ -112,7 +112,7 @@ impl AppSyncService {
         };
         let Some(cognito) = self.cognito() else { return message(StatusCode::NOT_FOUND, "Cognito is not running.") };
         let client = input.get("client").and_then(Value::as_str);
-        match crate::mint::mint_tokens(cognito, &self.inner.core, ctx, pool, username, client).await {
+        match crate::mint::mint_tokens(cognito, ctx, pool, username, client).await {
             Ok(tokens) => json_reply(StatusCode::OK, &tokens),
             Err(crate::mint::MintError::NotFound(m)) => message(StatusCode::NOT_FOUND, &m),
             Err(crate::mint::MintError::Failed(m)) => message(StatusCode::INTERNAL_SERVER_ERROR, &m),

@@ -8,6 +8,7 @@ pub mod client;
 pub mod device;
 pub mod group;
 pub mod identity_pool;
+pub mod local_tokens;
 pub mod mfa;
 pub mod self_service;
 pub mod session;
