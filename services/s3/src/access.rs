@@ -11,18 +11,16 @@
 //! other buckets are never restricted. A denied request gets S3's 403 `AccessDenied`.
 //!
 //! Leaves out: IAM policy evaluation in general (no other policies, bucket policies or ACLs);
-//! group rules (`groups…` in `paths`); DeleteObjects answers 403 as a whole when any key is not
-//! deletable, where AWS reports `AccessDenied` per key in a 200 `DeleteResult`; POST Object
-//! (form-signed) uploads are not checked.
+//! group rules (`groups…` in `paths`); POST Object (form-signed) uploads are not checked.
+//! DeleteObjects is checked per key by its handler ([`may_delete`]): a refused key gets its own
+//! `AccessDenied` entry in a 200 `DeleteResult`, as on AWS.
 
 use crate::error::{S3Error, S3Result};
 use crate::wire::route::Op;
-use crate::wire::{body, headers, xml, Req};
+use crate::wire::{headers, Req};
 use crate::S3Service;
-use amplocal_core::PoolIdentity;
-use axum::body::Body;
+use amplocal_core::{PoolIdentity, RequestContext};
 use serde_json::{json, Map, Value};
-use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 /// One Storage action, spelled as `amplify_outputs.json` spells it.
@@ -180,7 +178,7 @@ fn denied() -> S3Error {
 
 /// The hook run before dispatch: `Err(AccessDenied)` when the request is signed with
 /// identity-pool credentials, addresses a protected bucket and the rules do not allow it.
-/// For DeleteObjects it reads the (small) body to see the keys and puts it back.
+/// DeleteObjects passes here and is checked per key by the handler ([`may_delete`]).
 pub async fn check(svc: &S3Service, op: Op, r: &mut Req) -> S3Result<()> {
     let Some(who) = r.ctx.caller.as_ref().filter(|c| c.verified).and_then(|c| c.identity.clone()) else { return Ok(()) };
     if matches!(op, Op::Preflight | Op::PostObject | Op::ListBuckets) {
@@ -207,19 +205,25 @@ pub async fn check(svc: &S3Service, op: Op, r: &mut Req) -> S3Result<()> {
         Op::CopyObject | Op::UploadPartCopy => may(Action::Write, &key) && source_readable(svc, &who, &account, r),
         Op::DeleteObject => may(Action::Delete, &key),
         Op::ListObjects | Op::ListObjectsV2 => list_allowed(&who, guests, r.q.get("prefix").unwrap_or("")),
-        Op::DeleteObjects => {
-            let bytes = body::read_small(r.take_body(), 4 << 20).await?;
-            let keys: Option<HashSet<String>> = xml::parse(&bytes).ok().filter(|n| n.name == "Delete").map(|n| n.all("Object").filter_map(|o| o.text_of("Key").map(str::to_string)).collect());
-            r.body = std::sync::Mutex::new(Some(Body::from(bytes)));
-            // a malformed body gets the handler's own error
-            keys.is_none_or(|ks| ks.iter().all(|k| may(Action::Delete, k)))
-        }
+        // Checked key by key by the handler ([`may_delete`]): AWS answers 200 with a per-key
+        // AccessDenied error and deletes the keys that are allowed.
+        Op::DeleteObjects => true,
         _ => false,
     };
     if ok {
         Ok(())
     } else {
         Err(denied())
+    }
+}
+
+/// DeleteObjects, per key: whether the caller may delete `key` of `bucket` (always true for
+/// callers and buckets the rules do not cover).
+pub fn may_delete(svc: &S3Service, ctx: &RequestContext, bucket: &str, key: &str) -> bool {
+    let Some(who) = ctx.caller.as_ref().filter(|c| c.verified).and_then(|c| c.identity.as_ref()) else { return true };
+    match svc.storage_access().guest_access(&ctx.account_id, bucket) {
+        Some(guests) => allowed(who, guests, Action::Delete, key),
+        None => true,
     }
 }
 

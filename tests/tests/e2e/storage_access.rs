@@ -136,8 +136,16 @@ async fn identity_pool_callers_get_amplify_storage_rules() {
     // Copies need write on the target and read on the source; DeleteObjects every key; multipart write.
     assert_denied("copy from other's private", ben.s3.copy_object().bucket(BUCKET).key(format!("private/{b}/stolen")).copy_source(format!("{BUCKET}/{ann_priv}")).send().await);
     ben.s3.copy_object().bucket(BUCKET).key(format!("private/{b}/copy")).copy_source(format!("{BUCKET}/{ann_prot}")).send().await.expect("copy other's protected into own private");
-    assert_denied("delete objects with other's key", ben.s3.delete_objects().bucket(BUCKET).delete(delete_of(&[&ben_priv, &ann_priv])).send().await);
-    assert_eq!(get(&ben.s3, &ben_priv).await, "ben private", "a denied DeleteObjects deleted nothing");
+    // DeleteObjects is judged per key, as on AWS: 200, an AccessDenied entry for the other's key,
+    // and the own key deleted.
+    let spare = format!("private/{b}/spare.txt");
+    put(&ben.s3, BUCKET, &spare, "spare").await.expect("put spare");
+    let out = ben.s3.delete_objects().bucket(BUCKET).delete(delete_of(&[&spare, &ann_priv])).send().await.expect("mixed DeleteObjects answers 200");
+    assert_eq!(out.deleted().iter().filter_map(|d| d.key()).collect::<Vec<_>>(), vec![spare.as_str()], "own key deleted");
+    let errors: Vec<_> = out.errors().iter().map(|e| (e.key().unwrap_or_default(), e.code().unwrap_or_default(), e.message().unwrap_or_default())).collect();
+    assert_eq!(errors, vec![(ann_priv.as_str(), "AccessDenied", "Access Denied")], "other's key refused per key");
+    assert_eq!(get(&ann.s3, &ann_priv).await, "ann private", "the refused key was not deleted");
+    assert!(ben.s3.get_object().bucket(BUCKET).key(&spare).send().await.is_err(), "the allowed key is gone");
     let gone = format!("private/{b}/gone.txt");
     put(&ben.s3, BUCKET, &gone, "x").await.expect("put gone");
     let out = ben.s3.delete_objects().bucket(BUCKET).delete(delete_of(&[&gone])).send().await.expect("delete own objects");
