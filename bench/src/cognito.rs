@@ -13,6 +13,7 @@
 //! Targets (issue #5): USER_PASSWORD_AUTH ≥ 5× moto at c16; SRP sign-in server p50 ≤ 5 ms;
 //! SignUp+confirm ≥ 5× moto (c16).
 
+use crate::json_client::{JsonClient, Protocol};
 use crate::load::{self, LoadConfig, RequestSpec, Target};
 use crate::server::{self, Amplocal};
 use crate::sigv4::Signer;
@@ -20,8 +21,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use num_bigint::BigUint;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -53,61 +52,23 @@ fn signer() -> Signer {
     Signer { key: "test".into(), secret: "test".into(), region: "us-east-1".into(), service: "cognito-idp".into() }
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// The cognito-idp flavour of the JSON protocol.
+const COGNITO_IDP: Protocol = Protocol { content_type: "application/x-amz-json-1.1", target_prefix: "AWSCognitoIdentityProviderService" };
 
 /// One keep-alive connection sending cognito-idp JSON 1.1 calls.
 struct Client {
-    target: Target,
-    send: Option<Sender>,
+    inner: JsonClient,
 }
 
 impl Client {
     fn new(target: &Target) -> Self {
-        Self { target: target.clone(), send: None }
+        Self { inner: JsonClient::new(target, COGNITO_IDP) }
     }
 
     /// Call `op` (SigV4-signed when `signed`); the status and parsed JSON answer.
     async fn call(&mut self, op: &str, body: &Value, signed: bool) -> anyhow::Result<(u16, Value)> {
-        if let Some(s) = self.send.as_mut() {
-            if s.ready().await.is_err() {
-                self.send = None;
-            }
-        }
-        let send = match self.send.as_mut() {
-            Some(s) => s,
-            None => {
-                let tcp = tokio::net::TcpStream::connect(self.target.addr).await?;
-                tcp.set_nodelay(true)?;
-                let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
-                tokio::spawn(conn);
-                self.send.insert(send)
-            }
-        };
-        let mut req = http::Request::builder()
-            .method("POST")
-            .uri(format!("http://{}/", self.target.host))
-            .header("host", &self.target.host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
-            .body(Bytes::from(body.to_string()))?;
-        if signed {
-            signer().sign(&mut req)?;
-        }
-        *req.uri_mut() = http::Uri::from_static("/");
-        let res = async {
-            let resp = send.send_request(req.map(Full::new)).await?;
-            let status = resp.status().as_u16();
-            let bytes = resp.into_body().collect().await?.to_bytes();
-            Ok::<_, hyper::Error>((status, bytes))
-        }
-        .await;
-        match res {
-            Ok((status, bytes)) => Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
-            Err(e) => {
-                self.send = None;
-                Err(e.into())
-            }
-        }
+        let signer = signed.then(signer);
+        self.inner.call_once(op, body, signer.as_ref()).await
     }
 
     async fn ok(&mut self, op: &str, body: &Value, signed: bool) -> anyhow::Result<Value> {

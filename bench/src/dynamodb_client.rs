@@ -2,11 +2,10 @@
 //! HTTP/1.1 connection per client), the request bodies the DynamoDB bench sends, and the
 //! dynalite peer process (`node <dir>/node_modules/dynalite/cli.js`).
 
+use crate::json_client::{JsonClient, Protocol};
 use crate::load::{RequestSpec, Target};
 use crate::sigv4::Signer;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -44,67 +43,27 @@ pub fn batch_body(table: &str, items: impl IntoIterator<Item = Value>) -> Value 
     json!({"RequestItems": {table: reqs}})
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// The DynamoDB flavour of the JSON protocol.
+const DYNAMODB: Protocol = Protocol { content_type: "application/x-amz-json-1.0", target_prefix: "DynamoDB_20120810" };
 
 /// One keep-alive connection sending signed DynamoDB calls.
 pub struct Client {
-    target: Target,
-    send: Option<Sender>,
+    inner: JsonClient,
 }
 
 impl Client {
     /// A client for `target` (connects lazily).
     pub fn new(target: &Target) -> Self {
-        Self { target: target.clone(), send: None }
+        Self { inner: JsonClient::new(target, DYNAMODB) }
     }
 
     /// Call `op` with `body`; returns the status and the parsed JSON answer. A connection the
     /// server closed is reopened once.
     pub async fn call(&mut self, op: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-        match self.call_once(op, body).await {
+        let signer = signer();
+        match self.inner.call_once(op, body, Some(&signer)).await {
             Ok(r) => Ok(r),
-            Err(_) => self.call_once(op, body).await,
-        }
-    }
-
-    async fn call_once(&mut self, op: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
-        if let Some(s) = self.send.as_mut() {
-            if s.ready().await.is_err() {
-                self.send = None;
-            }
-        }
-        let send = match self.send.as_mut() {
-            Some(s) => s,
-            None => {
-                let tcp = tokio::net::TcpStream::connect(self.target.addr).await?;
-                tcp.set_nodelay(true)?;
-                let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
-                tokio::spawn(conn);
-                self.send.insert(send)
-            }
-        };
-        let mut req = http::Request::builder()
-            .method("POST")
-            .uri(format!("http://{}/", self.target.host))
-            .header("host", &self.target.host)
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", format!("DynamoDB_20120810.{op}"))
-            .body(Bytes::from(body.to_string()))?;
-        signer().sign(&mut req)?;
-        *req.uri_mut() = http::Uri::from_static("/");
-        let res = async {
-            let resp = send.send_request(req.map(Full::new)).await?;
-            let status = resp.status().as_u16();
-            let bytes = resp.into_body().collect().await?.to_bytes();
-            Ok::<_, hyper::Error>((status, bytes))
-        }
-        .await;
-        match res {
-            Ok((status, bytes)) => Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
-            Err(e) => {
-                self.send = None;
-                Err(e.into())
-            }
+            Err(_) => self.inner.call_once(op, body, Some(&signer)).await,
         }
     }
 

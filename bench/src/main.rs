@@ -15,6 +15,7 @@ mod cognito;
 mod appsync;
 mod dynamodb;
 mod dynamodb_client;
+mod json_client;
 mod load;
 mod procstat;
 mod s3;
