@@ -2,7 +2,7 @@
 //! `amplocal --backend FILE` does it (read + validate, build the services, bind, provision,
 //! serve), so the backend suite can stop it and start again over the same data.
 
-use crate::{KEY, REGION, SECRET};
+use crate::{Clients, KEY, SECRET};
 use amplocal::backend::outputs::Provisioned;
 use amplocal::backend::Manifest;
 use amplocal::{build_app, run_with, AppState, ServeOptions};
@@ -21,6 +21,7 @@ pub struct BackendServer {
     pub state: AppState,
     /// What the manifest provisioned.
     pub provisioned: Provisioned,
+    clients: Clients,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -47,43 +48,7 @@ impl BackendServer {
             })
             .await;
         });
-        Ok(Self { addr, endpoint: format!("http://{addr}"), state, provisioned, shutdown: Some(tx), handle: Some(handle) })
-    }
-
-    /// SDK config with `test`/`test`, pointing at this gateway.
-    pub fn sdk_config(&self) -> aws_config::SdkConfig {
-        let creds = aws_credential_types::Credentials::from_keys(KEY, SECRET, None);
-        aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
-            .build()
-    }
-
-    /// An S3 client (path-style addressing).
-    pub fn s3(&self) -> aws_sdk_s3::Client {
-        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&self.sdk_config()).force_path_style(true).build())
-    }
-
-    /// A DynamoDB client.
-    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(&self.sdk_config())
-    }
-
-    /// A cognito-idp client.
-    pub fn cognito_idp(&self) -> aws_sdk_cognitoidentityprovider::Client {
-        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk_config())
-    }
-
-    /// A cognito-identity client.
-    pub fn cognito_identity(&self) -> aws_sdk_cognitoidentity::Client {
-        aws_sdk_cognitoidentity::Client::new(&self.sdk_config())
-    }
-
-    /// An AppSync control-plane client.
-    pub fn appsync(&self) -> aws_sdk_appsync::Client {
-        aws_sdk_appsync::Client::new(&self.sdk_config())
+        Ok(Self { addr, endpoint: format!("http://{addr}"), state, provisioned, clients: Clients::new(format!("http://{addr}")), shutdown: Some(tx), handle: Some(handle) })
     }
 
     /// Stop serving, wait for in-flight requests and release the services (their SQLite files).
@@ -94,6 +59,14 @@ impl BackendServer {
         if let Some(h) = self.handle.take() {
             let _ = h.await;
         }
+    }
+}
+
+/// The SDK clients (`server.s3()`, `server.cognito_idp()`, ...).
+impl std::ops::Deref for BackendServer {
+    type Target = Clients;
+    fn deref(&self) -> &Clients {
+        &self.clients
     }
 }
 

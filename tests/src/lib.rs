@@ -2,6 +2,9 @@
 //! aws-sdk-rust configuration pointing at it. Each test gets its own [`TestEnv`].
 
 pub mod backend;
+mod clients;
+
+pub use clients::Clients;
 
 use amplocal::config::ServiceConfigs;
 use amplocal::deps::axum::Router;
@@ -120,6 +123,7 @@ impl TestEnvBuilder {
         TestEnv {
             addr,
             endpoint: format!("http://{addr}"),
+            clients: Clients::new(format!("http://{addr}")),
             https_endpoint: format!("https://localhost:{}", addr.port()),
             ca_pem: tls_paths.ca_cert,
             state,
@@ -144,8 +148,17 @@ pub struct TestEnv {
     pub state: AppState,
     /// Temp data dir (removed on drop).
     pub dir: tempfile::TempDir,
+    clients: Clients,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The SDK clients (`env.s3()`, `env.dynamodb()`, `env.sdk_config_with(k, s)`, ...).
+impl std::ops::Deref for TestEnv {
+    type Target = Clients;
+    fn deref(&self) -> &Clients {
+        &self.clients
+    }
 }
 
 impl TestEnv {
@@ -157,48 +170,6 @@ impl TestEnv {
     /// Start with defaults (lenient, `test`/`test`).
     pub async fn start() -> Self {
         Self::builder().start().await
-    }
-
-    /// SDK config signing with `key`/`secret`, pointing at this gateway.
-    pub fn sdk_config_with(&self, key: &str, secret: &str) -> aws_config::SdkConfig {
-        let creds = aws_credential_types::Credentials::from_keys(key, secret, None);
-        aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
-            .build()
-    }
-
-    /// SDK config with the default `test`/`test` pair.
-    pub fn sdk_config(&self) -> aws_config::SdkConfig {
-        self.sdk_config_with(KEY, SECRET)
-    }
-
-    /// An S3 client (path-style addressing).
-    pub fn s3(&self) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config()).force_path_style(true).build();
-        aws_sdk_s3::Client::from_conf(conf)
-    }
-
-    /// A DynamoDB client.
-    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(&self.sdk_config())
-    }
-
-    /// A cognito-idp client.
-    pub fn cognito_idp(&self) -> aws_sdk_cognitoidentityprovider::Client {
-        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk_config())
-    }
-
-    /// A cognito-identity client.
-    pub fn cognito_identity(&self) -> aws_sdk_cognitoidentity::Client {
-        aws_sdk_cognitoidentity::Client::new(&self.sdk_config())
-    }
-
-    /// An AppSync control-plane client.
-    pub fn appsync(&self) -> aws_sdk_appsync::Client {
-        aws_sdk_appsync::Client::new(&self.sdk_config())
     }
 
     /// A plain HTTP client for raw requests.
