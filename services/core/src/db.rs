@@ -46,7 +46,7 @@ pub struct SqliteDb {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -178,7 +178,7 @@ impl SqliteDb {
             .name("amplocal-sqlite-writer".into())
             .spawn(move || writer_loop(writer, queue))
             .map_err(|e| InternalError::new(format!("cannot start the SQLite writer thread: {e}")))?;
-        Ok(Self { inner: Arc::new(Inner { path, jobs: Mutex::new(jobs), readers: Mutex::new(Vec::new()) }) })
+        Ok(Self { inner: Arc::new(Inner { path, jobs, readers: Mutex::new(Vec::new()) }) })
     }
 
     /// The file this database lives in.
@@ -187,8 +187,7 @@ impl SqliteDb {
     }
 
     fn submit(&self, job: Job) -> Result<(), InternalError> {
-        let jobs = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.send(job).map_err(|_| InternalError::new("the SQLite writer thread has stopped"))
+        self.inner.jobs.send(job).map_err(|_| InternalError::new("the SQLite writer thread has stopped"))
     }
 
     /// Run `f` inside a write transaction on the writer thread (group-committed with the writes
