@@ -330,9 +330,9 @@ impl Executor {
                 if !m.versioned {
                     return Err(FieldError { error_type: "UnsupportedOperation".into(), message: "sync queries need conflict detection (--graphql-conflict-detection)".into() });
                 }
-                let mut conn = Self::connection(self.page(versioned::sync(&self.table(m), args)?).await?);
-                conn["startedAt"] = Value::from(now_ms);
-                Ok(conn)
+                let page = versioned::sync::run(&*self.data, &m.name, &self.table(m), args, now_ms).await?;
+                let items: Vec<Value> = page.items.iter().map(|i| Value::Object(item_to_json(i))).collect();
+                Ok(serde_json::json!({ "items": items, "nextToken": page.next_token, "startedAt": page.started_at }))
             }
             RootOp::Index(i, j) => {
                 let m = &self.models[i];

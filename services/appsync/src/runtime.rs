@@ -130,6 +130,7 @@ impl Runtime {
             Some(ddb) => Arc::new(DynamoDataSource::new(ddb.clone(), self.core.clone(), account, region)),
             None => Arc::new(Unwired),
         };
+        let data = crate::resolver::versioned::delta::DeltaSync::wrap(data, transformed.as_ref().filter(|_| self.versioned));
         let data: Arc<dyn DataSource> = match (self.versioned && is_amplify, self.conflict_handler) {
             (true, crate::resolver::versioned::ConflictHandler::Automerge) => Arc::new(crate::resolver::versioned::Automerge { inner: data }),
             _ => data,

@@ -1,6 +1,7 @@
 //! The one end-to-end test binary: real aws-sdk-rust clients against the in-process gateway.
 
 mod appsync;
+mod appsync_delta_sync;
 mod auth;
 mod backend;
 mod cognito;

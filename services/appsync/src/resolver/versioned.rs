@@ -3,7 +3,8 @@
 //! what AppSync adds around the generated requests when conflict detection is VERSION —
 //! `_version` 1 on create and +1 on every write, `_lastChangedAt` (epoch ms), the client's
 //! `_version` compared on update/delete (`ConflictUnhandled` on a mismatch), deletes as
-//! tombstones (`_deleted`, `_ttl`), and `syncX` as a Scan of changes since `lastSync`.
+//! tombstones (`_deleted`, `_ttl` = now + BaseTableTTL); the delta-sync table is [`delta`],
+//! `syncX` is [`sync`].
 //!
 //! Conflict handlers: OPTIMISTIC_CONCURRENCY rejects a stale `_version` with
 //! `ConflictUnhandled`; AUTOMERGE ([`Automerge`], Amplify's default) merges a stale update into
@@ -13,8 +14,10 @@
 //! incoming value; the merged item is written as the next version and returned.
 //!
 //! Leaves out: LAMBDA handlers, merging stale deletes (rejected as `ConflictUnhandled`, so a
-//! merge never deletes data), the delta-sync table (sync reads the base table, tombstones
-//! included).
+//! merge never deletes data).
+
+pub mod delta;
+pub mod sync;
 
 use super::filter::Expr;
 use super::requests::{self, RequestError};
@@ -161,7 +164,7 @@ impl DataSource for Automerge {
 }
 
 /// Base-table TTL of tombstones (AppSync's BaseTableTTL default: 30 days).
-pub const TOMBSTONE_TTL_SECS: i64 = 43_200 * 60;
+pub const TOMBSTONE_TTL_SECS: i64 = delta::BASE_TABLE_TTL_MINUTES * 60;
 
 fn expected_version(input: &mut Map<String, Value>) -> i64 {
     input.remove("_version").and_then(|v| v.as_i64()).unwrap_or(0)
@@ -212,24 +215,6 @@ pub fn delete(m: &ModelDef, table: &str, input: &Map<String, Value>, condition: 
     Ok((requests::update(m, table, &key, Some(&cond), now)?, expected))
 }
 
-/// syncX(filter, limit, nextToken, lastSync): a Scan of the items changed since `lastSync`
-/// (all items without it), tombstones included.
-pub fn sync(table: &str, args: &Map<String, Value>) -> Result<DataRequest, RequestError> {
-    let mut args = args.clone();
-    if let Some(last) = args.get("lastSync").and_then(Value::as_i64) {
-        let since = json!({ "_lastChangedAt": { "ge": last } });
-        let filter = match args.get("filter").filter(|f| !f.is_null()) {
-            Some(f) => json!({ "and": [since, f] }),
-            None => since,
-        };
-        args.insert("filter".into(), filter);
-    }
-    let filter = requests::filter_arg(args.get("filter"))?;
-    let limit = args.get("limit").and_then(Value::as_u64).map(|l| l.min(1000) as u32).unwrap_or(requests::DEFAULT_LIMIT);
-    let next_token = args.get("nextToken").and_then(Value::as_str).map(String::from);
-    Ok(DataRequest::Scan { table: table.into(), index: None, filter, limit, next_token })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,13 +258,5 @@ mod tests {
         let DataRequest::UpdateItem { update, condition, .. } = merged_update("t", &key, &update, &stored, 4) else { panic!() };
         assert_eq!((update.values[":_version"].clone(), update.values[":name"].clone()), (json!({"N": 5}), json!({"S": "b"})));
         assert_eq!(condition.unwrap().values[":amplocal_server_version"], json!({"N": 4}));
-    }
-
-    #[test]
-    fn sync_scans_changes_since_last_sync() {
-        let DataRequest::Scan { filter, limit, .. } = sync("t", &obj(json!({"lastSync": 100}))).unwrap() else { panic!() };
-        assert_eq!((filter.unwrap().expression.as_str(), limit), ("(#_lastChangedAt >= :_lastChangedAt_ge)", 100));
-        let DataRequest::Scan { filter, .. } = sync("t", &obj(json!({}))).unwrap() else { panic!() };
-        assert!(filter.is_none());
     }
 }
