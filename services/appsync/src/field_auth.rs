@@ -12,8 +12,12 @@
 //!   them fail the mutation with `Unauthorized on [a, b]` (errorType `Unauthorized`). A caller
 //!   no role admits at all is left to the model-level check ("Not Authorized to access …").
 //!
-//! Leaves out: `@aws_*` directives derived from field rules in the served SDL, custom
-//! (`allow: custom`) rules, field rules on non-model types (the multi-auth directives apply).
+//! The `@aws_*` directives field rules add to the served SDL come from
+//! [`crate::transform::field_rules`].
+//!
+//! Leaves out: custom (`allow: custom`) rules, field rules on non-model types (the multi-auth
+//! directives apply), models whose only rules are field-level (the model-level check still
+//! denies them unless sandbox mode is on).
 
 use crate::auth_rules::{owner_values_for, Identity};
 use crate::executor::{Executor, FieldError, RequestAuth};

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod custom;
+pub mod field_rules;
 pub mod index;
 pub mod model;
 pub mod operations;
@@ -113,7 +114,7 @@ fn build_document(doc: &Document, models: &[ModelDef], enums: &[String], objects
     for m in models {
         let mut td = TypeDef::new(Kind::Object, &m.name);
         td.fields = m.object_fields(&|mm, f| operations::has_many_field(models, mm, f));
-        td.directives = auth.directives(&auth.modes(m.rules.as_deref(), None));
+        td.directives = auth.directives(&field_rules::model_modes(auth, m, None));
         out.types.push(td);
     }
     for t in &doc.types {
@@ -130,10 +131,10 @@ fn build_document(doc: &Document, models: &[ModelDef], enums: &[String], objects
     let mut roots = operations::RootFields::default();
     for m in models {
         let mut conn = m.connection();
-        let mut modes = auth.modes(m.rules.as_deref(), None);
+        let mut modes = field_rules::model_modes(auth, m, None);
         for p in models {
             if p.relations.iter().any(|r| r.related == m.name && r.kind == relations::RelationKind::HasMany) {
-                modes.extend(auth.modes(p.rules.as_deref(), None));
+                modes.extend(field_rules::model_modes(auth, p, None));
             }
         }
         conn.directives = auth.directives(&modes);

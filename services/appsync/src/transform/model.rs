@@ -128,10 +128,12 @@ impl ModelDef {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Owner fields of owner rules (deduplicated, rule order).
+    /// Owner fields of owner rules, model rules then field-level rules (deduplicated, rule
+    /// order).
     pub fn owner_fields(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for r in self.rules.iter().flatten() {
+        let field_rules = super::field_rules::field_rules(self);
+        for r in self.rules.iter().flatten().chain(field_rules.iter().flat_map(|(_, r)| r.iter())) {
             if r.strategy == Strategy::Owner {
                 if let Some(f) = &r.owner_field {
                     if !out.contains(f) {
@@ -143,9 +145,10 @@ impl ModelDef {
         out
     }
 
-    /// `groupsField`s of dynamic group rules.
+    /// `groupsField`s of dynamic group rules, model and field-level.
     pub fn groups_fields(&self) -> Vec<String> {
-        self.rules.iter().flatten().filter_map(|r| r.groups_field.clone()).collect()
+        let field_rules = super::field_rules::field_rules(self);
+        self.rules.iter().flatten().chain(field_rules.iter().flat_map(|(_, r)| r.iter())).filter_map(|r| r.groups_field.clone()).collect()
     }
 
     /// Owner fields the auth transform adds because they are not declared.

@@ -6,6 +6,7 @@
 //! Leaves out: custom operation names from `@model(queries: {get: "…"})`.
 
 use super::auth::{AuthSettings, Op};
+use super::field_rules::{granted_rules, model_modes};
 use super::model::ModelDef;
 use super::relations::Resolve;
 use super::scalars::key_condition_input_name;
@@ -44,13 +45,12 @@ pub fn sync_name(model: &str) -> String {
 /// Generate the root fields of model `m`.
 pub fn model_fields(m: &ModelDef, auth: &AuthSettings, out: &mut RootFields) {
     let n = &m.name;
-    let rules = m.rules.as_deref();
     let filter = format!("Model{n}FilterInput");
     let conn = format!("Model{n}Connection");
     if m.ops.queries {
         let key_args: Vec<InputValue> = m.primary.fields().iter().map(|k| iv(k, &format!("{}!", m.key_type(k)))).collect();
         let mut get = Field::with_args(&format!("get{n}"), key_args, n);
-        auth.annotate(&mut get, &auth.modes(rules, Some(Op::Get)));
+        auth.annotate(&mut get, &model_modes(auth, m, Some(Op::Get)));
         out.query.push(get);
 
         let mut args = Vec::new();
@@ -65,13 +65,13 @@ pub fn model_fields(m: &ModelDef, auth: &AuthSettings, out: &mut RootFields) {
             args.push(iv("sortDirection", "ModelSortDirection"));
         }
         let mut list = Field::with_args(&list_name(n), args, &conn);
-        auth.annotate(&mut list, &auth.modes(rules, Some(Op::List)));
+        auth.annotate(&mut list, &model_modes(auth, m, Some(Op::List)));
         out.query.push(list);
 
         if m.versioned {
             let args = vec![iv("filter", &filter), iv("limit", "Int"), iv("nextToken", "String"), iv("lastSync", "AWSTimestamp")];
             let mut sync = Field::with_args(&sync_name(n), args, &conn);
-            auth.annotate(&mut sync, &auth.modes(rules, Some(Op::Sync)));
+            auth.annotate(&mut sync, &model_modes(auth, m, Some(Op::Sync)));
             out.query.push(sync);
         }
 
@@ -85,7 +85,7 @@ pub fn model_fields(m: &ModelDef, auth: &AuthSettings, out: &mut RootFields) {
             }
             args.extend([iv("sortDirection", "ModelSortDirection"), iv("filter", &filter), iv("limit", "Int"), iv("nextToken", "String")]);
             let mut q = Field::with_args(qf, args, &conn);
-            auth.annotate(&mut q, &auth.modes(rules, Some(Op::List)));
+            auth.annotate(&mut q, &model_modes(auth, m, Some(Op::List)));
             out.query.push(q);
         }
     }
@@ -96,15 +96,15 @@ pub fn model_fields(m: &ModelDef, auth: &AuthSettings, out: &mut RootFields) {
                 iv("condition", &format!("Model{n}ConditionInput")),
             ];
             let mut f = Field::with_args(&format!("{verb}{n}"), args, n);
-            auth.annotate(&mut f, &auth.modes(rules, Some(op)));
+            auth.annotate(&mut f, &model_modes(auth, m, Some(op)));
             out.mutation.push(f);
         }
     }
     if m.ops.subscriptions && m.ops.mutations {
         let object_fields = m.object_fields(&|_, f| f.clone());
         let mut owner_args = Vec::new();
-        for r in rules.into_iter().flatten() {
-            if !r.is_owner() || !r.allows(Op::Listen) {
+        for r in &granted_rules(m, Some(Op::Listen)) {
+            if !r.is_owner() {
                 continue;
             }
             let Some(of) = &r.owner_field else { continue };
@@ -121,7 +121,7 @@ pub fn model_fields(m: &ModelDef, auth: &AuthSettings, out: &mut RootFields) {
                 name: "aws_subscribe".into(),
                 args: vec![("mutations".into(), Value::List(vec![Value::String(format!("{}{n}", verb.to_lowercase()))]))],
             });
-            auth.annotate(&mut f, &auth.modes(rules, Some(Op::Listen)));
+            auth.annotate(&mut f, &model_modes(auth, m, Some(Op::Listen)));
             out.subscription.push(f);
         }
     }

@@ -10,6 +10,8 @@ use super::{transform, TransformConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+mod served;
+
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
