@@ -2,6 +2,7 @@
 
 mod appsync;
 mod appsync_delta_sync;
+mod appsync_served_sdl;
 mod auth;
 mod backend;
 mod cognito;

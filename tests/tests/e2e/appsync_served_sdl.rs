@@ -1,0 +1,95 @@
+//! The SDL AppSync serves for an Amplify schema, through the real control plane
+//! (CreateGraphqlApi → StartSchemaCreation → GetIntrospectionSchema, aws-sdk-rust): the
+//! kitchen-sink fixture input comes back with exactly the `@aws_*` directives of the
+//! transformer's `schema.graphql` on every type and field; a model field carrying its own
+//! `@auth` moves the directives of its type and operations as the Amplify auth transformer's
+//! multi-auth tests expect; `includeDirectives=false` serves none.
+
+use amplocal_tests::TestEnv;
+use aws_sdk_appsync::primitives::Blob;
+use aws_sdk_appsync::types::{AdditionalAuthenticationProvider, AuthenticationType, CognitoUserPoolConfig, OutputType, SchemaStatus, UserPoolConfig};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+fn fixture(rel: &str) -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../services/appsync/fixtures").join(rel)).unwrap()
+}
+
+/// `type` (or `Type.field`) → its directives, sorted, from SDL printed one definition per line.
+fn directives(sdl: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    let mut current = String::new();
+    for line in sdl.lines() {
+        let trimmed = line.trim_end().trim_end_matches('{').trim_end();
+        let split = |s: &str| -> BTreeSet<String> { s.split(" @").skip(1).map(|d| format!("@{}", d.trim())).collect() };
+        if let Some(rest) = ["type ", "input ", "enum "].iter().find_map(|k| trimmed.strip_prefix(k)) {
+            current = rest.split(' ').next().unwrap_or_default().to_string();
+            out.insert(current.clone(), split(rest));
+        } else if line.starts_with("  ") && trimmed.contains(':') && !current.is_empty() {
+            let name: String = trimmed.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            // Directives follow the field's type, after the argument list.
+            let after_args = match trimmed.find('(') {
+                Some(open) if open < trimmed.find(':').unwrap_or(usize::MAX) => &trimmed[trimmed.rfind("):").unwrap_or(open)..],
+                _ => trimmed,
+            };
+            out.insert(format!("{current}.{name}"), split(after_args));
+        }
+    }
+    out
+}
+
+async fn serve(env: &TestEnv, default: AuthenticationType, additional: &[AuthenticationType], schema: &str) -> (String, String) {
+    let c = env.appsync();
+    let pool = UserPoolConfig::builder().user_pool_id("us-east-1_example").aws_region("us-east-1").default_action(aws_sdk_appsync::types::DefaultAction::Allow).build().unwrap();
+    let mut create = c.create_graphql_api().name("sdl").authentication_type(default.clone());
+    if default == AuthenticationType::AmazonCognitoUserPools {
+        create = create.user_pool_config(pool);
+    }
+    for a in additional {
+        let mut p = AdditionalAuthenticationProvider::builder().authentication_type(a.clone());
+        if *a == AuthenticationType::AmazonCognitoUserPools {
+            p = p.user_pool_config(CognitoUserPoolConfig::builder().user_pool_id("us-east-1_example").aws_region("us-east-1").build().unwrap());
+        }
+        create = create.additional_authentication_providers(p.build());
+    }
+    let id = create.send().await.unwrap().graphql_api().unwrap().api_id().unwrap().to_string();
+    c.start_schema_creation().api_id(&id).definition(Blob::new(schema.as_bytes())).send().await.unwrap();
+    let status = c.get_schema_creation_status().api_id(&id).send().await.unwrap();
+    assert_eq!(status.status(), Some(&SchemaStatus::Success), "{:?}", status.details());
+    let get = |with: bool| {
+        let c = c.clone();
+        let id = id.clone();
+        async move {
+            let out = c.get_introspection_schema().api_id(&id).format(OutputType::Sdl).include_directives(with).send().await.unwrap();
+            String::from_utf8(out.schema().unwrap().as_ref().to_vec()).unwrap()
+        }
+    };
+    (get(true).await, get(false).await)
+}
+
+#[tokio::test]
+async fn kitchen_sink_directives_match_the_fixture_and_field_rules_move_them() {
+    use AuthenticationType::{AmazonCognitoUserPools as Pools, ApiKey, AwsIam};
+    let env = TestEnv::start().await;
+
+    let (sdl, bare) = serve(&env, Pools, &[ApiKey, AwsIam], &fixture("inputs/schema-kitchen.graphql")).await;
+    let (want, got) = (directives(&fixture("gen1-cli-kitchen-sink/schema.graphql")), directives(&sdl));
+    assert!(want.values().map(BTreeSet::len).sum::<usize>() > 100, "the parser saw the fixture's directives");
+    let differences: Vec<String> = want.iter().filter(|(k, v)| got.get(*k) != Some(v)).map(|(k, v)| format!("{k}: want {v:?}, got {:?}", got.get(k))).collect();
+    assert!(differences.is_empty(), "{differences:#?}");
+    assert_eq!(got.len(), want.len(), "same definitions and fields");
+    assert!(directives(&bare).values().all(BTreeSet::is_empty), "{bare}");
+    assert_eq!(directives(&bare).len(), want.len());
+
+    // The transformer's "Field level @auth is propagated to type and the type related operations".
+    let field_rules = "type Post @model {\n  id: ID\n  title: String\n  protected: String @auth(rules: [{allow: owner}, {allow: public, operations: [read]}])\n}\n";
+    let (sdl, _) = serve(&env, ApiKey, &[Pools], field_rules).await;
+    let got = directives(&sdl);
+    let set = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+    let both = set(&["@aws_api_key", "@aws_cognito_user_pools"]);
+    assert_eq!((&got["Post"], &got["Query.getPost"], &got["Query.listPosts"]), (&both, &both, &both), "{sdl}");
+    assert_eq!((&got["Mutation.createPost"], &got["Mutation.updatePost"]), (&set(&["@aws_cognito_user_pools"]), &set(&["@aws_cognito_user_pools"])));
+    assert_eq!(got["Mutation.deletePost"], set(&[]), "a role on one field cannot delete");
+    assert!(got["Subscription.onCreatePost"].is_superset(&both));
+    assert!(got.contains_key("Post.owner"), "the owner field is added: {sdl}");
+}
