@@ -188,6 +188,11 @@ async fn sync_bad_paths() {
     }
     let out = gql(&env, "{ syncTodos(lastSync: \"soon\") { startedAt } }", json!({})).await;
     assert!(out["errors"].as_array().is_some_and(|e| !e.is_empty()), "{out}");
+    // Extreme but well-formed lastSync values: far future reads nothing, far past is a full sync.
+    let out = gql(&env, SYNC, json!({"l": i64::MAX})).await;
+    assert_eq!((out["data"]["syncTodos"]["items"].clone(), out["data"]["syncTodos"]["nextToken"].clone()), (json!([]), Value::Null), "{out}");
+    let out = gql(&env, SYNC, json!({"l": i64::MIN})).await;
+    assert_eq!(out["data"]["syncTodos"]["items"].as_array().map(Vec::len), Some(2), "{out}");
 
     // nextTokens: garbage, another model's sync token, a list token.
     let posts = gql(&env, "{ syncComments(limit: 1) { nextToken } }", json!({})).await;

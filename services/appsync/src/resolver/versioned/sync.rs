@@ -139,7 +139,7 @@ pub async fn run(data: &dyn DataSource, model: &str, table: &str, args: &Map<Str
     let (items, next) = page(data.call(req).await?)?;
     let next_token = match next {
         Some(n) => Some(token_for(day, Some(n))),
-        None if day + DAY_MS <= started => Some(token_for(day + DAY_MS, None)),
+        None if day.saturating_add(DAY_MS) <= started => Some(token_for(day + DAY_MS, None)),
         None => None,
     };
     Ok(SyncPage { items, next_token, started_at: started })
