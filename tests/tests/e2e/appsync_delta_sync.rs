@@ -4,7 +4,8 @@
 //! DynamoDB API shows; `syncTodos(lastSync)` inside the 30-minute window returns exactly the
 //! change records since `lastSync` (across the UTC day partitions, paged, one `startedAt`);
 //! an older `lastSync` is a full base-table sync; expired records are swept by DynamoDB TTL;
-//! malformed `lastSync` and foreign / garbage `nextToken`s are errors, never 500s.
+//! malformed `lastSync` and foreign / garbage `nextToken`s are errors, never 500s; an
+//! Automerge retry leaves one record for the version it wrote, a rejected write none.
 //! A manual clock starts one minute before a UTC midnight.
 
 use amplocal_core::{Clock, ManualClock};
@@ -213,4 +214,22 @@ async fn sync_bad_paths() {
     let next = gql(&env, SYNC, json!({"n": 1, "t": token})).await;
     assert_eq!(next["data"]["syncTodos"]["items"].as_array().map(Vec::len), Some(1), "{next}");
     assert_ne!(next["data"]["syncTodos"]["items"][0]["id"], first["data"]["syncTodos"]["items"][0]["id"]);
+}
+
+#[tokio::test]
+async fn one_record_per_written_version_under_automerge() {
+    let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(T0_SECS - 3600)));
+    let env = env(clock.clone()).await;
+    let a = mutate(&env, "create", json!({"name": "a"})).await["id"].as_str().unwrap().to_string();
+    clock.advance(Duration::from_millis(10));
+    mutate(&env, "update", json!({"id": a, "name": "b", "_version": 1})).await;
+    clock.advance(Duration::from_millis(10));
+    // A stale update is merged (AUTOMERGE, the default) and written as version 3: one record.
+    assert_eq!(mutate(&env, "update", json!({"id": a, "name": "c", "_version": 1})).await["_version"], 3);
+    clock.advance(Duration::from_millis(10));
+    // A stale delete is rejected: nothing written, no record.
+    let d = gql(&env, "mutation D($i: DeleteTodoInput!) { deleteTodo(input: $i) { id } }", json!({"i": {"id": a, "_version": 1}})).await;
+    assert_eq!(d["errors"][0]["errorType"], "ConflictUnhandled", "{d}");
+    let (items, _, _) = sync_all(&env, &clock, json!({"l": T0 - 3_600_000})).await;
+    assert_eq!(items, vec![(a.clone(), 1, false), (a.clone(), 2, false), (a, 3, false)]);
 }
