@@ -3,7 +3,8 @@
 //! kitchen-sink fixture input comes back with exactly the `@aws_*` directives of the
 //! transformer's `schema.graphql` on every type and field; a model field carrying its own
 //! `@auth` moves the directives of its type and operations as the Amplify auth transformer's
-//! multi-auth tests expect; `includeDirectives=false` serves none.
+//! multi-auth tests expect; non-model object types used by a model carry its modes (and an
+//! API-key caller can select them); `includeDirectives=false` serves none.
 
 use amplocal_tests::TestEnv;
 use aws_sdk_appsync::primitives::Blob;
@@ -39,6 +40,11 @@ fn directives(sdl: &str) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 async fn serve(env: &TestEnv, default: AuthenticationType, additional: &[AuthenticationType], schema: &str) -> (String, String) {
+    let (with, without, _) = serve_api(env, default, additional, schema).await;
+    (with, without)
+}
+
+async fn serve_api(env: &TestEnv, default: AuthenticationType, additional: &[AuthenticationType], schema: &str) -> (String, String, String) {
     let c = env.appsync();
     let pool = UserPoolConfig::builder().user_pool_id("us-east-1_example").aws_region("us-east-1").default_action(aws_sdk_appsync::types::DefaultAction::Allow).build().unwrap();
     let mut create = c.create_graphql_api().name("sdl").authentication_type(default.clone());
@@ -64,7 +70,7 @@ async fn serve(env: &TestEnv, default: AuthenticationType, additional: &[Authent
             String::from_utf8(out.schema().unwrap().as_ref().to_vec()).unwrap()
         }
     };
-    (get(true).await, get(false).await)
+    (get(true).await, get(false).await, id)
 }
 
 #[tokio::test]
@@ -92,4 +98,27 @@ async fn kitchen_sink_directives_match_the_fixture_and_field_rules_move_them() {
     assert_eq!(got["Mutation.deletePost"], set(&[]), "a role on one field cannot delete");
     assert!(got["Subscription.onCreatePost"].is_superset(&both));
     assert!(got.contains_key("Post.owner"), "the owner field is added: {sdl}");
+}
+
+#[tokio::test]
+async fn nested_non_model_types_carry_the_models_modes() {
+    use AuthenticationType::{AmazonCognitoUserPools as Pools, ApiKey};
+    let env = TestEnv::start().await;
+    env.state.appsync.attach_dynamodb(env.state.dynamodb.clone());
+    let schema = "type Post @model @auth(rules: [{allow: private}, {allow: public}]) {\n  id: ID!\n  title: String!\n  location: Location\n}\ntype Location {\n  name: String\n  address: Address\n}\ntype Address {\n  city: String\n}\n";
+    let (sdl, _, id) = serve_api(&env, Pools, &[ApiKey], schema).await;
+    let got = directives(&sdl);
+    let both: BTreeSet<String> = ["@aws_api_key", "@aws_cognito_user_pools"].iter().map(|s| s.to_string()).collect();
+    assert_eq!((&got["Location"], &got["Address"]), (&both, &both), "{sdl}");
+
+    // An API-key caller (not the default mode) may select the nested fields.
+    let key = env.appsync().create_api_key().api_id(&id).send().await.unwrap().api_key().unwrap().id().unwrap().to_string();
+    let call = |q: &'static str| {
+        let body = serde_json::json!({"query": q}).to_string();
+        env.http().post(format!("{}/graphql/{id}", env.endpoint)).header("x-api-key", key.clone()).header("content-type", "application/json").body(body).send()
+    };
+    let created: serde_json::Value = call("mutation { createPost(input: {id: \"p1\", title: \"t\", location: {name: \"home\", address: {city: \"Oslo\"}}}) { id } }").await.unwrap().json().await.unwrap();
+    assert!(created.get("errors").is_none(), "{created}");
+    let read: serde_json::Value = call("{ getPost(id: \"p1\") { title location { name address { city } } } }").await.unwrap().json().await.unwrap();
+    assert_eq!(read, serde_json::json!({"data": {"getPost": {"title": "t", "location": {"name": "home", "address": {"city": "Oslo"}}}}}));
 }

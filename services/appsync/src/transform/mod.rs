@@ -13,6 +13,7 @@ pub mod custom;
 pub mod field_rules;
 pub mod index;
 pub mod model;
+pub mod nested;
 pub mod operations;
 pub mod relations;
 pub mod scalars;
@@ -168,6 +169,7 @@ fn build_document(doc: &Document, models: &[ModelDef], enums: &[String], objects
     }
     out.types.extend(extra_inputs);
     add_referenced_inputs(&mut out, doc, enums, objects);
+    nested::propagate(&mut out, models, auth);
     out
 }
 
