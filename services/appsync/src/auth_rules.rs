@@ -7,14 +7,24 @@
 //! bare `sub` or its bare username.
 //!
 //! OIDC callers are identities too (their token's claims); custom `identityClaim`s read the
-//! claim. Field-level rules are [`crate::field_auth`].
+//! claim. Field-level rules are [`crate::field_auth`]; when fields carry their own `@auth`,
+//! the operation-level check ([`decide_model`]) takes its roles from the auth transformer's
+//! access-control matrix ([`crate::transform::field_rules::granted_rules`]): a role is granted
+//! an operation when some field grants it (delete: every declared field). A model whose only
+//! rules are on fields is therefore guarded by those rules — not by the no-`@auth` path, so
+//! sandbox mode does not open it to API-key callers, and a role known to one field reaches the
+//! model's get/list/create/update/subscriptions but never its delete unless every declared
+//! field grants it.
 //!
 //! `groupClaim` reads the named claim (OIDC tokens' `groups` are the default groups there).
 //!
 //! Leaves out: Lambda identities.
 
 use crate::transform::auth::{AuthMode, AuthRule, Op, Strategy};
+use crate::transform::field_rules::granted_rules;
+use crate::transform::model::ModelDef;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 /// A verified user-pool (or OIDC) caller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -105,6 +115,21 @@ pub fn decide(rules: Option<&[AuthRule]>, sandbox: bool, op: Op, mode: AuthMode,
     } else {
         Decision::Restricted(restricted)
     }
+}
+
+/// The rules that decide `op` on model `m`: its own `@auth` rules when no field carries
+/// `@auth` (`None`: no `@auth` at all), else the rules whose roles the access-control matrix
+/// grants `op` (model and field rules together; possibly none).
+pub fn model_rules(m: &ModelDef, op: Op) -> Option<Cow<'_, [AuthRule]>> {
+    if m.fields.iter().all(|f| f.directive("auth").is_none()) {
+        return m.rules.as_deref().map(Cow::Borrowed);
+    }
+    Some(Cow::Owned(granted_rules(m, Some(op))))
+}
+
+/// [`decide`] for `op` on model `m`, field-level rules included ([`model_rules`]).
+pub fn decide_model(m: &ModelDef, sandbox: bool, op: Op, mode: AuthMode, identity: Option<&Identity>) -> Decision {
+    decide(model_rules(m, op).as_deref(), sandbox, op, mode, identity)
 }
 
 fn field_matches(v: Option<&Value>, wanted: &[String]) -> bool {
@@ -209,6 +234,54 @@ mod tests {
         assert_eq!(decide(None, false, Op::List, AuthMode::ApiKey, None), Decision::Deny);
         assert_eq!(decide(None, true, Op::List, AuthMode::ApiKey, None), Decision::Allow);
         assert_eq!(decide(None, true, Op::List, AuthMode::UserPools, Some(&a)), Decision::Deny);
+    }
+
+    const FIELD_ONLY: &str = r#"
+        type Memo @model { text: String secret: String @auth(rules: [{ allow: owner }, { allow: public, provider: apiKey, operations: [read] }]) }
+        type Note @model {
+            title: String @auth(rules: [{ allow: owner }, { allow: groups, groups: ["Editors"], operations: [read, update] }])
+            body: String @auth(rules: [{ allow: owner }])
+        }
+        type Open @model { text: String }"#;
+
+    fn field_only_models(sandbox: bool) -> Vec<ModelDef> {
+        use crate::transform::auth::AuthSettings;
+        let auth = AuthSettings { default_mode: AuthMode::UserPools, additional: vec![AuthMode::ApiKey, AuthMode::Iam], sandbox };
+        let cfg = crate::transform::TransformConfig { auth, versioned: false, api_id: "a".into(), env: "NONE".into() };
+        crate::transform::transform(FIELD_ONLY, &cfg).unwrap().models
+    }
+
+    #[test]
+    fn models_with_only_field_rules_are_guarded_by_them() {
+        let ms = field_only_models(false);
+        let (memo, note, open) = (&ms[0], &ms[1], &ms[2]);
+        let a = alice();
+        let kinds = |d: Decision| match d {
+            Decision::Restricted(rs) => format!("restricted:{}", rs.iter().map(|r| format!("{:?}", r.strategy)).collect::<Vec<_>>().join(",")),
+            other => format!("{other:?}"),
+        };
+        for op in [Op::Get, Op::List, Op::Sync, Op::Create, Op::Update, Op::Listen] {
+            assert_eq!(kinds(decide_model(memo, false, op, AuthMode::UserPools, Some(&a))), "restricted:Owner", "{op:?}");
+        }
+        assert_eq!(decide_model(memo, false, Op::Delete, AuthMode::UserPools, Some(&a)), Decision::Deny, "text has no role: nobody deletes");
+        for (op, want) in [(Op::Get, Decision::Allow), (Op::List, Decision::Allow), (Op::Listen, Decision::Allow), (Op::Create, Decision::Deny), (Op::Update, Decision::Deny), (Op::Delete, Decision::Deny)] {
+            assert_eq!(decide_model(memo, false, op, AuthMode::ApiKey, None), want, "api key {op:?}");
+            assert_eq!(decide_model(memo, true, op, AuthMode::ApiKey, None), want, "sandbox does not reach field-ruled models: {op:?}");
+        }
+        assert_eq!(decide_model(memo, false, Op::Delete, AuthMode::Iam, None), Decision::Allow);
+        // Every declared field grants the owner delete: the owner may delete.
+        assert_eq!(kinds(decide_model(note, false, Op::Delete, AuthMode::UserPools, Some(&a))), "restricted:Owner");
+        let editor = Identity { groups: vec!["Editors".into()], ..alice() };
+        assert_eq!(decide_model(note, false, Op::Update, AuthMode::UserPools, Some(&editor)), Decision::Allow, "a field's static group reaches the operation");
+        assert_eq!(decide_model(note, false, Op::Get, AuthMode::UserPools, Some(&editor)), Decision::Allow);
+        assert_eq!(kinds(decide_model(note, false, Op::Delete, AuthMode::UserPools, Some(&editor))), "restricted:Owner", "the group lacks delete");
+        assert_eq!(kinds(decide_model(note, false, Op::Create, AuthMode::UserPools, Some(&editor))), "restricted:Owner");
+        assert_eq!(decide_model(note, true, Op::Get, AuthMode::ApiKey, None), Decision::Deny);
+        // No @auth anywhere: the sandbox path as before.
+        assert_eq!(decide_model(open, true, Op::Get, AuthMode::ApiKey, None), Decision::Allow);
+        assert_eq!(decide_model(open, false, Op::Get, AuthMode::ApiKey, None), Decision::Deny);
+        assert!(model_rules(open, Op::Get).is_none());
+        assert_eq!(decide_model(&field_only_models(true)[2], true, Op::Create, AuthMode::UserPools, Some(&a)), Decision::Deny);
     }
 
     #[test]
