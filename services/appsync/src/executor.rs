@@ -209,7 +209,7 @@ impl Executor {
         };
         let m = &self.models[i];
         let identity = auth.identity.as_deref();
-        let rules = match auth_rules::decide(m.rules.as_deref(), self.sandbox, rule_op, auth.mode, identity) {
+        let rules = match auth_rules::decide_model(m, self.sandbox, rule_op, auth.mode, identity) {
             Decision::Deny => return Err(denied()),
             Decision::Allow => return self.run_root(op, type_name, field, args).await,
             Decision::Restricted(rules) => rules,
@@ -266,7 +266,7 @@ impl Executor {
         let denied = || FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {field} on type Subscription") };
         let Some(m) = self.model(model) else { return Ok(Vec::new()) };
         let identity = auth.identity.as_deref();
-        let rules = match auth_rules::decide(m.rules.as_deref(), self.sandbox, Op::Listen, auth.mode, identity) {
+        let rules = match auth_rules::decide_model(m, self.sandbox, Op::Listen, auth.mode, identity) {
             Decision::Deny => return Err(denied()),
             Decision::Allow => return Ok(Vec::new()),
             Decision::Restricted(rules) => rules,
@@ -400,7 +400,7 @@ impl Executor {
                     return Ok(serde_json::json!({ "items": [], "nextToken": null }));
                 }
                 let mut args = args.clone();
-                match auth_rules::decide(target.rules.as_deref(), self.sandbox, Op::List, auth.mode, identity) {
+                match auth_rules::decide_model(target, self.sandbox, Op::List, auth.mode, identity) {
                     Decision::Deny => return Err(denied()),
                     Decision::Allow => {}
                     Decision::Restricted(rules) => {
@@ -419,7 +419,7 @@ impl Executor {
             }
             Resolve::Get { model, source_fields } => {
                 let Some(target) = self.model(model) else { return Ok(Value::Null) };
-                let decision = auth_rules::decide(target.rules.as_deref(), self.sandbox, Op::Get, auth.mode, identity);
+                let decision = auth_rules::decide_model(target, self.sandbox, Op::Get, auth.mode, identity);
                 if decision == Decision::Deny {
                     return Err(denied());
                 }
