@@ -164,12 +164,16 @@ pub fn checksum_b64(alg: ChecksumAlg, data: &[u8]) -> String {
     b64engine().encode(h.finish())
 }
 
-/// Everything computed over a body while it streamed.
+/// Everything computed over a body while it streamed. A large body's digests are
+/// [`Digests::split`] into parts hashed on separate threads and [`Digests::merge`]d back.
 #[derive(Debug, Clone)]
 pub struct Digests {
-    md5: md5::Md5,
+    /// Always Some, except in the parts of a split that do not carry it.
+    md5: Option<md5::Md5>,
     sha256: Option<sha2::Sha256>,
     hashers: Vec<Hasher>,
+    /// The flexible checksums' order, kept by the MD5 part of a split so a merge restores it.
+    order: Vec<ChecksumAlg>,
 }
 
 /// The results of [`Digests`].
@@ -199,12 +203,54 @@ impl Digests {
                 hashers.push(Hasher::new(*a));
             }
         }
-        Self { md5: md5::Md5::new(), sha256: sha256.then(sha2::Sha256::new), hashers }
+        let order = hashers.iter().map(Hasher::alg).collect();
+        Self { md5: Some(md5::Md5::new()), sha256: sha256.then(sha2::Sha256::new), hashers, order }
+    }
+
+    /// Split into independent parts, each worth a thread of its own: MD5 first, then
+    /// `x-amz-content-sha256`'s SHA-256, then each SHA flexible checksum, then all CRCs
+    /// together (they run at several GiB/s). Feed every part the same bytes, then [`Digests::merge`].
+    pub fn split(self) -> Vec<Digests> {
+        let part = |md5, sha256, hashers| Digests { md5, sha256, hashers, order: Vec::new() };
+        let mut parts = vec![Digests { order: self.order, ..part(self.md5, None, Vec::new()) }];
+        if self.sha256.is_some() {
+            parts.push(part(None, self.sha256, Vec::new()));
+        }
+        let (sha, crc): (Vec<Hasher>, Vec<Hasher>) = self.hashers.into_iter().partition(|h| matches!(h, Hasher::Sha1(_) | Hasher::Sha256(_)));
+        for h in sha {
+            parts.push(part(None, None, vec![h]));
+        }
+        if !crc.is_empty() {
+            parts.push(part(None, None, crc));
+        }
+        parts
+    }
+
+    /// Whether this (part) runs only CRCs, which cost little next to MD5 or SHA.
+    pub fn only_crcs(&self) -> bool {
+        self.md5.is_none() && self.sha256.is_none() && self.hashers.iter().all(|h| !matches!(h, Hasher::Sha1(_) | Hasher::Sha256(_)))
+    }
+
+    /// Join the parts of a [`Digests::split`] again (in any order).
+    pub fn merge(parts: Vec<Digests>) -> Digests {
+        let mut out = Digests { md5: None, sha256: None, hashers: Vec::new(), order: Vec::new() };
+        for p in parts {
+            out.md5 = out.md5.or(p.md5);
+            out.sha256 = out.sha256.or(p.sha256);
+            out.hashers.extend(p.hashers);
+            out.order.extend(p.order);
+        }
+        let order = std::mem::take(&mut out.order);
+        out.hashers.sort_by_key(|h| order.iter().position(|a| *a == h.alg()));
+        out.order = order;
+        out
     }
 
     /// Feed bytes to every digest.
     pub fn update(&mut self, data: &[u8]) {
-        self.md5.update(data);
+        if let Some(m) = &mut self.md5 {
+            m.update(data);
+        }
         if let Some(s) = &mut self.sha256 {
             s.update(data);
         }
@@ -216,7 +262,7 @@ impl Digests {
     /// Finish all digests.
     pub fn finish(self) -> DigestValues {
         DigestValues {
-            md5: self.md5.finalize().into(),
+            md5: self.md5.map(|m| m.finalize().into()).unwrap_or_default(),
             sha256_hex: self.sha256.map(|s| hex::encode(s.finalize())),
             checksums: self.hashers.into_iter().map(|h| (h.alg(), b64engine().encode(h.finish()))).collect(),
         }
@@ -226,6 +272,24 @@ impl Digests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_parts_merge_to_the_same_values() {
+        let algs = [ChecksumAlg::Crc32, ChecksumAlg::Sha1, ChecksumAlg::Crc64Nvme, ChecksumAlg::Sha256];
+        let mut whole = Digests::new(true, &algs);
+        let mut parts = Digests::new(true, &algs).split();
+        // md5, payload sha256, sha1, sha256 checksum, the two CRCs together
+        assert_eq!(parts.len(), 5);
+        for chunk in [&b"hello "[..], b"world", b""] {
+            whole.update(chunk);
+            for p in &mut parts {
+                p.update(chunk);
+            }
+        }
+        parts.reverse();
+        assert_eq!(Digests::merge(parts).finish(), whole.finish());
+        assert_eq!(Digests::new(false, &[]).split().len(), 1);
+    }
 
     #[test]
     fn known_vectors() {

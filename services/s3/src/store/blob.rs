@@ -4,9 +4,10 @@
 //! referenced by a metadata row (the SQLite commit is the linearisation point; an unreferenced
 //! file is garbage). Bodies up to 1 MiB stay in memory until the commit writes them in the same
 //! blocking task as the metadata transaction (those up to 64 KiB go into the row itself, see
-//! `objects::INLINE_MAX`); larger ones stream to a writer thread that hashes
-//! and writes while the socket is still being read. A completed multipart object references
-//! its parts' blobs in order instead of a copy of them.
+//! `objects::INLINE_MAX`); larger ones stream, while the socket is still being read, to one
+//! thread per expensive digest (MD5, SHA) and a file writer whose dirty pages a sync thread
+//! flushes along the way. A completed multipart object references its parts' blobs in order
+//! instead of a copy of them.
 
 use crate::checksum::{DigestValues, Digests};
 use crate::error::S3Result;
@@ -18,13 +19,13 @@ use std::sync::Arc;
 
 /// Bodies up to this size are kept in memory until they are committed.
 const WRITE_BUF: usize = 1 << 20;
-/// Frames queued for a large body's hasher and again for its file writer (backpressure on the
-/// socket beyond that; with frames of up to a few hundred KiB this bounds a streamed upload's
-/// memory to a few MiB, measured peak RSS 57 MiB at 64 frames per queue).
+/// Frames queued for each of a large body's threads (backpressure on the socket beyond that;
+/// the queues share the frames, so with frames of up to a few hundred KiB this bounds a
+/// streamed upload's memory to a few MiB; measured peak RSS 57 MiB at 64 frames per queue).
 const PIPE_DEPTH: usize = 16;
-/// With fsync on, a large body's writer flushes what it wrote every this many bytes, so the
-/// final fsync has little left to do.
-const SYNC_EVERY: u64 = 16 << 20;
+/// With fsync on, a large body's writer asks its [`Syncer`] to flush what it wrote every this
+/// many bytes, so the final fsync has little left to do.
+const SYNC_EVERY: u64 = 8 << 20;
 
 /// The blob directory.
 #[derive(Debug, Clone)]
@@ -165,22 +166,28 @@ impl Drop for StagedBlob {
     }
 }
 
-/// What a large body's writer thread receives.
-#[derive(Debug)]
+/// What a large body's threads receive.
+#[derive(Debug, Clone)]
 enum Msg {
     Data(Bytes),
     Commit,
 }
 
-/// The writer thread of a large body.
+/// The threads of a large body, each fed the same frames through its own bounded queue: one
+/// per expensive digest (MD5 always; SHA-256 and SHA-1 when asked for) and the file writer,
+/// which also runs the cheap CRCs. MD5 (~0.5 GiB/s here) is the slowest stage; it never waits
+/// for another hash nor for the disk.
 #[derive(Debug)]
 struct Pipe {
-    tx: tokio::sync::mpsc::Sender<Msg>,
-    task: tokio::task::JoinHandle<std::io::Result<Digests>>,
+    /// Queues: the hash threads' first, the file writer's last.
+    txs: Vec<tokio::sync::mpsc::Sender<Msg>>,
+    hashers: Vec<tokio::task::JoinHandle<Digests>>,
+    file: tokio::task::JoinHandle<std::io::Result<Option<Digests>>>,
 }
 
-/// Receives one body, hashing as it goes: in memory up to 1 MiB, then through a writer
-/// thread into a temp file. Dropped before [`BlobWriter::finish`], it leaves nothing behind.
+/// Receives one body: held in memory up to 1 MiB (hashed at the end), beyond that streamed
+/// through the [`Pipe`] threads into a temp file. Dropped before [`BlobWriter::finish`], it
+/// leaves nothing behind.
 #[derive(Debug)]
 pub struct BlobWriter {
     id: String,
@@ -291,34 +298,65 @@ impl BlobDir {
     }
 }
 
-/// The writer thread: hash every frame while a file thread writes it (so MD5, the slowest
-/// step, never waits for the disk); on `Commit` fsync and rename, and when the sender goes
-/// away instead, remove the temp file.
-fn writer_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, first: Vec<u8>, mut digests: Digests, mut rx: tokio::sync::mpsc::Receiver<Msg>) -> std::io::Result<Digests> {
-    let (ftx, frx) = std::sync::mpsc::sync_channel::<Bytes>(PIPE_DEPTH);
-    let path = tmp.clone();
-    let files = std::thread::Builder::new().name("s3-blob-write".into()).spawn(move || -> std::io::Result<std::fs::File> {
-        let mut f = std::fs::File::create(&path)?;
-        let mut unsynced = 0u64;
-        while let Ok(b) = frx.recv() {
-            f.write_all(&b)?;
-            unsynced += b.len() as u64;
-            if fsync && unsynced >= SYNC_EVERY {
+/// A hash thread: every frame until `Commit` (or until the body is abandoned).
+fn hash_thread(mut digests: Digests, mut rx: tokio::sync::mpsc::Receiver<Msg>) -> Digests {
+    while let Some(Msg::Data(b)) = rx.blocking_recv() {
+        digests.update(&b);
+    }
+    digests
+}
+
+/// Flushes a body file's dirty pages in the background (`sync_data` on a second handle) while
+/// the writer keeps writing, so the final fsync before the rename has little left to do and the
+/// writer (hence MD5 upstream of it) never waits for the disk on the way.
+struct Syncer {
+    tx: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Syncer {
+    fn start(f: std::fs::File) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new().name("s3-blob-sync".into()).spawn(move || {
+            while rx.recv().is_ok() {
                 f.sync_data()?;
-                unsynced = 0;
             }
-        }
-        Ok(f)
-    })?;
-    let mut committed = false;
-    if ftx.send(Bytes::from(first)).is_ok() {
+            Ok(())
+        })?;
+        Ok(Self { tx, thread })
+    }
+
+    /// Ask for a flush of everything written so far; false when one is already queued.
+    fn kick(&self) -> bool {
+        self.tx.try_send(()).is_ok()
+    }
+
+    /// Wait for the flush in progress (its error, if any).
+    fn stop(self) -> std::io::Result<()> {
+        drop(self.tx);
+        self.thread.join().unwrap_or_else(|_| Err(std::io::Error::other("blob sync thread panicked")))
+    }
+}
+
+/// The file writer of a large body: write every frame (running the cheap digests of `part`),
+/// on `Commit` fsync and rename; when the senders go away instead, remove the temp file.
+fn file_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, mut part: Option<Digests>, mut rx: tokio::sync::mpsc::Receiver<Msg>) -> std::io::Result<Option<Digests>> {
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        let syncer = if fsync { Some(Syncer::start(f.try_clone()?)?) } else { None };
+        let mut unsynced = 0u64;
+        let mut committed = false;
         while let Some(m) = rx.blocking_recv() {
             match m {
                 Msg::Data(b) => {
-                    if ftx.send(b.clone()).is_err() {
-                        break; // the file thread failed: its error is reported below
+                    f.write_all(&b)?;
+                    if let Some(p) = &mut part {
+                        p.update(&b);
                     }
-                    digests.update(&b);
+                    unsynced += b.len() as u64;
+                    if unsynced >= SYNC_EVERY && syncer.as_ref().is_some_and(Syncer::kick) {
+                        unsynced = 0;
+                    }
                 }
                 Msg::Commit => {
                     committed = true;
@@ -326,13 +364,9 @@ fn writer_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, first: Vec<u8>, mut d
                 }
             }
         }
-    }
-    drop(ftx);
-    let res = match files.join() {
-        Ok(r) => r,
-        Err(_) => Err(std::io::Error::other("blob writer thread panicked")),
-    };
-    let res = res.and_then(|f| {
+        if let Some(s) = syncer {
+            s.stop()?;
+        }
         if !committed {
             return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "body abandoned"));
         }
@@ -341,14 +375,19 @@ fn writer_thread(tmp: PathBuf, dest: PathBuf, fsync: bool, first: Vec<u8>, mut d
         }
         drop(f);
         rename_into(&tmp, &dest)
-    });
+    })();
     match res {
-        Ok(()) => Ok(digests),
+        Ok(()) => Ok(part),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
     }
+}
+
+/// Whether a digest part is cheap enough to run in the file writer (CRCs only).
+fn cheap(d: &Digests) -> bool {
+    d.only_crcs()
 }
 
 impl BlobWriter {
@@ -360,35 +399,65 @@ impl BlobWriter {
     /// Append decoded bytes.
     pub async fn write_bytes(&mut self, data: Bytes) -> S3Result<()> {
         self.size += data.len() as u64;
-        if let Some(p) = &self.pipe {
-            if p.tx.send(Msg::Data(data)).await.is_err() {
-                return Err(self.pipe_error().await);
-            }
-            return Ok(());
-        }
-        if let Some(d) = &mut self.digests {
-            d.update(&data);
+        if self.pipe.is_some() {
+            return self.send(Msg::Data(data)).await;
         }
         self.buf.extend_from_slice(&data);
         if self.buf.len() > WRITE_BUF {
-            let (tx, rx) = tokio::sync::mpsc::channel(PIPE_DEPTH);
-            let first = std::mem::take(&mut self.buf);
-            let digests = self.digests.take().unwrap_or_else(|| Digests::new(false, &[]));
-            let (tmp, dest, fsync) = (self.tmp.clone(), self.dest.clone(), self.fsync);
-            let task = tokio::task::spawn_blocking(move || writer_thread(tmp, dest, fsync, first, digests, rx));
-            self.pipe = Some(Pipe { tx, task });
+            self.start_pipe();
+            let first = Bytes::from(std::mem::take(&mut self.buf));
+            return self.send(Msg::Data(first)).await;
         }
         Ok(())
     }
 
-    /// The writer thread's failure (it stopped reading).
+    /// Start the [`Pipe`] threads of a body that outgrew memory.
+    fn start_pipe(&mut self) {
+        let mut parts = self.digests.take().unwrap_or_else(|| Digests::new(false, &[])).split();
+        let file_part = if parts.last().is_some_and(cheap) { parts.pop() } else { None };
+        let mut txs = Vec::new();
+        let mut hashers = Vec::new();
+        for part in parts {
+            let (tx, rx) = tokio::sync::mpsc::channel(PIPE_DEPTH);
+            txs.push(tx);
+            hashers.push(tokio::task::spawn_blocking(move || hash_thread(part, rx)));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(PIPE_DEPTH);
+        txs.push(tx);
+        let (tmp, dest, fsync) = (self.tmp.clone(), self.dest.clone(), self.fsync);
+        let file = tokio::task::spawn_blocking(move || file_thread(tmp, dest, fsync, file_part, rx));
+        self.pipe = Some(Pipe { txs, hashers, file });
+    }
+
+    /// Queue `m` for every pipe thread (waiting while a queue is full).
+    async fn send(&mut self, m: Msg) -> S3Result<()> {
+        let mut failed = false;
+        if let Some(p) = &self.pipe {
+            for tx in &p.txs {
+                if tx.send(m.clone()).await.is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if failed {
+            return Err(self.pipe_error().await);
+        }
+        Ok(())
+    }
+
+    /// Why a pipe thread stopped reading: the file writer's error (a hash thread only stops
+    /// early by panicking; the writer then reports the body as abandoned).
     async fn pipe_error(&mut self) -> crate::error::S3Error {
         match self.pipe.take() {
-            Some(p) => match p.task.await {
-                Ok(Err(e)) => e.into(),
-                Ok(Ok(_)) => InternalError::new("blob writer ended early").into(),
-                Err(e) => InternalError::from(e).into(),
-            },
+            Some(p) => {
+                drop(p.txs);
+                match p.file.await {
+                    Ok(Err(e)) => e.into(),
+                    Ok(Ok(_)) => InternalError::new("blob writer ended early").into(),
+                    Err(e) => InternalError::from(e).into(),
+                }
+            }
             None => InternalError::new("no blob writer").into(),
         }
     }
@@ -399,24 +468,23 @@ impl BlobWriter {
     }
 
     /// The whole body was received: a large body is fsynced and renamed into place; a small
-    /// one is returned in memory, written by [`StagedBlob::persist_blocking`] at commit.
+    /// one is hashed and returned in memory, written by [`StagedBlob::persist_blocking`] at commit.
     pub async fn finish(mut self) -> S3Result<StagedBlob> {
         let path = self.dest.clone();
-        let digests = match self.pipe.take() {
-            Some(p) => {
-                if p.tx.send(Msg::Commit).await.is_err() {
-                    self.pipe = Some(p);
-                    return Err(self.pipe_error().await);
-                }
-                drop(p.tx);
-                p.task.await.map_err(InternalError::from)??.finish()
-            }
-            None => {
-                let d = self.digests.take().unwrap_or_else(|| Digests::new(false, &[]));
-                let pending = Pending { tmp: self.tmp.clone(), data: std::mem::take(&mut self.buf), fsync: self.fsync };
-                return Ok(StagedBlob { id: self.id.clone(), size: self.size, digests: d.finish(), path, pending: Some(pending), keep: false });
-            }
-        };
-        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests, path, pending: None, keep: false })
+        if self.pipe.is_none() {
+            let mut d = self.digests.take().unwrap_or_else(|| Digests::new(false, &[]));
+            d.update(&self.buf);
+            let pending = Pending { tmp: self.tmp.clone(), data: std::mem::take(&mut self.buf), fsync: self.fsync };
+            return Ok(StagedBlob { id: self.id.clone(), size: self.size, digests: d.finish(), path, pending: Some(pending), keep: false });
+        }
+        self.send(Msg::Commit).await?;
+        let Some(p) = self.pipe.take() else { return Err(InternalError::new("no blob writer").into()) };
+        drop(p.txs);
+        let mut parts = Vec::with_capacity(p.hashers.len() + 1);
+        for h in p.hashers {
+            parts.push(h.await.map_err(InternalError::from)?);
+        }
+        parts.extend(p.file.await.map_err(InternalError::from)??);
+        Ok(StagedBlob { id: self.id.clone(), size: self.size, digests: Digests::merge(parts).finish(), path, pending: None, keep: false })
     }
 }

@@ -88,9 +88,8 @@ pub struct BucketRow {
 /// Look a bucket up.
 pub fn get_bucket(conn: &Connection, name: &str) -> S3Result<Option<BucketRow>> {
     Ok(conn
-        .query_row("SELECT name, account, region, created_ms, versioning FROM buckets WHERE name = ?1", [name], |r| {
-            Ok(BucketRow { name: r.get(0)?, account: r.get(1)?, region: r.get(2)?, created_ms: r.get(3)?, versioning: r.get(4)? })
-        })
+        .prepare_cached("SELECT name, account, region, created_ms, versioning FROM buckets WHERE name = ?1")?
+        .query_row([name], |r| Ok(BucketRow { name: r.get(0)?, account: r.get(1)?, region: r.get(2)?, created_ms: r.get(3)?, versioning: r.get(4)? }))
         .optional()?)
 }
 

@@ -149,13 +149,12 @@ fn json<T: Serialize>(v: &T) -> Option<String> {
 pub fn put(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<String>> {
     let mut orphans = Vec::new();
     if row.version_id == "null" {
+        // one statement finds and removes the replaced `null` version (and names its blob)
         let old: Option<Option<String>> = conn
-            .query_row("SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = 'null'", params![row.bucket, row.key], |r| r.get(0))
+            .prepare_cached("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = 'null' RETURNING blob")?
+            .query_row(params![row.bucket, row.key], |r| r.get(0))
             .optional()?;
-        if let Some(old) = old {
-            orphans.extend(old);
-            conn.execute("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = 'null'", params![row.bucket, row.key])?;
-        }
+        orphans.extend(old.flatten());
     }
     conn.prepare_cached("UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1")?.execute(params![row.bucket, row.key])?;
     let parts = if row.parts.is_empty() { None } else { json(&row.parts) };
