@@ -134,11 +134,16 @@ fn round3(x: f64) -> f64 {
 
 fn lifecycle(bin: &Path, runs: usize) -> anyhow::Result<Value> {
     let (mut starts, mut rss, mut exits) = (vec![], vec![], vec![]);
+    let (mut anon, mut file) = (vec![], vec![]);
+    let mib = |k: u64| k as f64 / 1024.0;
     for _ in 0..runs.max(1) {
         let a = server::Amplocal::spawn(bin, &["--ephemeral"])?;
         starts.push(a.ready_after.as_secs_f64() * 1000.0);
         std::thread::sleep(Duration::from_secs(1));
-        rss.push(procstat::rss_kib(a.child.id()).map_or(f64::NAN, |k| k as f64 / 1024.0));
+        rss.push(procstat::rss_kib(a.child.id()).map_or(f64::NAN, mib));
+        let split = procstat::rss_split_kib(a.child.id());
+        anon.push(split.map_or(f64::NAN, |(a, _)| mib(a)));
+        file.push(split.map_or(f64::NAN, |(_, f)| mib(f)));
         exits.push(a.stop()?);
     }
     let cold = median(&mut starts.clone());
@@ -149,6 +154,7 @@ fn lifecycle(bin: &Path, runs: usize) -> anyhow::Result<Value> {
         "runs": starts.len(),
         "coldStartMs": {"median": round3(cold), "all": starts.iter().map(|x| round3(*x)).collect::<Vec<_>>()},
         "idleRssMiB": {"median": round3(mem), "all": rss.iter().map(|x| round3(*x)).collect::<Vec<_>>()},
+        "idleRssSplitMiB": {"anonymousMedian": round3(median(&mut anon)), "fileBackedMedian": round3(median(&mut file)), "note": "file-backed = code and read-only data the kernel maps in 64 KiB windows around each page used"},
         "exitCodesAfterSigterm": exits,
         "targets": {"coldStartMs<=20": cold <= 20.0, "idleRssMiB<=12": mem <= 12.0},
     }))

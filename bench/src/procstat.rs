@@ -23,3 +23,16 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// Resident memory of `pid` split by backing, in KiB, from `/proc/<pid>/smaps_rollup`:
+/// `(anonymous, file)` where file = `Rss` − `Anonymous` (code, read-only data and shared
+/// mappings that the kernel can drop and re-read).
+pub fn rss_split_kib(pid: u32) -> Option<(u64, u64)> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = rollup.lines().find(|l| l.starts_with(name))?;
+        line[name.len()..].split_whitespace().next()?.parse().ok()
+    };
+    let (rss, anon) = (field("Rss:")?, field("Anonymous:")?);
+    Some((anon, rss.saturating_sub(anon)))
+}
