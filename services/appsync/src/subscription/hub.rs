@@ -4,6 +4,9 @@
 //! broadcast to the API's subscribers in commit order. Bounded: a subscriber that falls more
 //! than the capacity behind gets an error and its stream ends (it never stalls the mutation).
 //!
+//! The hub also holds the API's subscription groups ([`super::fanout`]): subscribers whose
+//! rendered events are identical share one rendering stream.
+//!
 //! Leaves out: the WebSocket transport.
 
 use serde_json::Value;
@@ -26,11 +29,13 @@ pub struct Published {
 #[derive(Debug, Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Published>>,
+    /// The API's subscription groups.
+    pub groups: Arc<super::fanout::Registry>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Self { tx: broadcast::channel(CAPACITY).0 }
+        Self { tx: broadcast::channel(CAPACITY).0, groups: Arc::default() }
     }
 }
 

@@ -2,11 +2,12 @@
 //! [`hub`] broadcasts each mutation's result; subscription fields of the executable schema
 //! (`crate::schema`) turn it into streams filtered by `@aws_subscribe`, argument equality and
 //! the enhanced filter ([`filter`]), re-projected onto each subscriber's selection set by
-//! `Schema::execute_stream`.
+//! `Schema::execute_stream`; [`fanout`] runs one such stream per distinct (document,
+//! variables, authorization) and sends its rendered events to every subscriber sharing them.
 //!
-//! Leaves out (next step): the `graphql-ws` WebSocket at `/graphql/realtime`, owner/group
-//! runtime filters for subscriptions.
+//! Leaves out: nothing named by issue #6 (the WebSocket transport is `crate::realtime`).
 
+pub mod fanout;
 pub mod filter;
 pub mod hub;
 
@@ -63,5 +64,87 @@ mod tests {
         let mut s = api.schema.execute_stream(Request::new("subscription { onCreateTodo { id } }").data(iam));
         let r = tokio::time::timeout(Duration::from_secs(1), s.next()).await.unwrap().unwrap();
         assert_eq!(r.errors[0].message, "Not Authorized to access onCreateTodo on type Subscription");
+    }
+
+    /// Open `query` for `outbox` as the realtime layer does: join the group or create it.
+    async fn open(api: &LoadedApi, query: &str, auth: &RequestAuth, outbox: &Arc<crate::realtime::outbox::Outbox>, id: &str) -> super::fanout::Membership {
+        let key = super::fanout::GroupKey::new(query, None, None, auth);
+        if let Some(m) = api.hub.groups.join(&key, outbox, id) {
+            return m;
+        }
+        let mut stream = api.schema.execute_stream(Request::new(query).data(auth.clone())).boxed();
+        assert!(tokio::time::timeout(Duration::from_millis(20), stream.next()).await.is_err(), "registered without error");
+        api.hub.groups.join_or_create(key, outbox, id, stream, None)
+    }
+
+    async fn frames(o: &crate::realtime::outbox::Outbox, n: usize) -> Vec<serde_json::Value> {
+        let mut got = Vec::new();
+        while got.len() < n {
+            tokio::time::timeout(Duration::from_secs(2), o.ready()).await.expect("a frame");
+            got.extend(o.take().iter().map(|f| serde_json::from_str::<serde_json::Value>(f.as_str()).unwrap()));
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn identical_subscriptions_share_one_rendering_and_keep_their_own_ids_selections_and_filters() {
+        use crate::realtime::outbox::{Outbox, OUTBOX};
+        let api = api();
+        let key = RequestAuth::mode(AuthMode::ApiKey);
+        let wide = "subscription { onCreateTodo { name description } }";
+        let narrow = "subscription { onCreateTodo { name } }";
+        let milk = "subscription { onCreateTodo(filter: {name: {eq: \"milk\"}}) { id name } }";
+        let (a, b, c, d, slow) = (Arc::new(Outbox::default()), Arc::new(Outbox::default()), Arc::new(Outbox::default()), Arc::new(Outbox::default()), Arc::new(Outbox::default()));
+        let ma = open(&api, wide, &key, &a, "a").await;
+        let mb = open(&api, wide, &key, &b, "b\"quoted").await;
+        let mc = open(&api, narrow, &key, &c, "c").await;
+        let md = open(&api, milk, &key, &d, "d").await;
+        let ms = open(&api, wide, &key, &slow, "s").await;
+        assert_eq!(api.hub.groups.groups(), 3, "same document and auth share a group; another selection or filter does not");
+        // A group's member whose connection is full is cut off, the others still get the event.
+        for i in 0..OUTBOX {
+            assert!(slow.push(format!("{i}")));
+        }
+        for name in ["bread", "milk"] {
+            let q = format!("mutation {{ createTodo(input: {{name: \"{name}\", description: \"d\"}}) {{ id name description }} }}");
+            let out = crate::graphql::execute(&api, Request::new(q).data(key.clone())).await;
+            assert_eq!(out["data"]["createTodo"]["name"], name);
+        }
+        let (fa, fb, fc) = (frames(&a, 2).await, frames(&b, 2).await, frames(&c, 2).await);
+        assert_eq!(fa[1], json!({"type": "data", "id": "a", "payload": {"data": {"onCreateTodo": {"name": "milk", "description": "d"}}}}));
+        assert_eq!(fb[1]["id"], "b\"quoted", "ids are JSON-escaped per member");
+        assert_eq!(fb[1]["payload"], fa[1]["payload"]);
+        assert_eq!(fa[0]["payload"]["data"]["onCreateTodo"]["name"], "bread", "commit order");
+        assert_eq!(fc[1]["payload"], json!({"data": {"onCreateTodo": {"name": "milk"}}}), "projected onto its own selection");
+        let fd = frames(&d, 1).await;
+        assert_eq!(fd[0]["payload"]["data"]["onCreateTodo"]["name"], "milk");
+        assert!(tokio::time::timeout(Duration::from_millis(50), d.ready()).await.is_err(), "bread was filtered out");
+        assert!(slow.overflowed(), "the full connection is marked for closing");
+        // Leaving: the last member out stops the group.
+        for m in [&ma, &mb, &ms] {
+            m.leave();
+        }
+        assert_eq!(api.hub.groups.groups(), 2);
+        mc.leave();
+        md.leave();
+        assert_eq!(api.hub.groups.groups(), 0);
+    }
+
+    #[tokio::test]
+    async fn group_keys_separate_callers_variables_and_documents() {
+        use super::fanout::GroupKey;
+        use crate::auth_rules::Identity;
+        let user = |name: &str, groups: &[&str]| RequestAuth {
+            mode: AuthMode::UserPools,
+            identity: Some(Arc::new(Identity { sub: format!("{name}-sub"), username: name.into(), groups: groups.iter().map(|g| g.to_string()).collect(), claims: Default::default() })),
+        };
+        let q = "subscription { onCreateTodo { id } }";
+        let k = |vars: Option<serde_json::Value>, auth: &RequestAuth| GroupKey::new(q, vars.as_ref(), None, auth);
+        assert_eq!(k(None, &user("ann", &[])), k(None, &user("ann", &[])));
+        assert_ne!(k(None, &user("ann", &[])), k(None, &user("bob", &[])));
+        assert_ne!(k(None, &user("ann", &[])), k(None, &user("ann", &["admins"])));
+        assert_ne!(k(None, &RequestAuth::mode(AuthMode::ApiKey)), k(None, &RequestAuth::mode(AuthMode::Iam)));
+        assert_ne!(k(Some(json!({"a": 1})), &RequestAuth::mode(AuthMode::ApiKey)), k(Some(json!({"a": 2})), &RequestAuth::mode(AuthMode::ApiKey)));
+        assert_ne!(GroupKey::new(q, None, None, &RequestAuth::mode(AuthMode::ApiKey)), GroupKey::new("subscription { onCreateTodo { name } }", None, None, &RequestAuth::mode(AuthMode::ApiKey)));
     }
 }

@@ -1,0 +1,255 @@
+//! Shared rendering of subscription events
+//! (<https://docs.aws.amazon.com/appsync/latest/devguide/aws-appsync-real-time-data.html>).
+//!
+//! What a subscriber receives for a published mutation result is a function of the
+//! subscription document, its variables and the caller's authorization only: the
+//! `@aws_subscribe` match, argument equality, the enhanced filter (including the owner/group
+//! runtime filters derived from the caller) and the projection onto the selection set with
+//! field-level `@auth` redaction. Subscribers that agree on all of that form one [`Group`]:
+//! one executable stream (`Schema::execute_stream`) renders each event once, and the group
+//! sends the same rendered payload to every member, adding only the member's subscription
+//! `id` to the frame. Subscribers that differ in any of those inputs are in different groups,
+//! so per-subscriber filtering, auth and projection are exactly what they were.
+//!
+//! Order: a group processes the hub's events in publish (commit) order and queues each
+//! member's frames in that order. A member whose connection's outbox is full is not waited for:
+//! the push fails and that connection closes with an error (see `realtime::outbox`).
+//!
+//! Leaves out: nothing of AWS.
+
+use crate::executor::RequestAuth;
+use crate::realtime::outbox::Outbox;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Everything a rendered event depends on besides the event itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupKey(String);
+
+impl GroupKey {
+    /// The key of a subscription: its document text, variables, operation name and the
+    /// caller's authorization (mode and, for token callers, every identity field and claim).
+    pub fn new(query: &str, variables: Option<&Value>, operation: Option<&str>, auth: &RequestAuth) -> Self {
+        let mut k = String::with_capacity(query.len() + 64);
+        k.push_str(query);
+        k.push('\0');
+        if let Some(v) = variables {
+            k.push_str(&v.to_string());
+        }
+        k.push('\0');
+        k.push_str(operation.unwrap_or_default());
+        k.push('\0');
+        k.push_str(&format!("{:?}", auth.mode));
+        if let Some(id) = &auth.identity {
+            k.push('\0');
+            k.push_str(&serde_json::to_string(&(&id.sub, &id.username, &id.groups, &id.claims)).unwrap_or_default());
+        }
+        Self(k)
+    }
+}
+
+/// One subscriber of a group: where its frames go and its `id` as a JSON string literal.
+#[derive(Debug)]
+struct Member {
+    outbox: Arc<Outbox>,
+    id_json: Box<str>,
+}
+
+/// Subscribers sharing one rendering stream.
+#[derive(Debug, Default)]
+pub struct Group {
+    members: Mutex<Slots>,
+    task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+/// Members by token (slot index), with a free list so leaving is O(1).
+#[derive(Debug, Default)]
+struct Slots {
+    slots: Vec<Option<Member>>,
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Group {
+    fn add(&self, m: Member) -> usize {
+        let mut s = self.members.lock().unwrap_or_else(|p| p.into_inner());
+        s.len += 1;
+        match s.free.pop() {
+            Some(i) => {
+                s.slots[i] = Some(m);
+                i
+            }
+            None => {
+                s.slots.push(Some(m));
+                s.slots.len() - 1
+            }
+        }
+    }
+
+    /// Remove a member; whether the group is now empty.
+    fn remove(&self, token: usize) -> bool {
+        let mut s = self.members.lock().unwrap_or_else(|p| p.into_inner());
+        if s.slots.get_mut(token).and_then(Option::take).is_some() {
+            s.len -= 1;
+            s.free.push(token);
+        }
+        if s.len == 0 {
+            s.slots = Vec::new();
+            s.free = Vec::new();
+        }
+        s.len == 0
+    }
+
+    /// Members currently in the group.
+    pub fn len(&self) -> usize {
+        self.members.lock().unwrap_or_else(|p| p.into_inner()).len
+    }
+
+    /// Whether the group has no member.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Queue one rendered payload (`{"data":…}`) as a `data` frame for every member.
+    fn fan_out(&self, payload: &str) {
+        let s = self.members.lock().unwrap_or_else(|p| p.into_inner());
+        for m in s.slots.iter().flatten() {
+            let mut frame = String::with_capacity(payload.len() + m.id_json.len() + 40);
+            frame.push_str("{\"type\":\"data\",\"id\":");
+            frame.push_str(&m.id_json);
+            frame.push_str(",\"payload\":");
+            frame.push_str(payload);
+            frame.push('}');
+            // A full outbox marks its connection overflowed; the others are unaffected.
+            m.outbox.push(frame);
+        }
+    }
+
+    /// The stream ended under the group (its hub receiver lagged): every member's connection
+    /// is closed with the too-slow error, as an overflowing connection would be.
+    fn end(&self) {
+        let s = self.members.lock().unwrap_or_else(|p| p.into_inner());
+        for m in s.slots.iter().flatten() {
+            m.outbox.kill();
+        }
+    }
+}
+
+/// A subscriber's place in a group, to leave it.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    registry: Arc<Registry>,
+    key: GroupKey,
+    group: Arc<Group>,
+    token: usize,
+}
+
+/// The groups of one API (lives in its [`super::hub::Hub`]).
+#[derive(Debug, Default)]
+pub struct Registry {
+    groups: Mutex<HashMap<GroupKey, Arc<Group>>>,
+}
+
+/// The `payload` of a `data` frame for one execution result, as JSON text.
+pub fn render(r: async_graphql::Response) -> String {
+    let mut p = Map::new();
+    p.insert("data".into(), r.data.into_json().unwrap_or(Value::Null));
+    if !r.errors.is_empty() {
+        p.insert("errors".into(), Value::Array(r.errors.iter().map(|e| serde_json::json!({"message": e.message})).collect()));
+    }
+    Value::Object(p).to_string()
+}
+
+impl Membership {
+    /// Leave the group; the last member out stops its stream.
+    pub fn leave(&self) {
+        self.registry.leave(self);
+    }
+}
+
+impl Registry {
+    /// Whether a group renders `key`.
+    pub fn has(&self, key: &GroupKey) -> bool {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner()).contains_key(key)
+    }
+
+    /// Join the existing group for `key`, if there is one.
+    pub fn join(self: &Arc<Self>, key: &GroupKey, outbox: &Arc<Outbox>, id: &str) -> Option<Membership> {
+        let map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        let group = map.get(key)?.clone();
+        let token = group.add(member(outbox, id));
+        Some(Membership { registry: self.clone(), key: key.clone(), group, token })
+    }
+
+    /// Join the group for `key`, creating it around `stream` (a registered subscription whose
+    /// first result, if it already produced one, is `first`) when there is none yet. Must be
+    /// called inside a tokio runtime.
+    pub fn join_or_create(
+        self: &Arc<Self>,
+        key: GroupKey,
+        outbox: &Arc<Outbox>,
+        id: &str,
+        stream: BoxStream<'static, async_graphql::Response>,
+        first: Option<async_graphql::Response>,
+    ) -> Membership {
+        let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(group) = map.get(&key).cloned() {
+            let token = group.add(member(outbox, id));
+            return Membership { registry: self.clone(), key, group, token };
+        }
+        let group = Arc::new(Group::default());
+        let token = group.add(member(outbox, id));
+        let handle = tokio::spawn(run(Arc::downgrade(self), key.clone(), group.clone(), stream, first));
+        *group.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.abort_handle());
+        map.insert(key.clone(), group.clone());
+        Membership { registry: self.clone(), key, group, token }
+    }
+
+    fn leave(&self, m: &Membership) {
+        let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        if m.group.remove(m.token) {
+            if map.get(&m.key).is_some_and(|g| Arc::ptr_eq(g, &m.group)) {
+                map.remove(&m.key);
+            }
+            if let Some(t) = m.group.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                t.abort();
+            }
+        }
+    }
+
+    /// Live groups (rendering streams) of the API.
+    pub fn groups(&self) -> usize {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+fn member(outbox: &Arc<Outbox>, id: &str) -> Member {
+    Member { outbox: outbox.clone(), id_json: Value::String(id.to_string()).to_string().into_boxed_str() }
+}
+
+/// A group's rendering loop: each result of the shared stream is rendered once and fanned out.
+async fn run(
+    registry: std::sync::Weak<Registry>,
+    key: GroupKey,
+    group: Arc<Group>,
+    mut stream: BoxStream<'static, async_graphql::Response>,
+    first: Option<async_graphql::Response>,
+) {
+    if let Some(r) = first {
+        group.fan_out(&render(r));
+    }
+    while let Some(r) = stream.next().await {
+        group.fan_out(&render(r));
+    }
+    // Lagged or closed: no member may silently stop receiving.
+    if let Some(reg) = registry.upgrade() {
+        let mut map = reg.groups.lock().unwrap_or_else(|p| p.into_inner());
+        if map.get(&key).is_some_and(|g| Arc::ptr_eq(g, &group)) {
+            map.remove(&key);
+        }
+    }
+    group.end();
+}
