@@ -15,13 +15,24 @@
 //! The `@aws_*` directives field rules add to the served SDL come from
 //! [`crate::transform::field_rules`].
 //!
+//! - **Fields without rules** on a model with field rules: read through the same check, with
+//!   the model's rules (none when the model has no `@auth`), whenever some role that reads the
+//!   model (a field's role included) is not granted read on them (the transformer's
+//!   `needsFieldResolver`; a `private` rule reading the field covers its provider's other
+//!   roles). So on a model whose only rules are on fields, the other declared fields read as
+//!   `Unauthorized` for every caller but IAM, and writing them is `Unauthorized on [..]`.
+//!
 //! Leaves out: custom (`allow: custom`) rules, field rules on non-model types (the multi-auth
-//! directives apply), models whose only rules are field-level (the model-level check still
-//! denies them unless sandbox mode is on).
+//! directives apply); the transformer's refusal of a schema whose required (`!`) fields would
+//! need such a check (such schemas are served, the field reads as an error); protected fields
+//! reading null in mutation results when subscriptions are on (the generated field response
+//! template); index and relational auto fields other than implicit foreign keys in
+//! `allowedFields`.
 
 use crate::auth_rules::{owner_values_for, Identity};
 use crate::executor::{Executor, FieldError, RequestAuth};
 use crate::transform::auth::{AuthMode, AuthRule, Op, Strategy};
+use crate::transform::field_rules::granted_rules;
 use crate::transform::model::ModelDef;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -60,6 +71,39 @@ fn admits(r: &AuthRule, mode: AuthMode, identity: Option<&Identity>, item: Optio
     }
 }
 
+const READ_OPS: [Op; 4] = [Op::Get, Op::List, Op::Sync, Op::Listen];
+
+/// Whether rules `a` and `b` name the same role (provider, strategy and entity; static group
+/// rules sharing a group).
+fn same_role(a: &AuthRule, b: &AuthRule) -> bool {
+    a.provider == b.provider
+        && a.strategy == b.strategy
+        && match a.strategy {
+            Strategy::Owner => a.owner_field == b.owner_field && a.identity_claim == b.identity_claim,
+            Strategy::Groups => {
+                a.group_claim == b.group_claim && a.groups_field == b.groups_field && (a.groups_field.is_some() || a.groups.iter().any(|g| b.groups.contains(g)))
+            }
+            _ => true,
+        }
+}
+
+/// The read check of a declared field WITHOUT its own `@auth` on a model whose fields carry
+/// some: the model's rules, when some role reading the model is not granted read on the field.
+fn unprotected_field_rules(m: &ModelDef) -> Option<Vec<AuthRule>> {
+    if m.fields.iter().all(|f| f.directive("auth").is_none()) {
+        return None;
+    }
+    let own: Vec<AuthRule> = m.rules.clone().unwrap_or_default().into_iter().filter(|r| READ_OPS.iter().any(|op| r.allows(*op))).collect();
+    let mut readers: Vec<AuthRule> = Vec::new();
+    for op in READ_OPS {
+        readers.extend(granted_rules(m, Some(op)));
+    }
+    // A private rule reading this field on every read operation covers its provider's roles.
+    let private_covers = |p: AuthMode| own.iter().any(|r| r.provider == p && r.strategy == Strategy::Private && READ_OPS.iter().all(|op| r.allows(*op)));
+    let uncovered = readers.iter().filter(|r| !(matches!(r.provider, AuthMode::UserPools | AuthMode::Oidc) && private_covers(r.provider))).any(|r| !own.iter().any(|o| same_role(o, r)));
+    uncovered.then_some(own)
+}
+
 /// The read check of one protected model field, compiled once per schema field.
 #[derive(Debug, Clone)]
 pub struct FieldReadAuth {
@@ -71,7 +115,11 @@ pub struct FieldReadAuth {
 impl FieldReadAuth {
     /// The check for `type_name.field`, when the field has its own `@auth` on a model.
     pub fn of(exec: &Executor, type_name: &str, field: &str) -> Option<Self> {
-        let rules = AuthRule::parse_all(&exec.model(type_name)?.field(field)?.directives)?;
+        let m = exec.model(type_name)?;
+        let rules = match AuthRule::parse_all(&m.field(field)?.directives) {
+            Some(rules) => rules,
+            None => unprotected_field_rules(m)?,
+        };
         Some(Self { type_name: type_name.into(), field: field.into(), rules })
     }
 
@@ -111,12 +159,13 @@ impl MutationFieldAuth {
 
     /// Whether the check can matter for this input (field rules, or an update nulling a field).
     pub fn applies(&self, input: &Map<String, Value>) -> bool {
-        self.model.rules.is_some() && (!self.field_rules.is_empty() || (self.op == Op::Update && input.values().any(Value::is_null)))
+        !self.field_rules.is_empty() || (self.model.rules.is_some() && self.op == Op::Update && input.values().any(Value::is_null))
     }
 
     /// The input fields the caller may not write, given the stored item (`None` on create).
     pub fn denied(&self, auth: &RequestAuth, input: &Map<String, Value>, current: Option<&Map<String, Value>>) -> Option<Vec<String>> {
-        let model_rules = self.model.rules.as_deref()?;
+        // Fields without rules on a model without @auth: no role is granted them.
+        let model_rules = self.model.rules.as_deref().unwrap_or(&[]);
         if auth.mode == AuthMode::Iam {
             return None;
         }
@@ -136,7 +185,10 @@ impl MutationFieldAuth {
         }
         let mut denied = BTreeSet::new();
         for (k, v) in input {
-            if k == "_version" {
+            // Auto fields every role may send: DataStore's version, implicit foreign keys, and
+            // on update the primary (hash) key naming the item.
+            let hash_key = self.op == Op::Update && self.model.primary.partition == *k;
+            if k == "_version" || hash_key || self.model.implicit_keys.contains(k) {
                 continue;
             }
             let rules = self.rules_of(k, model_rules);
@@ -195,8 +247,12 @@ mod tests {
     }"#;
 
     fn exec() -> Executor {
-        let cfg = TransformConfig { auth: AuthSettings { default_mode: AuthMode::UserPools, additional: vec![], sandbox: false }, versioned: false, api_id: "a".into(), env: "NONE".into() };
-        let t = transform(SDL, &cfg).unwrap();
+        exec_of(SDL)
+    }
+
+    fn exec_of(sdl: &str) -> Executor {
+        let cfg = TransformConfig { auth: AuthSettings { default_mode: AuthMode::UserPools, additional: vec![AuthMode::ApiKey, AuthMode::Iam], sandbox: true }, versioned: false, api_id: "a".into(), env: "NONE".into() };
+        let t = transform(sdl, &cfg).unwrap();
         let clock = Arc::new(amplocal_core::ManualClock::new(std::time::UNIX_EPOCH));
         Executor::new(&t, Arc::new(crate::resolver::Unwired), clock, Arc::new(amplocal_core::SeededIds::new(1)), false)
     }
@@ -238,5 +294,41 @@ mod tests {
         let admin = user("root", &["Admin"]);
         assert_eq!(update.denied(&admin, &obj(json!({"id": "1", "name": null, "salary": 3})), Some(&current)), Some(vec!["salary".to_string()]));
         assert_eq!(update.denied(&user("bob", &[]), &obj(json!({"id": "1", "name": "x"})), Some(&current)), None, "no role at all: the model check answers");
+    }
+
+    const FIELD_ONLY: &str = r#"type Memo @model { text: String secret: String @auth(rules: [{ allow: owner }, { allow: public, provider: apiKey, operations: [read] }]) }
+        type Pay @model @auth(rules: [{ allow: owner }]) { amount: Int bonus: Int @auth(rules: [{ allow: owner }, { allow: groups, groups: ["HR"] }]) }"#;
+
+    #[test]
+    fn fields_without_rules_next_to_field_rules() {
+        let e = exec_of(FIELD_ONLY);
+        let alice = user("alice", &[]);
+        let item = obj(json!({"owner": "s-alice::alice", "text": "t", "secret": "s", "amount": 1, "bonus": 2}));
+        // Field-only model: the undeclared-rule field has no role at all.
+        let text = FieldReadAuth::of(&e, "Memo", "text").expect("text is checked");
+        for auth in [&alice, &RequestAuth::mode(AuthMode::ApiKey)] {
+            assert_eq!(text.check(auth, &item).unwrap_err().message, "Not Authorized to access text on type Memo");
+        }
+        assert!(text.check(&RequestAuth::mode(AuthMode::Iam), &item).is_ok());
+        let secret = FieldReadAuth::of(&e, "Memo", "secret").unwrap();
+        assert!(secret.check(&alice, &item).is_ok() && secret.check(&RequestAuth::mode(AuthMode::ApiKey), &item).is_ok());
+        assert!(secret.check(&user("bob", &[]), &item).is_err());
+        // A role only a field knows (HR) makes the model's other fields checked with the model's rules.
+        let amount = FieldReadAuth::of(&e, "Pay", "amount").expect("amount is checked");
+        assert!(amount.check(&alice, &item).is_ok());
+        assert!(amount.check(&user("hana", &["HR"]), &item).is_err());
+        assert!(FieldReadAuth::of(&e, "Pay", "bonus").unwrap().check(&user("hana", &["HR"]), &item).is_ok());
+        // The Profile schema: `private` reads every field, so unprotected fields stay unchecked.
+        assert!(FieldReadAuth::of(&exec(), "Profile", "name").is_none());
+
+        let create = MutationFieldAuth::of(&e, "createMemo").unwrap();
+        assert!(create.applies(&obj(json!({"secret": "s"}))));
+        assert_eq!(create.denied(&alice, &obj(json!({"secret": "s"})), None), None);
+        assert_eq!(create.denied(&alice, &obj(json!({"text": "t", "secret": "s", "id": "x"})), None), Some(vec!["id".to_string(), "text".to_string()]));
+        let update = MutationFieldAuth::of(&e, "updateMemo").unwrap();
+        let current = obj(json!({"id": "1", "owner": "s-alice::alice"}));
+        assert_eq!(update.denied(&alice, &obj(json!({"id": "1", "secret": null})), Some(&current)), None, "the hash key names the item; owner may null secret");
+        assert_eq!(update.denied(&alice, &obj(json!({"id": "1", "text": "x"})), Some(&current)), Some(vec!["text".to_string()]));
+        assert_eq!(update.denied(&RequestAuth::mode(AuthMode::ApiKey), &obj(json!({"id": "1", "secret": "x"})), Some(&current)), None, "no role at all: the model check answers");
     }
 }
