@@ -2,7 +2,9 @@
 //! optional FIXED id and API key, its schema compiled (Amplify transform) and its model tables
 //! created before the gateway reports ready, and seed items written through the same
 //! `createX` request the generated resolver builds (so `id`, `createdAt`, `updatedAt`,
-//! `__typename` and DataStore fields look like a real create).
+//! `__typename` and DataStore fields look like a real create), through the same data source
+//! stack: with conflict detection on, each seed also gets its delta-sync change record
+//! ([`crate::resolver::versioned::delta`]), exactly as a `createX` mutation does.
 //!
 //! Leaves out: deleting APIs that left the manifest; updating seed items that exist (a seed
 //! item is written only when its key is absent, so edits survive restarts).
@@ -186,7 +188,10 @@ impl AppSyncService {
         let transformed = api.loaded.transformed.as_ref().ok_or_else(|| whole("the schema has no @model types".into()))?;
         let m = transformed.models.iter().find(|m| m.name == model).ok_or_else(|| whole(format!("no @model type named {model} in the schema")))?;
         let table = transformed.tables.iter().find(|t| t.model.as_deref() == Some(model)).map(|t| t.name.clone()).ok_or_else(|| whole(format!("model {model} has no table")))?;
-        let source = DynamoDataSource::new(ddb.clone(), self.inner.core.clone(), amplocal_core::DEFAULT_ACCOUNT, region);
+        let source: Arc<dyn DataSource> = Arc::new(DynamoDataSource::new(ddb.clone(), self.inner.core.clone(), amplocal_core::DEFAULT_ACCOUNT, region));
+        // Versioned models: the data source of a create mutation, which also puts the item's
+        // change record into the delta-sync table (so `syncX` with a recent `lastSync` sees seeds).
+        let source = versioned::delta::DeltaSync::wrap(source, Some(transformed).filter(|_| m.versioned));
         let t = self.inner.core.clock.now();
         let now = iso8601_millis(t);
         let now_ms = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);

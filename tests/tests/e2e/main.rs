@@ -2,6 +2,8 @@
 
 mod appsync;
 mod appsync_delta_sync;
+mod appsync_field_only_auth;
+mod appsync_seed_delta;
 mod appsync_served_sdl;
 mod auth;
 mod backend;
