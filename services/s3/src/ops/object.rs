@@ -148,7 +148,11 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, c
             return Err(S3Error::PreconditionFailed { condition: "If-None-Match" });
         }
         row.version_id = version_for(&b.versioning, &svc2);
-        orphans.extend(objects::put(tx, &row)?);
+        if b.versioning.is_none() && !row.delete_marker {
+            orphans.extend(objects::put_unversioned(tx, &row)?);
+        } else {
+            orphans.extend(objects::put(tx, &row)?);
+        }
         if let Some(id) = &upload {
             // the object now owns the parts it is made of; only the others are garbage
             let owned: std::collections::HashSet<&str> = row.blob.as_deref().map(|b| b.split(',').collect()).unwrap_or_default();

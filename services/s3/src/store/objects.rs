@@ -181,6 +181,40 @@ pub fn put(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<String>> {
     Ok(orphans)
 }
 
+/// [`put`] for a bucket that was never versioned, where every row is a latest `null` version:
+/// the row is rewritten in place (one upsert; the indexes, whose columns do not change, are
+/// left alone, so far fewer pages change per PUT than with a delete and an insert). Returns the
+/// replaced blob, if any.
+pub fn put_unversioned(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<String>> {
+    let old: Option<Option<String>> = conn
+        .prepare_cached("SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = 'null'")?
+        .query_row(params![row.bucket, row.key], |r| r.get(0))
+        .optional()?;
+    let parts = if row.parts.is_empty() { None } else { json(&row.parts) };
+    let tags = if row.tags.is_empty() { None } else { json(&row.tags) };
+    conn.prepare_cached(
+        "INSERT INTO objects (bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, meta, checksum, parts, tags, body) \
+         VALUES (?1, ?2, 'null', 1, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         ON CONFLICT (bucket, key, version_id) DO UPDATE SET latest = 1, dm = 0, blob = excluded.blob, size = excluded.size, \
+         etag = excluded.etag, mtime_ms = excluded.mtime_ms, meta = excluded.meta, checksum = excluded.checksum, \
+         parts = excluded.parts, tags = excluded.tags, body = excluded.body",
+    )?
+    .execute(params![
+        row.bucket,
+        row.key,
+        row.blob,
+        row.size as i64,
+        row.etag,
+        row.mtime_ms,
+        json(&row.meta).unwrap_or_else(|| "{}".into()),
+        row.checksum.as_ref().and_then(json),
+        parts,
+        tags,
+        row.inline
+    ])?;
+    Ok(old.flatten().into_iter().collect())
+}
+
 /// Delete one version; when it was the latest, the newest remaining version becomes latest.
 /// Returns the deleted row.
 pub fn delete_version(conn: &Connection, bucket: &str, key: &str, version: &str) -> S3Result<Option<ObjectRow>> {
