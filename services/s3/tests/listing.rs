@@ -1,5 +1,6 @@
 //! Ops-level tests (no HTTP): listing order, delimiter grouping across pages, markers inside a
-//! common prefix, versions pagination, and versioning semantics, over a temp data dir with a
+//! common prefix, versions pagination, versioning semantics and in-place overwrites in
+//! never-versioned buckets, over a temp data dir with a
 //! manual clock and seeded ids.
 
 use amplocal_core::{CoreCtx, CredentialMode, CredentialStore, ManualClock, RequestContext, SeededIds};
@@ -171,4 +172,58 @@ async fn versions_pagination_and_markers() {
     let (v, _) = f.list(ListInput { prefix: "k".into(), ..all.clone() }).await;
     assert_eq!(v.len(), 5, "{v:?}"); // 3 versions + marker + one null
     assert!(ms(f.clock.now_time()) > 0);
+}
+
+/// A never-versioned bucket rewrites its `null` versions in place: overwrites keep one row per
+/// key, a replaced file-backed body is removed, and versions enabled later still order after
+/// the `null` version.
+#[tokio::test]
+async fn unversioned_overwrite_then_versioning() {
+    let f = Fixture::new();
+    bucket::create_bucket(&f.svc, &f.ctx(), "plain".into(), None).await.unwrap();
+    // 2 MiB: a file-backed body; then a small one in the row replaces it
+    f.put("plain", "k", &vec![7u8; 2 << 20]).await;
+    let blobs = |d: &std::path::Path| walk(&d.join("s3").join("blobs"));
+    let before = blobs(f._dir.path());
+    assert_eq!(before, 1, "one body file");
+    assert_eq!(f.put("plain", "k", b"small").await, None);
+    assert_eq!(blobs(f._dir.path()), 0, "the replaced body file is removed");
+    f.put("plain", "k", b"small again").await;
+    f.put("plain", "j", b"j").await;
+    let all = ListInput { bucket: "plain".into(), max: 1000, versions: true, ..Default::default() };
+    let (v, _) = f.list(all.clone()).await;
+    assert_eq!(v, ["j", "k"]);
+    let got = object::get_object(&f.svc, object::GetObjectInput { bucket: "plain".into(), key: "k".into(), inline_max: 1 << 20, ..Default::default() }).await.unwrap();
+    assert_eq!(got.data.as_deref(), Some(&b"small again"[..]));
+    bucket::put_versioning(&f.svc, "plain".into(), "Enabled".into()).await.unwrap();
+    let id = f.put("plain", "k", b"versioned").await.unwrap();
+    let page = list::list(&f.svc, ListInput { prefix: "k".into(), ..all }).await.unwrap();
+    let order: Vec<(String, bool)> = page
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Object(o) => Some((o.version_id.clone(), o.latest)),
+            Entry::Prefix(_) => None,
+        })
+        .collect();
+    assert_eq!(order, [(id, true), ("null".to_string(), false)]);
+}
+
+/// Files under `dir` (recursively), not counting the temp directory.
+fn walk(dir: &std::path::Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+    rd.flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n == "tmp") {
+                    0
+                } else {
+                    walk(&p)
+                }
+            } else {
+                1
+            }
+        })
+        .sum()
 }
