@@ -40,7 +40,7 @@ pub struct Args {
     /// Measured seconds per mutation run.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
-    /// Mutations per delivery measurement.
+    /// Mutations per delivery measurement (0 skips the delivery figures).
     #[arg(long, default_value_t = 300)]
     pub deliveries: usize,
     /// Idle subscriptions for the memory figure (0 skips it).
@@ -312,7 +312,7 @@ async fn measure(peer: &Peer, args: &Args) -> anyhow::Result<Value> {
         j["serverCpuMicrosPerMutation"] = json!(cpu.map(|c| (c * 1e6 / r.requests.max(1) as f64).round()));
         out.insert(format!("mutationC{c}"), j);
     }
-    for n in [1usize, 100] {
+    for n in [1usize, 100].into_iter().filter(|_| args.deliveries > 0) {
         let d = delivery(peer, n, args.deliveries).await.map_err(|e| anyhow::anyhow!("{} delivery x{n}: {e}", peer.name))?;
         eprintln!(
             "  {} delivery to {n}: p50 {} ms p99 {} ms (last subscriber p50 {} ms), server CPU {} us per delivery",

@@ -77,7 +77,8 @@ enum RootOp {
 pub struct Executor {
     models: Vec<ModelDef>,
     tables: HashMap<String, String>,
-    roots: HashMap<(String, String), RootOp>,
+    /// Root operations by type (`Query` / `Mutation`), then field.
+    roots: HashMap<String, HashMap<String, RootOp>>,
     data: Arc<dyn DataSource>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -124,22 +125,22 @@ impl Executor {
     /// Build over a transformed API.
     /// `sandbox`: models without `@auth` are public to API-key callers.
     pub fn new(api: &Transformed, data: Arc<dyn DataSource>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>, sandbox: bool) -> Self {
-        let mut roots = HashMap::new();
+        let mut roots: HashMap<String, HashMap<String, RootOp>> = HashMap::new();
         let mut tables = HashMap::new();
         for (i, m) in api.models.iter().enumerate() {
-            let q = |f: String| ("Query".to_string(), f);
-            let mu = |f: String| ("Mutation".to_string(), f);
-            roots.insert(q(format!("get{}", m.name)), RootOp::Get(i));
-            roots.insert(q(list_name(&m.name)), RootOp::List(i));
-            roots.insert(q(sync_name(&m.name)), RootOp::Sync(i));
+            let q = roots.entry("Query".to_string()).or_default();
+            q.insert(format!("get{}", m.name), RootOp::Get(i));
+            q.insert(list_name(&m.name), RootOp::List(i));
+            q.insert(sync_name(&m.name), RootOp::Sync(i));
             for (j, idx) in m.indexes.iter().enumerate() {
                 if let Some(qf) = &idx.query_field {
-                    roots.insert(q(qf.clone()), RootOp::Index(i, j));
+                    q.insert(qf.clone(), RootOp::Index(i, j));
                 }
             }
-            roots.insert(mu(format!("create{}", m.name)), RootOp::Create(i));
-            roots.insert(mu(format!("update{}", m.name)), RootOp::Update(i));
-            roots.insert(mu(format!("delete{}", m.name)), RootOp::Delete(i));
+            let mu = roots.entry("Mutation".to_string()).or_default();
+            mu.insert(format!("create{}", m.name), RootOp::Create(i));
+            mu.insert(format!("update{}", m.name), RootOp::Update(i));
+            mu.insert(format!("delete{}", m.name), RootOp::Delete(i));
         }
         for t in &api.tables {
             if let Some(m) = &t.model {
@@ -193,7 +194,7 @@ impl Executor {
     /// Resolve root field `type_name.field` with JSON `args` for a caller authorized with
     /// `auth`. `None` when the field is not a generated model operation.
     pub async fn resolve_root(&self, type_name: &str, field: &str, args: &Map<String, Value>, auth: &RequestAuth) -> Option<Result<Value, FieldError>> {
-        let op = *self.roots.get(&(type_name.to_string(), field.to_string()))?;
+        let op = *self.roots.get(type_name)?.get(field)?;
         Some(self.authorized_root(op, type_name, field, args, auth).await)
     }
 

@@ -80,12 +80,17 @@ impl AppSyncService {
     }
 
     pub(crate) async fn find(&self, api_id: Option<String>) -> Result<ApiRow, RequestFailure> {
+        self.find_shared(api_id).await.map(|row| (*row).clone())
+    }
+
+    /// The API a data-plane request names (its id, or the first API), from the store's cache.
+    pub(crate) async fn find_shared(&self, api_id: Option<String>) -> Result<Arc<ApiRow>, RequestFailure> {
         self.ensure_config_apis().await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e })?;
         let store = &self.inner.store;
         let internal = |e: crate::error::AppSyncError| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() };
         let row = match &api_id {
-            Some(id) => store.find_api(id).await.map_err(internal)?,
-            None => store.all_apis().await.map_err(internal)?.into_iter().next(),
+            Some(id) => store.api_shared(id).await.map_err(internal)?,
+            None => store.first_api().await.map_err(internal)?,
         };
         row.ok_or_else(|| RequestFailure {
             status: 404,
@@ -106,7 +111,7 @@ impl AppSyncService {
                 return Err(RequestFailure::unauthorized("You are not authorized to make this call."));
             }
             let now = amplocal_core::clock::epoch_secs(ctx.now) as i64;
-            let keys = self.inner.store.list_keys(&row.api_id).await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() })?;
+            let keys = self.inner.store.keys_shared(&row.api_id).await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e.to_string() })?;
             return match keys.iter().find(|k| k.id == key) {
                 Some(k) if k.expires > now => Ok(RequestAuth::mode(AuthMode::ApiKey)),
                 _ => Err(RequestFailure::unauthorized("You are not authorized to make this call.")),
@@ -171,7 +176,7 @@ impl AppSyncService {
     }
 
     async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
-        let row = self.find(api_id).await?;
+        let row = self.find_shared(api_id).await?;
         let mode = self.authorize(ctx, &row, headers).await?;
         let loaded = match self.inner.runtime.get(&row).await {
             Ok(Some(l)) => l,
@@ -181,7 +186,8 @@ impl AppSyncService {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(RequestFailure::malformed("Request body is empty."));
         }
-        let request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
+        let mut request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
+        self.inner.runtime.prepare(&mut request);
         Ok(execute(&loaded, request.data(mode)).await)
     }
 }

@@ -2,6 +2,10 @@
 //! the executable dynamic schema) and cached per API id and schema version, so the data plane
 //! rebuilds lazily after a restart.
 //!
+//! Parsed GraphQL documents are cached by query text ([`Runtime::prepare`]): parsing does not
+//! depend on the schema, and clients send the same few operations over and over. Validation and
+//! execution still run per request.
+//!
 //! Leaves out: schema hot-reload from files.
 
 use crate::control::api_modes;
@@ -66,10 +70,19 @@ impl LoadedApi {
 /// Compiled APIs by id, with the schema version they were compiled from.
 type Cache = HashMap<String, (i64, Arc<LoadedApi>)>;
 
+/// Parsed documents kept at most (the cache is emptied when it is full).
+const MAX_DOCUMENTS: usize = 512;
+/// Longer queries are parsed on every request rather than kept.
+const MAX_CACHED_QUERY_BYTES: usize = 64 * 1024;
+
+/// Parsed documents by query text.
+type Documents = HashMap<Arc<str>, async_graphql::parser::types::ExecutableDocument>;
+
 /// Compiles and caches APIs.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     cache: Arc<Mutex<Cache>>,
+    documents: Arc<Mutex<Documents>>,
     dynamodb: Arc<OnceLock<DynamoDbService>>,
     core: CoreCtx,
     sandbox: bool,
@@ -80,7 +93,7 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime; resolvers answer with an error until [`Runtime::attach_dynamodb`].
     pub fn new(core: CoreCtx, sandbox: bool) -> Self {
-        Self { cache: Arc::default(), dynamodb: Arc::default(), core, sandbox, versioned: false, conflict_handler: Default::default() }
+        Self { cache: Arc::default(), documents: Arc::default(), dynamodb: Arc::default(), core, sandbox, versioned: false, conflict_handler: Default::default() }
     }
 
     /// Turn on DataStore conflict detection (VERSION) for every Amplify schema compiled.
@@ -150,6 +163,25 @@ impl Runtime {
     /// Drop a cached API.
     pub fn evict(&self, api_id: &str) {
         self.lock().remove(api_id);
+    }
+
+    /// Give `request` its parsed document from the cache (parsing it and keeping it on a miss).
+    /// A query that does not parse is left alone: execution reports the syntax error as before.
+    pub fn prepare(&self, request: &mut async_graphql::Request) {
+        let documents = || self.documents.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(doc) = documents().get(request.query.as_str()) {
+            request.set_parsed_query(doc.clone());
+            return;
+        }
+        if request.query.len() > MAX_CACHED_QUERY_BYTES {
+            return;
+        }
+        let Ok(doc) = request.parsed_query().cloned() else { return };
+        let mut cache = documents();
+        if cache.len() >= MAX_DOCUMENTS {
+            cache.clear();
+        }
+        cache.insert(Arc::from(request.query.as_str()), doc);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {

@@ -2,6 +2,12 @@
 //! and API keys, keyed by account and region. A config-loaded API remembers the file name it
 //! came from so its id and key stay stable across restarts.
 //!
+//! The data plane reads the API and its keys on every request, so those reads go through an
+//! in-memory cache ([`Store::api_shared`], [`Store::first_api`], [`Store::keys_shared`]);
+//! every write through this store drops it (a generation counter keeps a read that raced a
+//! write from re-filling it with the old row). Key expiry is not cached: callers compare
+//! `expires` with their clock on each request.
+//!
 //! Leaves out: data sources, resolvers, functions, types (not stored: the Amplify transform
 //! derives them).
 
@@ -9,6 +15,8 @@ use crate::error::AppSyncError;
 use amplocal_core::SqliteDb;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 const MIGRATIONS: &[&str] = &["
 CREATE TABLE apis (
@@ -67,10 +75,21 @@ pub struct KeyRow {
     pub deletes: i64,
 }
 
+/// What the data plane reads per request, as last read from SQLite.
+#[derive(Debug, Default)]
+struct Cache {
+    /// Bumped by every write; a read fills the cache only if no write happened meanwhile.
+    generation: u64,
+    apis: HashMap<String, Arc<ApiRow>>,
+    first: Option<Option<Arc<ApiRow>>>,
+    keys: HashMap<String, Arc<Vec<KeyRow>>>,
+}
+
 /// The AppSync store.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: SqliteDb,
+    cache: Arc<Mutex<Cache>>,
 }
 
 const API_COLS: &str = "account, region, api_id, name, body, created, definition, schema_status, schema_details, schema_version, config_name";
@@ -99,12 +118,95 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
 impl Store {
     /// Open `<data_dir>/appsync.db`.
     pub fn open(path: &std::path::Path) -> Result<Self, amplocal_core::InternalError> {
-        Ok(Self { db: SqliteDb::open(path, MIGRATIONS)? })
+        Ok(Self { db: SqliteDb::open(path, MIGRATIONS)?, cache: Arc::default() })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drop everything cached (after any write, whether it committed or not).
+    fn invalidate(&self) {
+        let mut c = self.cache();
+        c.generation += 1;
+        c.apis.clear();
+        c.first = None;
+        c.keys.clear();
+    }
+
+    /// Run a write and invalidate the cache once it is over. The write runs on its own task so
+    /// that a caller dropping this future (a client hanging up) cannot skip the invalidation of
+    /// a write that still commits.
+    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppSyncError> + Send + 'static) -> Result<T, AppSyncError> {
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let out = this.db.write(f).await;
+            this.invalidate();
+            out
+        });
+        match task.await {
+            Ok(out) => out,
+            Err(e) => {
+                self.invalidate();
+                Err(AppSyncError::Internal(amplocal_core::InternalError::new(format!("appsync.db write task failed: {e}"))))
+            }
+        }
+    }
+
+    /// [`Store::find_api`] through the cache (data plane).
+    pub async fn api_shared(&self, api_id: &str) -> Result<Option<Arc<ApiRow>>, AppSyncError> {
+        let generation = {
+            let c = self.cache();
+            if let Some(row) = c.apis.get(api_id) {
+                return Ok(Some(row.clone()));
+            }
+            c.generation
+        };
+        let Some(row) = self.find_api(api_id).await?.map(Arc::new) else { return Ok(None) };
+        let mut c = self.cache();
+        if c.generation == generation {
+            c.apis.insert(api_id.to_string(), row.clone());
+        }
+        Ok(Some(row))
+    }
+
+    /// The first of [`Store::all_apis`] through the cache (data plane without an API id).
+    pub async fn first_api(&self) -> Result<Option<Arc<ApiRow>>, AppSyncError> {
+        let generation = {
+            let c = self.cache();
+            if let Some(first) = &c.first {
+                return Ok(first.clone());
+            }
+            c.generation
+        };
+        let first = self.all_apis().await?.into_iter().next().map(Arc::new);
+        let mut c = self.cache();
+        if c.generation == generation {
+            c.first = Some(first.clone());
+        }
+        Ok(first)
+    }
+
+    /// [`Store::list_keys`] through the cache (data plane).
+    pub async fn keys_shared(&self, api_id: &str) -> Result<Arc<Vec<KeyRow>>, AppSyncError> {
+        let generation = {
+            let c = self.cache();
+            if let Some(keys) = c.keys.get(api_id) {
+                return Ok(keys.clone());
+            }
+            c.generation
+        };
+        let keys = Arc::new(self.list_keys(api_id).await?);
+        let mut c = self.cache();
+        if c.generation == generation {
+            c.keys.insert(api_id.to_string(), keys.clone());
+        }
+        Ok(keys)
     }
 
     /// Insert or replace an API.
     pub async fn put_api(&self, row: ApiRow) -> Result<(), AppSyncError> {
-        self.db
+        self
             .write(move |tx| {
                 tx.execute(
                     &format!("INSERT OR REPLACE INTO apis ({API_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
@@ -167,7 +269,7 @@ impl Store {
     /// Delete an API and its keys; false when it did not exist.
     pub async fn delete_api(&self, account: &str, region: &str, api_id: &str) -> Result<bool, AppSyncError> {
         let (a, r, i) = (account.to_string(), region.to_string(), api_id.to_string());
-        self.db
+        self
             .write(move |tx| {
                 let n = tx.execute("DELETE FROM apis WHERE account = ?1 AND region = ?2 AND api_id = ?3", params![a, r, i])?;
                 if n > 0 {
@@ -180,7 +282,7 @@ impl Store {
 
     /// Insert or replace a key.
     pub async fn put_key(&self, k: KeyRow) -> Result<(), AppSyncError> {
-        self.db
+        self
             .write(move |tx| {
                 tx.execute("INSERT OR REPLACE INTO api_keys (api_id, key_id, description, expires, deletes) VALUES (?1, ?2, ?3, ?4, ?5)", params![k.api_id, k.id, k.description, k.expires, k.deletes])?;
                 Ok(())
@@ -203,6 +305,6 @@ impl Store {
     /// Delete a key; false when it did not exist.
     pub async fn delete_key(&self, api_id: &str, key_id: &str) -> Result<bool, AppSyncError> {
         let (i, k) = (api_id.to_string(), key_id.to_string());
-        self.db.write(move |tx| Ok(tx.execute("DELETE FROM api_keys WHERE api_id = ?1 AND key_id = ?2", params![i, k])? > 0)).await
+        self.write(move |tx| Ok(tx.execute("DELETE FROM api_keys WHERE api_id = ?1 AND key_id = ?2", params![i, k])? > 0)).await
     }
 }

@@ -100,19 +100,45 @@ fn root_modes(t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Fie
     directive_modes(&f.directives).or_else(|| directive_modes(&t.directives)).unwrap_or_else(|| vec![default])
 }
 
+/// What the resolver of one output field needs, built once per field of the schema.
+struct FieldSpec {
+    shapes: Arc<Shapes>,
+    exec: Arc<Executor>,
+    type_name: String,
+    name: String,
+    ty: String,
+    allowed: Vec<AuthMode>,
+    root: bool,
+    /// Field-level @auth (crate::field_auth), compiled once per field.
+    read_auth: Option<crate::field_auth::FieldReadAuth>,
+    write_auth: Option<crate::field_auth::MutationFieldAuth>,
+    /// A relation field of a model (resolved through the executor).
+    relation: bool,
+    /// An owner field whose stored `<sub>::<username>` is shown as the username.
+    owner: bool,
+}
+
 /// One output field: `allowed` are the modes its `@aws_*` directives (or its type's, or the
 /// default) admit — checked per field as AppSync does, a denied field is null + Unauthorized.
 fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: &crate::transform::sdl::Field, allowed: Vec<AuthMode>, root: bool) -> Field {
-    let ty = f.ty.clone();
-    let name = f.name.clone();
-    // Field-level @auth (crate::field_auth), compiled once per field.
-    let read_auth = Arc::new(crate::field_auth::FieldReadAuth::of(&exec, &type_name, &f.name));
-    let write_auth = Arc::new(if type_name == "Mutation" { crate::field_auth::MutationFieldAuth::of(&exec, &f.name) } else { None });
+    let model = exec.model(&type_name);
+    let spec = Arc::new(FieldSpec {
+        read_auth: crate::field_auth::FieldReadAuth::of(&exec, &type_name, &f.name),
+        write_auth: if type_name == "Mutation" { crate::field_auth::MutationFieldAuth::of(&exec, &f.name) } else { None },
+        relation: model.is_some_and(|m| m.relation(&f.name).is_some()),
+        owner: model.is_some_and(|m| m.owner_fields().contains(&f.name)),
+        shapes,
+        exec: exec.clone(),
+        type_name,
+        name: f.name.clone(),
+        ty: f.ty.clone(),
+        allowed,
+        root,
+    });
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
-        let (shapes, exec, type_name, name, ty, allowed) = (shapes.clone(), exec.clone(), type_name.clone(), name.clone(), ty.clone(), allowed.clone());
-        let (read_auth, write_auth) = (read_auth.clone(), write_auth.clone());
+        let spec = spec.clone();
         FieldFuture::new(async move {
-            let args = args_json(&ctx);
+            let FieldSpec { shapes, exec, type_name, name, ty, allowed, root, read_auth, write_auth, relation, owner } = &*spec;
             // AWS quirk: a failed field is null in `data` next to its error (with a path); the
             // dynamic executor would drop the key instead, so errors are recorded here.
             let fail = |e: FieldError| {
@@ -120,21 +146,23 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 ctx.ctx.add_error(se);
                 Ok(None)
             };
-            let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
+            let iam = RequestAuth::mode(AuthMode::Iam);
+            let auth = ctx.ctx.data_opt::<RequestAuth>().unwrap_or(&iam);
             if !allowed.contains(&auth.mode) {
                 return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
             }
-            if root {
-                if let Some(Err(e)) = match write_auth.as_ref() { Some(w) => Some(w.check(&exec, &auth, &args).await), None => None } {
+            if *root {
+                let args = args_json(&ctx);
+                if let Some(Err(e)) = match write_auth.as_ref() { Some(w) => Some(w.check(exec, auth, &args).await), None => None } {
                     return fail(e);
                 }
-                return match exec.resolve_root(&type_name, &name, &args, &auth).await {
+                return match exec.resolve_root(type_name, name, &args, auth).await {
                     Some(Ok(v)) => {
                         if let (true, Some(log)) = (type_name == "Mutation", ctx.ctx.data_opt::<Arc<MutationLog>>()) {
                             let key = ctx.ctx.item.node.response_key().node.to_string();
                             log.0.lock().unwrap_or_else(|p| p.into_inner()).push((name.clone(), key));
                         }
-                        Ok(output(&shapes, &ty, v))
+                        Ok(output(shapes, ty, v))
                     }
                     Some(Err(e)) => fail(e),
                     None => fail(FieldError {
@@ -144,20 +172,26 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                 };
             }
             let parent = ctx.parent_value.try_downcast_ref::<serde_json::Value>()?;
-            let source = parent.as_object().cloned().unwrap_or_default();
-            if let Some(Err(e)) = read_auth.as_ref().as_ref().map(|r| r.check(&auth, &source)) {
+            let empty = Map::new();
+            let source = parent.as_object().unwrap_or(&empty);
+            if let Some(Err(e)) = read_auth.as_ref().map(|r| r.check(auth, source)) {
                 // Subscription payloads are redacted (null, no error), as Amplify does.
                 return if source.contains_key(PUBLISHED) { Ok(None) } else { fail(e) };
             }
             if source.contains_key(PUBLISHED) {
                 // A subscription payload: fields come only from what the mutation selected.
-                return Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, v)));
+                return Ok(source.get(name).cloned().and_then(|v| output(shapes, ty, v)));
             }
-            match exec.resolve_relation(&type_name, &name, &source, &args, &auth).await {
-                Some(Ok(v)) => Ok(output(&shapes, &ty, v)),
-                Some(Err(e)) => fail(e),
-                None => Ok(source.get(&name).cloned().and_then(|v| output(&shapes, &ty, exec.present(&type_name, &name, v)))),
+            if *relation {
+                let args = args_json(&ctx);
+                match exec.resolve_relation(type_name, name, source, &args, auth).await {
+                    Some(Ok(v)) => return Ok(output(shapes, ty, v)),
+                    Some(Err(e)) => return fail(e),
+                    None => {}
+                }
             }
+            let v = source.get(name).cloned();
+            Ok(v.and_then(|v| output(shapes, ty, if *owner { exec.present(type_name, name, v) } else { v })))
         })
     });
     for a in &f.args {
