@@ -29,9 +29,11 @@ mod session;
 pub use outbox::OUTBOX;
 pub use session::{CONNECTION_TIMEOUT_MS, KA_INTERVAL};
 
-/// Initial WebSocket read buffer (tungstenite's default, 128 KiB, made each idle socket cost
-/// ~140 KiB of RSS; client messages are small and the buffer grows when one is not).
-pub const READ_BUFFER: usize = 4096;
+/// Initial WebSocket read buffer. tungstenite's default (128 KiB) made each idle socket cost
+/// ~140 KiB of RSS, 4 KiB still ~4 KiB of the ~12 KiB a connection costs. Client messages are
+/// small (`connection_init`, `start` with a token: 1–3 KiB) and the buffer grows to the size of
+/// a larger message when one arrives.
+pub const READ_BUFFER: usize = 512;
 
 fn decode_header_json(raw: &str) -> Option<Map<String, Value>> {
     let raw = raw.trim_end_matches('=');

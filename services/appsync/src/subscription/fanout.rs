@@ -59,8 +59,9 @@ struct Member {
 }
 
 /// Subscribers sharing one rendering stream.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Group {
+    key: GroupKey,
     members: Mutex<Slots>,
     task: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -138,11 +139,10 @@ impl Group {
     }
 }
 
-/// A subscriber's place in a group, to leave it.
+/// A subscriber's place in a group, to leave it (the key lives once, in the group).
 #[derive(Debug, Clone)]
 pub struct Membership {
     registry: Arc<Registry>,
-    key: GroupKey,
     group: Arc<Group>,
     token: usize,
 }
@@ -181,7 +181,7 @@ impl Registry {
         let map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         let group = map.get(key)?.clone();
         let token = group.add(member(outbox, id));
-        Some(Membership { registry: self.clone(), key: key.clone(), group, token })
+        Some(Membership { registry: self.clone(), group, token })
     }
 
     /// Join the group for `key`, creating it around `stream` (a registered subscription whose
@@ -198,21 +198,21 @@ impl Registry {
         let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(group) = map.get(&key).cloned() {
             let token = group.add(member(outbox, id));
-            return Membership { registry: self.clone(), key, group, token };
+            return Membership { registry: self.clone(), group, token };
         }
-        let group = Arc::new(Group::default());
+        let group = Arc::new(Group { key: key.clone(), members: Mutex::default(), task: Mutex::default() });
         let token = group.add(member(outbox, id));
-        let handle = tokio::spawn(run(Arc::downgrade(self), key.clone(), group.clone(), stream, first));
+        let handle = tokio::spawn(run(Arc::downgrade(self), group.clone(), stream, first));
         *group.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.abort_handle());
-        map.insert(key.clone(), group.clone());
-        Membership { registry: self.clone(), key, group, token }
+        map.insert(key, group.clone());
+        Membership { registry: self.clone(), group, token }
     }
 
     fn leave(&self, m: &Membership) {
         let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         if m.group.remove(m.token) {
-            if map.get(&m.key).is_some_and(|g| Arc::ptr_eq(g, &m.group)) {
-                map.remove(&m.key);
+            if map.get(&m.group.key).is_some_and(|g| Arc::ptr_eq(g, &m.group)) {
+                map.remove(&m.group.key);
             }
             if let Some(t) = m.group.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 t.abort();
@@ -233,7 +233,6 @@ fn member(outbox: &Arc<Outbox>, id: &str) -> Member {
 /// A group's rendering loop: each result of the shared stream is rendered once and fanned out.
 async fn run(
     registry: std::sync::Weak<Registry>,
-    key: GroupKey,
     group: Arc<Group>,
     mut stream: BoxStream<'static, async_graphql::Response>,
     first: Option<async_graphql::Response>,
@@ -247,8 +246,8 @@ async fn run(
     // Lagged or closed: no member may silently stop receiving.
     if let Some(reg) = registry.upgrade() {
         let mut map = reg.groups.lock().unwrap_or_else(|p| p.into_inner());
-        if map.get(&key).is_some_and(|g| Arc::ptr_eq(g, &group)) {
-            map.remove(&key);
+        if map.get(&group.key).is_some_and(|g| Arc::ptr_eq(g, &group)) {
+            map.remove(&group.key);
         }
     }
     group.end();
