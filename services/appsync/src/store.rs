@@ -308,3 +308,55 @@ impl Store {
         self.write(move |tx| Ok(tx.execute("DELETE FROM api_keys WHERE api_id = ?1 AND key_id = ?2", params![i, k])? > 0)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(id: &str, name: &str) -> ApiRow {
+        ApiRow {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            api_id: id.into(),
+            name: name.into(),
+            body: serde_json::json!({ "name": name }),
+            created: 1,
+            definition: None,
+            schema_status: None,
+            schema_details: None,
+            schema_version: 0,
+            config_name: None,
+        }
+    }
+
+    /// The cached reads see every write made through the store (fails if a write forgets to
+    /// invalidate: the second read of each pair would return the cached old value).
+    #[tokio::test]
+    async fn cached_reads_follow_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("appsync.db")).unwrap();
+        assert!(store.api_shared("a1").await.unwrap().is_none());
+        assert!(store.first_api().await.unwrap().is_none());
+        store.put_api(api("a1", "one")).await.unwrap();
+        assert_eq!(store.api_shared("a1").await.unwrap().unwrap().name, "one");
+        assert_eq!(store.first_api().await.unwrap().unwrap().name, "one");
+        store.put_api(api("a1", "renamed")).await.unwrap();
+        assert_eq!(store.api_shared("a1").await.unwrap().unwrap().name, "renamed");
+        assert_eq!(store.first_api().await.unwrap().unwrap().name, "renamed");
+
+        assert!(store.keys_shared("a1").await.unwrap().is_empty());
+        store.put_key(KeyRow { api_id: "a1".into(), id: "da2-k".into(), description: None, expires: 10, deletes: 20 }).await.unwrap();
+        assert_eq!(store.keys_shared("a1").await.unwrap()[0].expires, 10);
+        store.put_key(KeyRow { api_id: "a1".into(), id: "da2-k".into(), description: None, expires: 99, deletes: 20 }).await.unwrap();
+        assert_eq!(store.keys_shared("a1").await.unwrap()[0].expires, 99);
+        assert!(store.delete_key("a1", "da2-k").await.unwrap());
+        assert!(store.keys_shared("a1").await.unwrap().is_empty());
+
+        store.put_key(KeyRow { api_id: "a1".into(), id: "da2-k2".into(), description: None, expires: 10, deletes: 20 }).await.unwrap();
+        assert_eq!(store.keys_shared("a1").await.unwrap().len(), 1);
+        assert!(store.delete_api("000000000000", "us-east-1", "a1").await.unwrap());
+        assert!(store.api_shared("a1").await.unwrap().is_none());
+        assert!(store.first_api().await.unwrap().is_none());
+        assert!(store.keys_shared("a1").await.unwrap().is_empty(), "deleting the API deletes its keys");
+    }
+}
