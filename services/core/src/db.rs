@@ -11,6 +11,12 @@
 //! Later writes of a batch see the effects of earlier ones, exactly as if they had run one after
 //! the other.
 //!
+//! Write epoch: a counter the writer thread bumps before it starts a batch (odd: the database may
+//! be changing) and again after the batch's COMMIT or rollback, before any result is delivered
+//! (even: settled). A reader that saw the same even epoch before and after its read knows no
+//! write ran meanwhile, so what it read is the current committed state for as long as the
+//! epoch stays unchanged; caches of committed rows are built on that ([`SqliteDb::write_epoch`]).
+//!
 //! Durability: WAL with `synchronous=NORMAL` keeps every committed transaction across a process
 //! crash (`kill -9`); only an OS crash or power loss may drop the last transactions. Use
 //! [`SqliteDb::open_with`] with `synchronous_full = true` where that matters too.
@@ -19,11 +25,17 @@ use crate::InternalError;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const MAX_IDLE_READERS: usize = 8;
+/// Idle reader connections kept for reuse (enough for 16 concurrent readers, so a busy server
+/// does not reopen connections and re-read the schema).
+const MAX_IDLE_READERS: usize = 16;
+/// Prepared statements each connection keeps (rusqlite's default of 16 is smaller than the set
+/// a busy service cycles through, and an evicted statement is parsed again).
+const STATEMENT_CACHE: usize = 64;
 /// Bytes of the database file SQLite reads through a memory map instead of one `pread` per
 /// page (address space only: pages count as memory only once read, and are the page cache's).
 const MMAP_BYTES: i64 = 256 << 20;
@@ -48,6 +60,7 @@ struct Inner {
     path: PathBuf,
     jobs: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
+    epoch: Arc<AtomicU64>,
 }
 
 fn configure(conn: &Connection, synchronous_full: bool) -> rusqlite::Result<()> {
@@ -56,11 +69,12 @@ fn configure(conn: &Connection, synchronous_full: bool) -> rusqlite::Result<()> 
     conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
 /// The writer thread: group commits until every `SqliteDb` handle is gone.
-fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, epoch: Arc<AtomicU64>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = Vec::with_capacity(8);
         batch.push(first);
@@ -70,21 +84,33 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&mut conn, batch);
+        // Odd while the batch may change the database; even again only once it committed or
+        // rolled back, and before anyone learns a result (see the module header).
+        epoch.fetch_add(1, Ordering::SeqCst);
+        let outcomes = run_batch(&mut conn, batch);
+        epoch.fetch_add(1, Ordering::SeqCst);
+        for (deliver, outcome) in outcomes {
+            deliver(outcome);
+        }
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
+/// What each write of a batch is told once the batch is over.
+type Outcomes = Vec<(Deliver, Result<(), String>)>;
+
+/// Run `sql` (one statement without parameters) through the connection's statement cache.
+fn exec_cached(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Run one batch in one transaction; the deliveries are left to the caller (after the commit).
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> Outcomes {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             let msg = e.to_string();
-            for job in batch {
-                // Never run: each caller learns the transaction could not start.
-                let (_, deliver) = job(None);
-                deliver(Err(msg.clone()));
-            }
-            return;
+            // Never run: each caller learns the transaction could not start.
+            return batch.into_iter().map(|job| (job(None).1, Err(msg.clone()))).collect();
         }
     };
     let single = batch.len() == 1;
@@ -97,15 +123,19 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             delivers.push(deliver);
             continue;
         }
-        if let Err(e) = tx.execute_batch("SAVEPOINT amplocal_write") {
+        if let Err(e) = exec_cached(&tx, "SAVEPOINT amplocal_write") {
             let (_, deliver) = job(None);
             let msg = e.to_string();
             delivers.push(Box::new(move |_| deliver(Err(msg))));
             continue;
         }
         let (ok, deliver) = job(Some(&tx));
-        let end = if ok { "RELEASE amplocal_write" } else { "ROLLBACK TO amplocal_write; RELEASE amplocal_write" };
-        match tx.execute_batch(end) {
+        let end = if ok {
+            exec_cached(&tx, "RELEASE amplocal_write")
+        } else {
+            exec_cached(&tx, "ROLLBACK TO amplocal_write").and_then(|()| exec_cached(&tx, "RELEASE amplocal_write"))
+        };
+        match end {
             Ok(()) => {
                 any_ok |= ok;
                 delivers.push(deliver);
@@ -114,18 +144,13 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
                 // The transaction is in an unknown state: abandon the whole batch.
                 let msg = e.to_string();
                 drop(tx);
-                for d in delivers {
-                    d(Err(msg.clone()));
-                }
-                deliver(Err(msg));
-                return;
+                delivers.push(deliver);
+                return delivers.into_iter().map(|d| (d, Err(msg.clone()))).collect();
             }
         }
     }
     let outcome = if any_ok { tx.commit().map_err(|e| e.to_string()) } else { tx.rollback().map_err(|e| e.to_string()) };
-    for d in delivers {
-        d(outcome.clone());
-    }
+    delivers.into_iter().map(|d| (d, outcome.clone())).collect()
 }
 
 /// Wraps a write closure as a [`Job`] whose result goes to `send` after the commit.
@@ -174,11 +199,21 @@ impl SqliteDb {
         configure(&writer, synchronous_full)?;
         migrate(&mut writer, migrations)?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let epoch = Arc::new(AtomicU64::new(0));
+        let writer_epoch = epoch.clone();
         std::thread::Builder::new()
             .name("amplocal-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, queue))
+            .spawn(move || writer_loop(writer, queue, writer_epoch))
             .map_err(|e| InternalError::new(format!("cannot start the SQLite writer thread: {e}")))?;
-        Ok(Self { inner: Arc::new(Inner { path, jobs, readers: Mutex::new(Vec::new()) }) })
+        Ok(Self { inner: Arc::new(Inner { path, jobs, readers: Mutex::new(Vec::new()), epoch }) })
+    }
+
+    /// The write epoch (see the module header): odd while a write batch may be changing the
+    /// database, even when settled; it moves on with every batch and never goes back. Load it
+    /// BEFORE a read and again after it: equal and even means the read saw the committed state
+    /// of that epoch, which stays current exactly as long as the epoch does not move.
+    pub fn write_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::SeqCst)
     }
 
     /// The file this database lives in.
@@ -268,6 +303,7 @@ impl Inner {
                 let c = Connection::open_with_flags(&self.path, flags).map_err(|e| E::from(InternalError::from(e)))?;
                 c.busy_timeout(Duration::from_secs(30)).map_err(|e| E::from(InternalError::from(e)))?;
                 c.pragma_update(None, "mmap_size", MMAP_BYTES).map_err(|e| E::from(InternalError::from(e)))?;
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 c
             }
         };
@@ -393,6 +429,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(bad, 0);
+    }
+
+    /// The epoch is odd while a write runs and even, and further on, once its result is out.
+    #[tokio::test]
+    async fn write_epoch_is_odd_during_a_write_and_moves_on_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDb::open(dir.path().join("t.db"), M).unwrap();
+        let before = db.write_epoch();
+        assert!(before.is_multiple_of(2));
+        let inner = db.clone();
+        let during = db.write(move |tx| tx.execute("INSERT INTO kv VALUES ('e', 1)", []).map(|_| inner.write_epoch()).map_err(InternalError::from)).await.unwrap();
+        assert!(!during.is_multiple_of(2), "a batch in progress shows an odd epoch");
+        let after = db.write_epoch();
+        assert!(after.is_multiple_of(2) && after > during, "settled and moved on: {before} {during} {after}");
+        let _: Result<(), InternalError> = db.write(|_| Err(InternalError::new("refused"))).await;
+        assert!(db.write_epoch() > after, "a rolled-back batch moves it too");
     }
 
     #[test]
