@@ -57,6 +57,7 @@ struct Inner {
     db: SqliteDb,
     config: Config,
     meta_cache: Arc<store::meta_cache::MetaCache>,
+    item_cache: Arc<store::item_cache::ItemCache>,
 }
 
 impl DynamoDbService {
@@ -64,7 +65,7 @@ impl DynamoDbService {
     /// tokio runtime, starts the TTL sweeper (it stops when the last clone is dropped).
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("dynamodb.db"), store::MIGRATIONS)?;
-        let svc = Self { inner: Arc::new(Inner { core, db, config, meta_cache: Arc::default() }) };
+        let svc = Self { inner: Arc::new(Inner { core, db, config, meta_cache: Arc::default(), item_cache: Arc::default() }) };
         if svc.inner.config.ttl_interval_secs > 0 {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 let weak = Arc::downgrade(&svc.inner);
@@ -106,6 +107,11 @@ impl DynamoDbService {
     /// The table-definition cache (data-plane lookups go through it).
     pub(crate) fn meta_cache(&self) -> &Arc<store::meta_cache::MetaCache> {
         &self.inner.meta_cache
+    }
+
+    /// The GetItem cache of committed items (see `store::item_cache`).
+    pub(crate) fn item_cache(&self) -> &Arc<store::item_cache::ItemCache> {
+        &self.inner.item_cache
     }
 
     /// Run `f` in one write transaction that may change table definitions: the meta cache is

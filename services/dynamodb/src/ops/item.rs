@@ -111,6 +111,9 @@ impl DynamoDbService {
     }
 
     /// GetItem, the item left as stored when no projection applies (the wire renders it as is).
+    /// An item read before and unchanged since comes from the item cache (see
+    /// `store::item_cache` for why it is never stale); otherwise a reader thread reads it and
+    /// offers it to the cache.
     pub async fn get_item_page(&self, ctx: &RequestContext, input: GetItemInput) -> Result<GetItemPage, DynamoError> {
         check_table_name(&input.table_name, "tableName")?;
         check_enum(&input.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY)?;
@@ -121,9 +124,19 @@ impl DynamoDbService {
             ..Default::default()
         })?;
         let plan = ReadPlan { projection: parsed.projection };
-        let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let consistent = input.consistent_read.unwrap_or(false);
+        // Loaded before anything is read: a hit or a fill is only valid for this epoch.
+        let epoch = self.db().write_epoch();
+        if let Some(table) = self.meta_cache().cached(&ctx.account_id, &ctx.region, &input.table_name) {
+            let k = items::key_from_key(&table.meta, &input.key)?;
+            if let Some(hit) = self.item_cache().get(epoch, table.id, &k) {
+                return found_page(&plan, hit.blob.to_vec(), hit.size, &input.return_consumed_capacity, &table.meta.name, consistent);
+            }
+        }
+        let (account, region) = (ctx.account_id.clone(), ctx.region.clone());
         let cache = self.meta_cache().clone();
+        let items_cache = self.item_cache().clone();
+        let db = self.db().clone();
         self.db()
             .read(move |c| {
                 let table = cache.require(c, &account, &region, &input.table_name)?;
@@ -134,14 +147,8 @@ impl DynamoDbService {
                         consumed_capacity: capacity(&input.return_consumed_capacity, &table.meta.name, units(0, false, consistent), false),
                     });
                 };
-                let item = match plan.projection {
-                    None => ReadItem::Stored(blob),
-                    Some(_) => ReadItem::Decoded(plan.apply(items::decode(&blob)?)),
-                };
-                Ok(GetItemPage {
-                    item: Some(item),
-                    consumed_capacity: capacity(&input.return_consumed_capacity, &table.meta.name, units(size.max(0) as usize, false, consistent), false),
-                })
+                items_cache.fill(epoch, db.write_epoch(), table.id, &k, &blob, size);
+                found_page(&plan, blob, size, &input.return_consumed_capacity, &table.meta.name, consistent)
             })
             .await
     }
@@ -226,4 +233,13 @@ impl DynamoDbService {
             })
             .await
     }
+}
+
+/// The GetItem page of a found item (stored bytes `blob`, stored size `size`).
+fn found_page(plan: &ReadPlan, blob: Vec<u8>, size: i64, rcc: &Option<String>, table: &str, consistent: bool) -> Result<GetItemPage, DynamoError> {
+    let item = match plan.projection {
+        None => ReadItem::Stored(blob),
+        Some(_) => ReadItem::Decoded(plan.apply(items::decode(&blob)?)),
+    };
+    Ok(GetItemPage { item: Some(item), consumed_capacity: capacity(rcc, table, units(size.max(0) as usize, false, consistent), false) })
 }

@@ -53,6 +53,13 @@ impl MetaCache {
         Ok(table)
     }
 
+    /// The cached definition, without touching SQLite (`None` on a miss or while a change is
+    /// pending); same caveats as [`MetaCache::require`] about item counts.
+    pub fn cached(&self, account: &str, region: &str, name: &str) -> Option<Table> {
+        let key = (account.to_string(), region.to_string(), catalog::name_from_arn(name).to_string());
+        self.lookup(&key).ok()
+    }
+
     /// A hit, or (on a miss or while a change is pending) the generation to fill with.
     fn lookup(&self, key: &Key) -> Result<Table, u64> {
         let st = self.lock();

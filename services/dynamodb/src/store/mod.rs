@@ -6,6 +6,7 @@
 //! Scan order is by a hash of the partition key, which also splits parallel-scan segments.
 
 pub mod catalog;
+pub mod item_cache;
 pub mod items;
 pub mod meta_cache;
 

@@ -22,7 +22,7 @@ fn b64(s: &str) -> Result<Vec<u8>, ValueError> {
         .map_err(|_| ValueError::Serialization("Base64 encoded length is expected a multiple of 4 bytes but found: ".to_string() + &s.len().to_string()))
 }
 
-fn want_str(v: &Value) -> Result<&str, ValueError> {
+pub(super) fn want_str(v: &Value) -> Result<&str, ValueError> {
     match v {
         Value::String(s) => Ok(s),
         Value::Number(_) => Err(ValueError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
@@ -40,7 +40,7 @@ fn want_arr(v: &Value) -> Result<&Vec<Value>, ValueError> {
     }
 }
 
-fn number(s: &str) -> Result<Number, ValueError> {
+pub(super) fn number(s: &str) -> Result<Number, ValueError> {
     Number::parse(s).map_err(|e| ValueError::Validation(e.message(s)))
 }
 
@@ -52,15 +52,28 @@ fn dup_error(items: &[String]) -> ValueError {
 pub fn value_from_json(v: &Value) -> Result<AttributeValue, ValueError> {
     let obj = match v {
         Value::Object(o) => o,
-        _ => return Err(ValueError::Serialization("Unexpected value type in payload".into())),
+        _ => return Err(not_an_object()),
     };
     let mut present = obj.iter().filter(|(_, x)| !x.is_null());
     let (k, x) = match (present.next(), present.next()) {
-        (None, _) => return Err(ValueError::Validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into())),
-        (Some(_), Some(_)) => return Err(ValueError::Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes".into())),
+        (None, _) => return Err(empty_value()),
+        (Some(_), Some(_)) => return Err(several_types()),
         (Some(kx), None) => kx,
     };
-    Ok(match k.as_str() {
+    typed(k, x)
+}
+
+pub(super) fn empty_value() -> ValueError {
+    ValueError::Validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into())
+}
+
+pub(super) fn several_types() -> ValueError {
+    ValueError::Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes".into())
+}
+
+/// The attribute value of type `k` holding the (non-null) JSON `x`.
+pub(super) fn typed(k: &str, x: &Value) -> Result<AttributeValue, ValueError> {
+    Ok(match k {
         "S" => AttributeValue::S(want_str(x)?.to_string()),
         "N" => AttributeValue::N(number(want_str(x)?)?),
         "B" => AttributeValue::B(b64(want_str(x)?)?),
@@ -203,19 +216,14 @@ impl serde::Serialize for AttributeValue {
     }
 }
 
+pub(super) fn not_an_object() -> ValueError {
+    ValueError::Serialization("Unexpected value type in payload".into())
+}
+
 /// Marker prefix that carries a ValidationException through serde's error type; the wire
 /// layer turns it back into the right error.
 pub const VALIDATION_MARKER: &str = "\u{1}VALIDATION:";
 
-impl<'de> serde::Deserialize<'de> for AttributeValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        value_from_json(&v).map_err(|e| match e {
-            ValueError::Serialization(m) => serde::de::Error::custom(m),
-            ValueError::Validation(m) => serde::de::Error::custom(format!("{VALIDATION_MARKER}{m}")),
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -239,6 +247,40 @@ mod tests {
         );
         assert!(matches!(value_from_json(&json!({"SS": []})), Err(ValueError::Validation(_))));
         assert!(matches!(value_from_json(&json!({"NULL": false})), Err(ValueError::Validation(_))));
+        // The streaming decoder agrees with value_from_json, errors included.
+        for v in [
+            json!({"S": "a"}),
+            json!({"N": "1.50"}),
+            json!({"S": null, "N": "2"}),
+            json!({"S": "a", "S": "b"}),
+            json!({"S": 1}),
+            json!({"S": true}),
+            json!({"S": {"x": 1}}),
+            json!({"N": ["1"]}),
+            json!({"S": "a", "N": "1"}),
+            json!({"S": 1, "N": "1"}),
+            json!({}),
+            json!({"N": "x1"}),
+            json!({"X": "a"}),
+            json!({"NULL": false}),
+            json!({"M": {"a": {"S": 5}}}),
+            json!({"L": [{"BOOL": true}, {"S": "x"}]}),
+            json!("S"),
+            json!([1]),
+            json!(null),
+        ] {
+            let text = v.to_string();
+            let streamed = serde_json::from_str::<AttributeValue>(&text).map_err(|e| e.to_string());
+            let from_value = serde_json::from_value::<AttributeValue>(v.clone()).map_err(|e| e.to_string());
+            let expected = value_from_json(&v).map_err(|e| match e {
+                ValueError::Serialization(m) => m,
+                ValueError::Validation(m) => format!("{VALIDATION_MARKER}{m}"),
+            });
+            let strip = |r: Result<AttributeValue, String>| r.map_err(|m| m.split(" at line ").next().unwrap_or_default().to_string());
+            assert_eq!(strip(streamed), expected, "{text}");
+            assert_eq!(strip(from_value), expected, "{text}");
+        }
+        assert_eq!(serde_json::from_str::<AttributeValue>(r#"{"S":"a","S":"b"}"#).unwrap(), AttributeValue::S("b".into()), "a repeated member replaces");
         assert_eq!(
             value_from_json(&json!({"N": "x1"})),
             Err(ValueError::Validation("The parameter cannot be converted to a numeric value: x1".into()))

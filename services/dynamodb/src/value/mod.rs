@@ -3,6 +3,7 @@
 //! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html>.
 //! Sets are kept sorted and duplicate-free (DynamoDB does not preserve set order).
 
+mod decode;
 pub mod json;
 pub mod key;
 mod number;
