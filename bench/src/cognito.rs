@@ -10,11 +10,17 @@
 //!   client's own SRP math between them excluded); sign-ins/s include the client math, which
 //!   runs on the same machine. moto accepts any signature, so its figure is an upper bound.
 //!
+//! Each figure also carries `serverCpuMsPerOp`: the server process's user + system CPU in the
+//! measured window (from `/proc/<pid>/stat`, 10 ms ticks) divided by the operations completed
+//! in it. Unlike req/s it barely moves with other load on the machine, so it is the figure to
+//! compare between builds; req/s at a given CPU budget follows from it.
+//!
 //! Targets (issue #5): USER_PASSWORD_AUTH ≥ 5× moto at c16; SRP sign-in server p50 ≤ 5 ms;
 //! SignUp+confirm ≥ 5× moto (c16).
 
 use crate::json_client::{JsonClient, Protocol};
 use crate::load::{self, LoadConfig, RequestSpec, Target};
+use crate::procstat;
 use crate::server::{self, Amplocal};
 use crate::sigv4::Signer;
 use base64::engine::general_purpose::STANDARD;
@@ -136,8 +142,7 @@ where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<Duration>> + Send,
 {
-    let warm = Duration::from_millis(300);
-    let start = Instant::now() + warm;
+    let start = Instant::now() + WARM;
     let end = start + Duration::from_secs_f64(seconds);
     let iter = Arc::new(iter);
     let errors = Arc::new(AtomicU64::new(0));
@@ -343,23 +348,52 @@ fn password_auth_spec(s: &Setup) -> RequestSpec {
     }
 }
 
-/// All measurements against one server.
-async fn measure(name: &str, target: &Target, seconds: f64) -> anyhow::Result<Value> {
+/// Warm-up before each measured window (both loops use it).
+const WARM: Duration = Duration::from_millis(300);
+
+/// Run `fut` (a load loop with [`WARM`] warm-up and a `seconds` window) while sampling the
+/// CPU time of process `pid` at the window's start and end.
+async fn with_server_cpu<T>(pid: u32, seconds: f64, fut: impl std::future::Future<Output = T>) -> (T, Option<Duration>) {
+    let sampler = tokio::spawn(async move {
+        tokio::time::sleep(WARM).await;
+        let a = procstat::cpu_time(&pid.to_string());
+        tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+        let b = procstat::cpu_time(&pid.to_string());
+        a.zip(b).map(|(a, b)| b.saturating_sub(a))
+    });
+    let out = fut.await;
+    (out, sampler.await.ok().flatten())
+}
+
+/// Server CPU milliseconds per completed operation.
+fn cpu_per_op(cpu: Option<Duration>, done: u64) -> Value {
+    match cpu {
+        Some(c) if done > 0 => json!(r3(c.as_secs_f64() * 1000.0 / done as f64)),
+        _ => Value::Null,
+    }
+}
+
+/// All measurements against one server (process `pid`).
+async fn measure(name: &str, target: &Target, seconds: f64, pid: u32) -> anyhow::Result<Value> {
     let s = setup(target).await?;
     // Sanity: the fixed request signs in.
     Client::new(target).ok("InitiateAuth", &serde_json::from_slice(&password_auth_spec(&s).body)?, false).await?;
     let mut out = Map::new();
     for c in [1usize, 16] {
-        let cfg = LoadConfig { connections: c, duration: Duration::from_secs_f64(seconds), warmup: Duration::from_millis(300) };
-        let upa = load::run(target, &password_auth_spec(&s), cfg).await;
-        let su = sign_up_confirm(target, &s, c, seconds, &format!("{name}{c}")).await;
-        let srp = srp_sign_in(target, &s, c, seconds).await;
+        let cfg = LoadConfig { connections: c, duration: Duration::from_secs_f64(seconds), warmup: WARM };
+        let (upa, upa_cpu) = with_server_cpu(pid, seconds, load::run(target, &password_auth_spec(&s), cfg)).await;
+        let (su, su_cpu) = with_server_cpu(pid, seconds, sign_up_confirm(target, &s, c, seconds, &format!("{name}{c}"))).await;
+        let (srp, srp_cpu) = with_server_cpu(pid, seconds, srp_sign_in(target, &s, c, seconds)).await;
+        let with_cpu = |mut v: Value, cpu: Option<Duration>, done: u64| {
+            v["serverCpuMsPerOp"] = cpu_per_op(cpu, done);
+            v
+        };
         out.insert(
             format!("c{c}"),
             json!({
-                "UserPasswordAuth": {"perSecond": upa.rps().round(), "p50Ms": r3(upa.quantile_ms(0.5)), "p90Ms": r3(upa.quantile_ms(0.9)), "non2xx": upa.non_2xx, "errors": upa.errors},
-                "SignUpConfirm": su.json("pairLatencyMs"),
-                "SrpSignIn": srp.json("serverMs"),
+                "UserPasswordAuth": with_cpu(json!({"perSecond": upa.rps().round(), "p50Ms": r3(upa.quantile_ms(0.5)), "p90Ms": r3(upa.quantile_ms(0.9)), "non2xx": upa.non_2xx, "errors": upa.errors}), upa_cpu, upa.requests),
+                "SignUpConfirm": with_cpu(su.json("pairLatencyMs"), su_cpu, su.done),
+                "SrpSignIn": with_cpu(srp.json("serverMs"), srp_cpu, srp.done),
             }),
         );
     }
@@ -404,14 +438,14 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
     let bin = args.bin.unwrap_or_else(server::default_binary);
     let amp = Amplocal::spawn(&bin, &["--ephemeral"])?;
     let target = Target { addr: amp.addr, host: format!("localhost:{}", amp.addr.port()), tls: None };
-    let ours = measure("amp", &target, args.seconds).await;
+    let ours = measure("amp", &target, args.seconds, amp.child.id()).await;
     let code = amp.stop()?;
     let ours = ours?;
     let moto = match &args.moto {
         Some(m) => {
             let moto = Moto::spawn(m)?;
             let t = Target { addr: moto.addr, host: format!("localhost:{}", moto.addr.port()), tls: None };
-            Some(measure("moto", &t, args.seconds).await?)
+            Some(measure("moto", &t, args.seconds, moto.child.id()).await?)
         }
         None => None,
     };

@@ -66,6 +66,8 @@ pub(crate) struct Inner {
     pub(crate) password_cache: Mutex<HashMap<[u8; 32], [u8; 32]>>,
     /// Comb tables of verifiers seen more than once, see [`CognitoService::srp_session_key`].
     pub(crate) verifier_combs: Mutex<HashMap<[u8; 32], Option<Arc<srp::monty::Comb>>>>,
+    /// Sign-ins signing tokens right now (see `ops::token::sign_pair`).
+    pub(crate) signing: std::sync::atomic::AtomicUsize,
 }
 
 impl CognitoService {
@@ -73,7 +75,7 @@ impl CognitoService {
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("cognito.db"), store::MIGRATIONS)?;
         Ok(Self {
-            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()), code_attempts: Mutex::new(HashMap::new()), password_cache: Mutex::new(HashMap::new()), verifier_combs: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()), code_attempts: Mutex::new(HashMap::new()), password_cache: Mutex::new(HashMap::new()), verifier_combs: Mutex::new(HashMap::new()), signing: Default::default() }),
         })
     }
 

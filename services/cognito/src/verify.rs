@@ -72,10 +72,10 @@ impl CognitoService {
         if !self.issuer_accepted(iss, &pool.region, &pool.id) {
             return Err(bad());
         }
-        let key = self.inner.keys.existing(self.db(), &pool.id).await?.ok_or_else(bad)?;
-        if header.kid.as_deref() != Some(key.kid.as_str()) {
-            return Err(bad());
-        }
+        // Either of the pool's keys: access tokens minted before the pool had its second key
+        // were signed with the ID-token key.
+        let keys = self.inner.keys.existing(self.db(), &self.core().ids, &pool.id).await?.ok_or_else(bad)?;
+        let key = keys.by_kid(header.kid.as_deref().unwrap_or_default()).ok_or_else(bad)?;
         let mut v = Validation::new(Algorithm::RS256);
         v.validate_exp = false;
         v.validate_aud = false;

@@ -6,8 +6,11 @@
 //! with the DeviceGroupKey as "pool name", the DeviceKey as identity and the verifier that
 //! ConfirmDevice stored. A remembered device skips MFA. A sign-in naming a device the user
 //! does not have answers `ResourceNotFoundException` "Device does not exist." (clients then
-//! retry without it). Left out: `ChallengeRequiredOnNewDevice` (it would need SMS/TOTP MFA on
-//! every new device), `last_ip_used`, and refresh tokens bound to a device.
+//! retry without it). A sign-in's refresh token is bound to its device (the remembered one it
+//! proved, or the new one it was given): forgetting the device revokes that authentication, so
+//! the refresh token answers "Invalid Refresh Token" afterwards, as AWS answers for a refresh
+//! naming a device it does not know. Left out: `ChallengeRequiredOnNewDevice` (it would need
+//! SMS/TOTP MFA on every new device), `last_ip_used`, and requiring `DEVICE_KEY` on refresh.
 
 use super::session::{Pending, SrpState};
 use super::{now, opt, req, req_nonempty};
@@ -153,7 +156,17 @@ async fn forget(svc: &CognitoService, ctx: &RequestContext, input: Value, admin:
     let key = req(&input, "DeviceKey")?.to_string();
     let (pool, user) = owner(svc, ctx, &input, admin).await?;
     let (p, u) = (pool.id, user.username);
-    if !svc.db().write(move |c| devices::delete(c, &p, &u, &key)).await? {
+    let forgotten = svc
+        .db()
+        .write(move |c| {
+            let deleted = devices::delete(c, &p, &u, &key)?;
+            if deleted {
+                crate::store::user::revoke_device(c, &p, &u, &key)?;
+            }
+            Ok::<_, CognitoError>(deleted)
+        })
+        .await?;
+    if !forgotten {
         return Err(no_device());
     }
     Ok(json!({}))

@@ -57,7 +57,8 @@ fn sha2_16(s: &str) -> Vec<u8> {
 
 /// The signed OpenID token of an identity.
 pub async fn identity_token(svc: &CognitoService, ctx: &RequestContext, identity_id: &str, pool_id: &str, logins: &[String]) -> Result<String> {
-    let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, IDENTITY_KEY).await?;
+    let keys = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, IDENTITY_KEY).await?;
+    let key = &keys.id;
     let t = now_i(ctx);
     let mut amr = vec![if logins.is_empty() { "unauthenticated".to_string() } else { "authenticated".to_string() }];
     amr.extend(logins.iter().filter_map(|l| l.split('|').next().map(str::to_string)));
@@ -96,7 +97,8 @@ async fn verify_web_identity(svc: &CognitoService, ctx: &RequestContext, token: 
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(bad)?;
     if raw.get("iss").and_then(Value::as_str) == Some(IDENTITY_ISSUER) {
-        let key = svc.inner.keys.existing(svc.db(), IDENTITY_KEY).await?.ok_or_else(bad)?;
+        let keys = svc.inner.keys.existing(svc.db(), &svc.core().ids, IDENTITY_KEY).await?.ok_or_else(bad)?;
+        let key = &keys.id;
         let mut v = Validation::new(Algorithm::RS256);
         v.validate_exp = false;
         v.validate_aud = false;

@@ -11,11 +11,14 @@ use crate::error::{CognitoError, Result};
 use crate::store::user::{self as users, RefreshRow, User};
 use crate::store::{self, Pool};
 use crate::tokens::jwt::{self, TokenRequest};
+use crate::tokens::keys::PoolKeys;
 use crate::CognitoService;
 use amplocal_core::RequestContext;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// How the caller proves it holds the client secret.
 pub enum Secret<'a> {
@@ -100,11 +103,38 @@ fn new_refresh_token(svc: &CognitoService) -> String {
     format!("{header}.{}", parts.join("."))
 }
 
+/// Counts the sign-ins signing right now; dropping it leaves.
+struct Signing<'a>(&'a AtomicUsize);
+
+impl Drop for Signing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Sign the ID and access tokens. The two RSA signatures are most of a sign-in's CPU. When no
+/// other sign-in is signing, the ID token is signed on a pooled blocking thread while this
+/// one signs the access token (about half the latency, same work). When others are signing,
+/// the cores are busy anyway, so both are signed here and the hand-off is saved.
+async fn sign_pair(svc: &CognitoService, keys: &Arc<PoolKeys>, id: Map<String, Value>, access: Map<String, Value>) -> (Result<String>, Result<String>) {
+    let busy = &svc.inner.signing;
+    let alone = busy.fetch_add(1, Ordering::Relaxed) == 0;
+    let _signing = Signing(busy);
+    if !alone {
+        return (keys.access.sign_jwt(&access), keys.id.sign_jwt(&id));
+    }
+    let k = keys.clone();
+    let id = tokio::task::spawn_blocking(move || k.id.sign_jwt(&id));
+    let access = keys.access.sign_jwt(&access);
+    let id = id.await.unwrap_or_else(|e| Err(CognitoError::Internal(amplocal_core::InternalError::from(e))));
+    (access, id)
+}
+
 /// Mint ID + access tokens (and a refresh token for a new sign-in) for `user`. `device` is the
 /// remembered device the sign-in proved; a new sign-in without one gets `NewDeviceMetadata`
 /// when the pool tracks devices.
 pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>, device: Option<&str>) -> Result<Value> {
-    let key = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
+    let keys = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
     let (pid, un) = (pool.id.clone(), user.username.clone());
     let (groups, roles) = svc.db().read(move |c| Ok::<_, CognitoError>((users::groups_of(c, &pid, &un)?, users::group_roles(c, &pid, &un)?))).await?;
     let (access_v, id_v, refresh_v) = validities(client);
@@ -120,7 +150,8 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         (None, None) if super::device::tracking(pool) => Some(super::device::new_device(svc, pool, user, now(ctx))),
         _ => None,
     };
-    let device_key = device.or(new_device.as_ref().map(|(d, _)| d.key.as_str()));
+    // A refresh keeps the device its sign-in was bound to.
+    let device_key = device.or(new_device.as_ref().map(|(d, _)| d.key.as_str())).or(refresh.and_then(|r| r.device_key.as_deref()));
     let r = TokenRequest {
         issuer: &issuer,
         client_id: &client_id,
@@ -137,22 +168,11 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         access_jti: &access_jti,
         device_key,
     };
-    // The two RSA signatures are the bulk of a sign-in's CPU: sign the ID token on a scoped
-    // thread while this one signs the access token (halves the latency, same total work).
-    // If no thread can be started, both are signed here.
-    let (access, id) = std::thread::scope(|s| {
-        let id = std::thread::Builder::new().spawn_scoped(s, || jwt::id_token(&key, &r));
-        let access = jwt::access_token(&key, &r);
-        let id = match id {
-            Ok(h) => h.join().unwrap_or_else(|_| Err(CognitoError::Internal(amplocal_core::InternalError::new("ID token signer panicked")))),
-            Err(_) => jwt::id_token(&key, &r),
-        };
-        (access, id)
-    });
+    let (access, id) = sign_pair(svc, &keys, jwt::id_claims(&r), jwt::access_claims(&r)).await;
     let mut out = json!({"AccessToken": access?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": id?});
     if refresh.is_none() {
         let token = new_refresh_token(svc);
-        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None };
+        let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None, device_key: device_key.map(str::to_string) };
         let t2 = token.clone();
         let (dev_row, seen) = (new_device.as_ref().map(|(d, _)| d.clone()), device.map(|k| (pool.id.clone(), user.username.clone(), k.to_string(), now(ctx))));
         svc.db()

@@ -43,7 +43,10 @@ CREATE TABLE identity_logins (pool_id TEXT NOT NULL, login TEXT NOT NULL, identi
 CREATE TABLE devices (pool_id TEXT NOT NULL, username TEXT NOT NULL, device_key TEXT NOT NULL, group_key TEXT NOT NULL,
   salt TEXT, verifier TEXT, name TEXT, remembered TEXT NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,
   created REAL NOT NULL, modified REAL NOT NULL, last_auth REAL NOT NULL, PRIMARY KEY (pool_id, username, device_key));
-"#];
+"#, r#"
+ALTER TABLE signing_keys ADD COLUMN access_kid TEXT;
+ALTER TABLE signing_keys ADD COLUMN access_der BLOB;
+"#, "ALTER TABLE refresh_tokens ADD COLUMN device_key TEXT;"];
 
 /// A user pool: its id, owner and the AWS-shaped settings object.
 #[derive(Debug, Clone)]

@@ -173,13 +173,16 @@ pub struct RefreshRow {
     pub revoked: bool,
     /// When rotation replaced it (refresh-token rotation), epoch seconds.
     pub rotated: Option<f64>,
+    /// The device the sign-in was bound to (a remembered device it proved, or the new device
+    /// it was given); ForgetDevice revokes the token with the device.
+    pub device_key: Option<String>,
 }
 
 /// Store a refresh token.
 pub fn put_refresh(c: &Connection, token: &str, r: &RefreshRow) -> Result<()> {
     c.execute(
-        "INSERT INTO refresh_tokens (token, pool_id, client_id, username, origin_jti, auth_time, expires, revoked) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        params![token, r.pool_id, r.client_id, r.username, r.origin_jti, r.auth_time, r.expires, r.revoked as i64],
+        "INSERT INTO refresh_tokens (token, pool_id, client_id, username, origin_jti, auth_time, expires, revoked, device_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        params![token, r.pool_id, r.client_id, r.username, r.origin_jti, r.auth_time, r.expires, r.revoked as i64, r.device_key],
     )?;
     Ok(())
 }
@@ -194,13 +197,14 @@ fn refresh_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRow> {
         expires: r.get(5)?,
         revoked: r.get::<_, i64>(6)? != 0,
         rotated: r.get(7)?,
+        device_key: r.get(8)?,
     })
 }
 
 /// A refresh token by value.
 pub fn get_refresh(c: &Connection, token: &str) -> Result<Option<RefreshRow>> {
     Ok(c.query_row(
-        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked, rotated FROM refresh_tokens WHERE token = ?1",
+        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked, rotated, device_key FROM refresh_tokens WHERE token = ?1",
         [token],
         refresh_from,
     )
@@ -222,6 +226,12 @@ pub fn origin_revoked(c: &Connection, origin_jti: &str) -> Result<bool> {
 /// Revoke one authentication (refresh token and the access tokens minted from it).
 pub fn revoke_origin(c: &Connection, origin_jti: &str) -> Result<()> {
     c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?1", [origin_jti])?;
+    Ok(())
+}
+
+/// Revoke the authentications bound to one of a user's devices (ForgetDevice).
+pub fn revoke_device(c: &Connection, pool_id: &str, username: &str, device_key: &str) -> Result<()> {
+    c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3", [pool_id, username, device_key])?;
     Ok(())
 }
 

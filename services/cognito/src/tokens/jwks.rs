@@ -2,12 +2,13 @@
 //! (<https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html>).
 //! The hosted-UI endpoints named in the discovery document are not served.
 
-use super::keys::PoolKey;
+use super::keys::PoolKeys;
 use serde_json::{json, Value};
 
-/// The JWKS document of one pool.
-pub fn jwks(key: &PoolKey) -> Value {
-    json!({"keys": [{"alg": "RS256", "e": key.e, "kid": key.kid, "kty": "RSA", "n": key.n, "use": "sig"}]})
+/// The JWKS document of one pool: its ID-token key, then its access-token key.
+pub fn jwks(keys: &PoolKeys) -> Value {
+    let keys: Vec<Value> = keys.all().iter().map(|k| json!({"alg": "RS256", "e": k.e, "kid": k.kid, "kty": "RSA", "n": k.n, "use": "sig"})).collect();
+    json!({ "keys": keys })
 }
 
 /// The OpenID discovery document; `issuer` equals the tokens' `iss`.

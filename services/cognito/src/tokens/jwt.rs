@@ -2,8 +2,6 @@
 //! <https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html>.
 //! Left out: `identities`, `nonce`, `at_hash`.
 
-use super::keys::PoolKey;
-use crate::error::Result;
 use crate::store::user::User;
 use serde_json::{json, Map, Value};
 
@@ -40,10 +38,6 @@ pub struct TokenRequest<'a> {
     pub device_key: Option<&'a str>,
 }
 
-fn sign(key: &PoolKey, claims: &Map<String, Value>) -> Result<String> {
-    key.sign_jwt(claims)
-}
-
 /// Attribute values as the ID token carries them (`*_verified` as booleans, the rest strings).
 fn claim_value(name: &str, v: &Value) -> Value {
     match (name, v.as_str()) {
@@ -52,8 +46,8 @@ fn claim_value(name: &str, v: &Value) -> Value {
     }
 }
 
-/// The signed ID token.
-pub fn id_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
+/// The ID token's claims (signed with the pool's ID-token key).
+pub fn id_claims(r: &TokenRequest<'_>) -> Map<String, Value> {
     let mut c = Map::new();
     c.insert("sub".into(), r.user.sub.clone().into());
     if !r.groups.is_empty() {
@@ -81,11 +75,11 @@ pub fn id_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
     c.insert("exp".into(), (r.now + r.id_validity).into());
     c.insert("iat".into(), r.now.into());
     c.insert("jti".into(), r.id_jti.into());
-    sign(key, &c)
+    c
 }
 
-/// The signed access token.
-pub fn access_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
+/// The access token's claims (signed with the pool's access-token key).
+pub fn access_claims(r: &TokenRequest<'_>) -> Map<String, Value> {
     let mut c = Map::new();
     c.insert("sub".into(), r.user.sub.clone().into());
     if !r.groups.is_empty() {
@@ -105,5 +99,5 @@ pub fn access_token(key: &PoolKey, r: &TokenRequest<'_>) -> Result<String> {
     c.insert("iat".into(), r.now.into());
     c.insert("jti".into(), r.access_jti.into());
     c.insert("username".into(), r.user.username.clone().into());
-    sign(key, &c)
+    c
 }

@@ -188,7 +188,7 @@ async fn well_known(svc: &CognitoService, pool_id: &str, doc: &str) -> Response 
     };
     match doc {
         "jwks.json" => match svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await {
-            Ok(k) => json_response(StatusCode::OK, &crate::tokens::jwks::jwks(&k)),
+            Ok(keys) => json_response(StatusCode::OK, &crate::tokens::jwks::jwks(&keys)),
             Err(_) => json_response(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "internal error"})),
         },
         "openid-configuration" => {
