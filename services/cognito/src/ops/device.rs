@@ -7,9 +7,9 @@
 //! ConfirmDevice stored. A remembered device skips MFA. A sign-in naming a device the user
 //! does not have answers `ResourceNotFoundException` "Device does not exist." (clients then
 //! retry without it). A sign-in's refresh token is bound to its device (the remembered one it
-//! proved, or the new one it was given): forgetting the device revokes that authentication, so
-//! the refresh token answers "Invalid Refresh Token" afterwards, as AWS answers for a refresh
-//! naming a device it does not know. Left out: `ChallengeRequiredOnNewDevice` (it would need
+//! proved, or the new one it was given): once the device is forgotten the refresh token
+//! answers "Invalid Refresh Token", as AWS answers for a refresh naming a device it does not
+//! know. The sign-in's access tokens stay valid until they expire. Left out: `ChallengeRequiredOnNewDevice` (it would need
 //! SMS/TOTP MFA on every new device), `last_ip_used`, and requiring `DEVICE_KEY` on refresh.
 
 use super::session::{Pending, SrpState};
@@ -156,17 +156,7 @@ async fn forget(svc: &CognitoService, ctx: &RequestContext, input: Value, admin:
     let key = req(&input, "DeviceKey")?.to_string();
     let (pool, user) = owner(svc, ctx, &input, admin).await?;
     let (p, u) = (pool.id, user.username);
-    let forgotten = svc
-        .db()
-        .write(move |c| {
-            let deleted = devices::delete(c, &p, &u, &key)?;
-            if deleted {
-                crate::store::user::revoke_device(c, &p, &u, &key)?;
-            }
-            Ok::<_, CognitoError>(deleted)
-        })
-        .await?;
-    if !forgotten {
+    if !svc.db().write(move |c| devices::delete(c, &p, &u, &key)).await? {
         return Err(no_device());
     }
     Ok(json!({}))

@@ -31,7 +31,14 @@ pub enum Secret<'a> {
 /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
 pub async fn refresh_flow(svc: &CognitoService, ctx: &RequestContext, client: &Value, token: &str, secret: Secret<'_>) -> Result<Value> {
     let tok = token.to_string();
-    let row = svc.db().read(move |c| users::get_refresh(c, &tok)).await?;
+    // A token bound to a device that has since been forgotten reads as no token.
+    let row = svc
+        .db()
+        .read(move |c| match users::get_refresh(c, &tok)? {
+            Some(r) if r.device_key.as_deref().is_some_and(|d| crate::store::device::get(c, &r.pool_id, &r.username, d).ok().flatten().is_none()) => Ok(None),
+            other => Ok::<_, CognitoError>(other),
+        })
+        .await?;
     let invalid = || CognitoError::NotAuthorizedException("Invalid Refresh Token".into());
     let row = row.filter(|r| !r.revoked && r.client_id == client["ClientId"].as_str().unwrap_or_default()).ok_or_else(invalid)?;
     if row.expires <= now(ctx) {

@@ -174,7 +174,7 @@ pub struct RefreshRow {
     /// When rotation replaced it (refresh-token rotation), epoch seconds.
     pub rotated: Option<f64>,
     /// The device the sign-in was bound to (a remembered device it proved, or the new device
-    /// it was given); ForgetDevice revokes the token with the device.
+    /// it was given); the token stops working when the device is forgotten.
     pub device_key: Option<String>,
 }
 
@@ -226,12 +226,6 @@ pub fn origin_revoked(c: &Connection, origin_jti: &str) -> Result<bool> {
 /// Revoke one authentication (refresh token and the access tokens minted from it).
 pub fn revoke_origin(c: &Connection, origin_jti: &str) -> Result<()> {
     c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?1", [origin_jti])?;
-    Ok(())
-}
-
-/// Revoke the authentications bound to one of a user's devices (ForgetDevice).
-pub fn revoke_device(c: &Connection, pool_id: &str, username: &str, device_key: &str) -> Result<()> {
-    c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3", [pool_id, username, device_key])?;
     Ok(())
 }
 
