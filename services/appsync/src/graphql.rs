@@ -79,10 +79,6 @@ impl AppSyncService {
         }
     }
 
-    pub(crate) async fn find(&self, api_id: Option<String>) -> Result<ApiRow, RequestFailure> {
-        self.find_shared(api_id).await.map(|row| (*row).clone())
-    }
-
     /// The API a data-plane request names (its id, or the first API), from the store's cache.
     pub(crate) async fn find_shared(&self, api_id: Option<String>) -> Result<Arc<ApiRow>, RequestFailure> {
         self.ensure_config_apis().await.map_err(|e| RequestFailure { status: 500, error_type: "InternalFailureException", message: e })?;
@@ -223,7 +219,7 @@ pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> V
     resp.errors = dedupe_errors(resp.errors);
     let data = resp.data.into_json().unwrap_or(Value::Null);
     let executed: Vec<(String, String)> = std::mem::take(&mut *log.0.lock().unwrap_or_else(|p| p.into_inner()));
-    for (mutation, key) in executed {
+    for (mutation, key) in executed.into_iter().filter(|_| api.hub.has_subscribers()) {
         if let Some(v) = data.get(&key).filter(|v| !v.is_null()) {
             api.hub.publish(&mutation, v.clone());
         }

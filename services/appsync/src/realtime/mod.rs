@@ -125,8 +125,9 @@ impl AppSyncService {
         let Some(headers) = handshake_headers(&req) else {
             return unauthorized(RequestFailure { status: 401, error_type: "UnauthorizedException", message: "Missing authorization header".into() });
         };
-        let row = match self.find(api_id).await {
-            Ok(r) => std::sync::Arc::new(r),
+        // The cached row is shared by every connection to the API, not copied per connection.
+        let row = match self.find_shared(api_id).await {
+            Ok(r) => r,
             Err(f) => return unauthorized(f),
         };
         let endpoint = endpoint_path(req.uri().path());

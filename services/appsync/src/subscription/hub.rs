@@ -45,6 +45,11 @@ impl Hub {
         let _ = self.tx.send(Arc::new(Published { mutation: mutation.to_string(), payload }));
     }
 
+    /// Whether anyone listens: the mutation path skips copying its result when nobody does.
+    pub fn has_subscribers(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
     /// A new subscriber, seeing events published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
