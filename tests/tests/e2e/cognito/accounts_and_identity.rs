@@ -149,7 +149,17 @@ async fn signing_keys_survive_a_restart_and_custom_attributes_reach_the_id_token
     let v = restarted.cognito.verify_token(res.id_token().unwrap()).await.unwrap();
     assert_eq!(v.username, "lu");
     let before: Value = env.http().get(format!("{}/{pool}/.well-known/jwks.json", env.endpoint)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(before["keys"].as_array().unwrap().len(), 1);
+    // AWS signs ID and access tokens with two different keys, both in the pool's JWKS
+    let keys = before["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    let kid = |t: &str| -> Value {
+        use base64::Engine as _;
+        let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').next().unwrap()).unwrap();
+        serde_json::from_slice::<Value>(&h).unwrap()["kid"].clone()
+    };
+    let (id_kid, access_kid) = (kid(res.id_token().unwrap()), kid(res.access_token().unwrap()));
+    assert_ne!(id_kid, access_kid);
+    assert!(keys.iter().any(|k| k["kid"] == id_kid) && keys.iter().any(|k| k["kid"] == access_kid));
 }
 
 #[tokio::test]
