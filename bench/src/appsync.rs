@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Options of the AppSync bench.
@@ -169,7 +170,11 @@ async fn subscriber(addr: SocketAddr, subs: usize) -> anyhow::Result<Ws> {
     let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(auth.to_string());
     let mut req = format!("ws://{addr}/graphql/realtime?header={header}&payload=e30").into_client_request()?;
     req.headers_mut().insert("sec-websocket-protocol", http::HeaderValue::from_static("graphql-ws"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+    // A small read buffer: tungstenite zero-fills the free part of its read buffer (128 KiB by
+    // default) before every read, ~10 us per received frame of the bench's own CPU on the cores
+    // the server under test shares. The frames here are a few hundred bytes.
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
     ws.send(Message::text(r#"{"type":"connection_init"}"#)).await?;
     let data = json!({"query": SUBSCRIPTION, "variables": {}}).to_string();
     let mut acked = false;
@@ -221,32 +226,57 @@ fn dist(mut v: Vec<f64>) -> Value {
     json!({"samples": v.len(), "p50": r3(quantile(&v, 0.5)), "p90": r3(quantile(&v, 0.9)), "p99": r3(quantile(&v, 0.99)), "max": r3(quantile(&v, 1.0))})
 }
 
-/// Delivery latency with `n` subscribers (one socket each) over `mutations` sequential mutations.
-/// Also reports the server's CPU time per delivered message (mutation included), which a busy
-/// machine disturbs less than latencies.
+/// What the subscribers of one delivery run have read: each `data` frame with the instant its
+/// reader got it off the socket. Readers only stamp and append; the frames are parsed and
+/// checked by the measuring task after the round (parsing them in the readers, or waking the
+/// measuring task once per frame through a channel, put the bench's own CPU — on the cores the
+/// server under test shares — between later subscribers and their stamps).
+#[derive(Default)]
+struct Arrivals {
+    frames: std::sync::Mutex<Vec<(tokio_tungstenite::tungstenite::Utf8Bytes, Instant)>>,
+    count: std::sync::atomic::AtomicUsize,
+    /// Woken when `count` reaches `want`.
+    done: tokio::sync::Notify,
+    want: std::sync::atomic::AtomicUsize,
+}
+
+impl Arrivals {
+    fn add(&self, frame: tokio_tungstenite::tungstenite::Utf8Bytes, at: Instant) {
+        self.frames.lock().unwrap_or_else(|p| p.into_inner()).push((frame, at));
+        let got = self.count.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+        if got == self.want.load(std::sync::atomic::Ordering::Acquire) {
+            self.done.notify_one();
+        }
+    }
+}
+
+/// Delivery latency with `n` subscribers (one socket each) over `mutations` sequential mutations:
+/// from just before each mutation is sent to the instant each subscriber's reader task has read
+/// its `data` frame off the socket (p50 over every delivery of every measured mutation; the last
+/// subscriber's figure separately). Also reports the server's CPU time per delivered message
+/// (mutation included), which a busy machine disturbs less than latencies.
 async fn delivery(peer: &Peer, n: usize, mutations: usize) -> anyhow::Result<Value> {
+    use std::sync::atomic::Ordering;
     let addr = peer.addr;
     let pid = peer.child.id().to_string();
     let sockets = open_many(addr, n, 1).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let arrivals = std::sync::Arc::new(Arrivals::default());
     let mut readers = Vec::new();
     for ws in sockets {
-        let tx = tx.clone();
+        let arrivals = arrivals.clone();
         readers.push(tokio::spawn(async move {
             let (_sink, mut stream) = ws.split();
-            while let Some(Ok(Message::Text(t))) = stream.next().await {
+            while let Some(Ok(msg)) = stream.next().await {
                 let at = Instant::now();
-                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else { continue };
-                if v["type"] == "data" {
-                    let seq = v["payload"]["data"]["onCreateTodo"]["name"].as_str().and_then(|s| s.strip_prefix('d')).and_then(|s| s.parse().ok());
-                    if let Some(seq) = seq {
-                        let _ = tx.send((seq, at));
+                // `ka`, acks and the like carry no "data" key; a data frame always does.
+                if let Message::Text(t) = msg {
+                    if t.as_str().contains("\"data\"") {
+                        arrivals.add(t, at);
                     }
                 }
             }
         }));
     }
-    drop(tx);
     let mut send = poster(addr).await?;
     let warmup = 20;
     let (mut all, mut last, mut mutation_ms) = (Vec::new(), Vec::new(), Vec::new());
@@ -255,13 +285,28 @@ async fn delivery(peer: &Peer, n: usize, mutations: usize) -> anyhow::Result<Val
         if seq == warmup {
             cpu0 = crate::procstat::cpu_time(&pid);
         }
+        arrivals.frames.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        arrivals.count.store(0, Ordering::Release);
+        arrivals.want.store(n, Ordering::Release);
         let t0 = Instant::now();
         create(&mut send, addr, &format!("d{seq}")).await?;
         let answered = t0.elapsed();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while arrivals.count.load(Ordering::Acquire) < n {
+            let notified = arrivals.done.notified();
+            if arrivals.count.load(Ordering::Acquire) >= n {
+                break;
+            }
+            tokio::time::timeout_at(deadline, notified).await.map_err(|_| anyhow::anyhow!("mutation {seq}: {} of {n} deliveries within 5 s", arrivals.count.load(Ordering::Acquire)))?;
+        }
+        let frames = std::mem::take(&mut *arrivals.frames.lock().unwrap_or_else(|p| p.into_inner()));
+        anyhow::ensure!(frames.len() == n, "mutation {seq}: {} deliveries for {n} subscribers", frames.len());
         let mut got = Vec::with_capacity(n);
-        while got.len() < n {
-            let (s, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await?.ok_or_else(|| anyhow::anyhow!("subscribers gone"))?;
-            anyhow::ensure!(s == seq, "delivery of mutation {s} while waiting for {seq}");
+        for (t, at) in frames {
+            let v: Value = serde_json::from_str(t.as_str())?;
+            anyhow::ensure!(v["type"] == "data", "unexpected frame {v}");
+            let s: Option<usize> = v["payload"]["data"]["onCreateTodo"]["name"].as_str().and_then(|s| s.strip_prefix('d')).and_then(|s| s.parse().ok());
+            anyhow::ensure!(s == Some(seq), "delivery {v} while waiting for mutation {seq}");
             got.push(at.saturating_duration_since(t0).as_secs_f64() * 1000.0);
         }
         if seq >= warmup {
