@@ -326,3 +326,4 @@ mod field_auth;
 mod auth_modes;
 mod conflicts;
 mod graphiql;
+mod realtime_delivery;

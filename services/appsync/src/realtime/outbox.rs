@@ -1,59 +1,172 @@
-//! The outgoing queue of one real-time connection: frames waiting to be written to its
-//! WebSocket, pushed by the connection itself (acks, errors, `ka`) and by the subscription
-//! groups it belongs to (`data`). Bounded: a push past [`OUTBOX`] frames marks the connection
-//! overflowed and wakes it, and it closes with an error instead of stalling the publishers
-//! (issue #6: "a slow subscriber cannot stall others or the mutation").
+//! The outgoing side of one real-time connection: its WebSocket's write half plus a bounded
+//! queue of frames that could not be written yet. Frames come from the connection itself
+//! (acks, errors, `ka`) and from the subscription groups it belongs to (`data`).
 //!
-//! A plain mutex-guarded `VecDeque` plus a [`Notify`] rather than a channel: an idle
-//! connection's queue holds no allocation at all (a tokio channel allocates its first block of
-//! slots up front), and a publisher pushes without awaiting.
+//! Whoever pushes a frame writes it straight into the socket when nothing is queued before it
+//! and the socket takes it without waiting (the usual case: a group's task writes each
+//! member's frame in turn, with no wake-up of the member's connection task). Otherwise the
+//! frame is queued and the connection task, woken once per batch, writes the queue in order.
+//! A push past [`OUTBOX`] queued frames marks the connection overflowed and wakes it, and it
+//! closes with an error instead of stalling the publishers (issue #6: "a slow subscriber
+//! cannot stall others or the mutation").
+//!
+//! One mutex guards the queue and the write half together, so a frame is either written or
+//! queued behind the earlier ones: order is kept. It is held only for non-blocking polls of the
+//! socket, never across an `.await`. An idle connection's queue holds no allocation.
 //!
 //! Leaves out: nothing of AWS (this is internal plumbing).
 
-use axum::extract::ws::Utf8Bytes;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::Sink;
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::task::{ready, Context, Poll, Waker};
 use tokio::sync::Notify;
 
 /// Outgoing frames buffered per connection before it is dropped as too slow.
 pub const OUTBOX: usize = 1024;
 
-/// One connection's queue of text frames.
-#[derive(Debug, Default)]
+/// The write half of a connection's WebSocket.
+pub type Writer = SplitSink<WebSocket, Message>;
+
+#[derive(Default)]
+struct State {
+    /// Frames not yet handed to the writer, oldest first.
+    queue: VecDeque<Utf8Bytes>,
+    writer: Option<Writer>,
+    /// A frame was handed to the writer but the socket has not taken all of it yet.
+    unflushed: bool,
+}
+
+/// One connection's outgoing frames.
+#[derive(Default)]
 pub struct Outbox {
-    queue: Mutex<VecDeque<Utf8Bytes>>,
+    state: Mutex<State>,
     ready: Notify,
     overflowed: AtomicBool,
     closed: AtomicBool,
 }
 
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox").field("queued", &self.len()).field("overflowed", &self.overflowed()).finish()
+    }
+}
+
+/// What a direct write attempt did.
+enum Direct {
+    /// The socket took the whole frame.
+    Written,
+    /// The frame is in the writer but part of it still waits for the socket.
+    Unflushed,
+    /// The writer could not take the frame now (given back to be queued).
+    Busy(Utf8Bytes),
+    /// The socket failed.
+    Failed,
+}
+
+/// Try to write `frame` without waiting (a no-op waker: nobody is woken by this attempt, so a
+/// caller that gets `Unflushed` or `Busy` must wake the connection task to finish the job).
+fn write_now(w: &mut Writer, frame: Utf8Bytes) -> Direct {
+    let mut cx = Context::from_waker(Waker::noop());
+    match Pin::new(&mut *w).poll_ready(&mut cx) {
+        Poll::Pending => return Direct::Busy(frame),
+        Poll::Ready(Err(_)) => return Direct::Failed,
+        Poll::Ready(Ok(())) => {}
+    }
+    if Pin::new(&mut *w).start_send(Message::Text(frame)).is_err() {
+        return Direct::Failed;
+    }
+    match Pin::new(&mut *w).poll_flush(&mut cx) {
+        Poll::Ready(Ok(())) => Direct::Written,
+        Poll::Ready(Err(_)) => Direct::Failed,
+        Poll::Pending => Direct::Unflushed,
+    }
+}
+
 impl Outbox {
-    /// Queue a frame; `false` when the connection is closed or has overflowed (the frame is
-    /// dropped and the connection is on its way out).
+    /// An outbox writing into `writer`.
+    pub fn new(writer: Writer) -> Self {
+        Self { state: Mutex::new(State { writer: Some(writer), ..State::default() }), ..Self::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Write or queue a frame; `false` when the connection is closed or has overflowed (the
+    /// frame is dropped and the connection is on its way out).
     pub fn push(&self, frame: impl Into<Utf8Bytes>) -> bool {
         if self.closed.load(Ordering::Relaxed) || self.overflowed.load(Ordering::Relaxed) {
             return false;
         }
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        if q.len() >= OUTBOX {
-            drop(q);
+        let mut frame: Utf8Bytes = frame.into();
+        let mut s = self.lock();
+        if s.queue.is_empty() && !s.unflushed {
+            if let Some(w) = s.writer.as_mut() {
+                match write_now(w, frame) {
+                    Direct::Written => return true,
+                    Direct::Unflushed => {
+                        s.unflushed = true;
+                        drop(s);
+                        self.ready.notify_one();
+                        return true;
+                    }
+                    Direct::Failed => {
+                        drop(s);
+                        self.closed.store(true, Ordering::Relaxed);
+                        self.ready.notify_one();
+                        return false;
+                    }
+                    Direct::Busy(f) => frame = f,
+                }
+            }
+        }
+        if s.queue.len() >= OUTBOX {
+            drop(s);
             self.overflowed.store(true, Ordering::Relaxed);
             self.ready.notify_one();
             return false;
         }
-        let was_empty = q.is_empty();
-        q.push_back(frame.into());
-        drop(q);
+        let was_empty = s.queue.is_empty();
+        s.queue.push_back(frame);
+        drop(s);
         if was_empty {
-            // The connection drains the whole queue per wake-up, so only the first frame of a
+            // The connection writes the whole queue per wake-up, so only the first frame of a
             // batch needs to wake it (a stored permit covers a drain racing this push).
             self.ready.notify_one();
         }
         true
     }
 
-    /// Wait until frames are queued or the connection overflowed.
+    /// Write every queued frame and flush, waking the calling task when the socket can take
+    /// more. Ready once nothing is left; an error when the socket failed.
+    pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        let mut guard = self.lock();
+        let State { queue, writer, unflushed } = &mut *guard;
+        let Some(w) = writer.as_mut() else { return Poll::Ready(Ok(())) };
+        while !queue.is_empty() {
+            ready!(Pin::new(&mut *w).poll_ready(cx))?;
+            if let Some(f) = queue.pop_front() {
+                Pin::new(&mut *w).start_send(Message::Text(f))?;
+                *unflushed = true;
+            }
+        }
+        if queue.capacity() > 0 {
+            // A burst's queue gives its memory back so an idle connection stays small.
+            *queue = VecDeque::new();
+        }
+        if *unflushed {
+            ready!(Pin::new(&mut *w).poll_flush(cx))?;
+            *unflushed = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Wait until frames are queued, a write is left unfinished, or the connection overflowed.
     pub async fn ready(&self) {
         self.ready.notified().await;
     }
@@ -63,28 +176,34 @@ impl Outbox {
         self.overflowed.load(Ordering::Relaxed)
     }
 
+    /// Whether the connection stopped taking frames (closed, or a write found the socket broken).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
     /// Mark the connection overflowed from outside (its subscription group fell behind).
     pub fn kill(&self) {
         self.overflowed.store(true, Ordering::Relaxed);
         self.ready.notify_one();
     }
 
-    /// Take every queued frame, oldest first. A queue that grew during a burst gives its
-    /// memory back here so an idle connection stays small.
+    /// Take every queued frame, oldest first (an outbox without a writer only queues).
     pub fn take(&self) -> VecDeque<Utf8Bytes> {
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        std::mem::take(&mut *q)
+        std::mem::take(&mut self.lock().queue)
     }
 
-    /// No further frames are accepted (the connection ended).
-    pub fn close(&self) {
+    /// No further frames are accepted (the connection ended); gives back the write half, for
+    /// the closing frames.
+    pub fn close(&self) -> Option<Writer> {
         self.closed.store(true, Ordering::Relaxed);
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut s = self.lock();
+        s.queue = VecDeque::new();
+        s.writer.take()
     }
 
     /// Frames waiting.
     pub fn len(&self) -> usize {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().queue.len()
     }
 
     /// Whether no frame is waiting.
@@ -128,7 +247,7 @@ mod tests {
         assert!(o.push("a") && o.push("b"));
         let got = tokio::time::timeout(Duration::from_secs(1), waiter).await.unwrap().unwrap();
         assert!(!got.is_empty() && got[0] == "a");
-        o.close();
+        assert!(o.close().is_none());
         assert!(!o.push("c"));
         assert!(o.is_empty());
     }

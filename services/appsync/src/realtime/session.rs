@@ -3,10 +3,11 @@
 //! subscription with its own `extensions.authorization`) → `start_ack` or `error`; `data`;
 //! `stop` → `complete`; `ka` every [`KA_INTERVAL`].
 //!
-//! A connection is a single task: it reads client messages, writes the frames queued in its
-//! [`Outbox`] and ticks the keep-alive. Its subscriptions are memberships of the API's
-//! subscription groups (`crate::subscription::fanout`), which render each event once per
-//! distinct (document, variables, authorization) and queue the frames here. A connection whose
+//! A connection is a single task: it reads client messages, finishes the writes its
+//! [`Outbox`] could not do at once and ticks the keep-alive. Its subscriptions are memberships
+//! of the API's subscription groups (`crate::subscription::fanout`), which render each event
+//! once per distinct (document, variables, authorization) and write the frames into the
+//! connections' outboxes (straight into the socket when it takes them). A connection whose
 //! outbox overflows (the client reads too slowly) is sent an error and closed; nobody waits
 //! for it.
 //!
@@ -24,10 +25,10 @@ use crate::store::ApiRow;
 use crate::subscription::fanout::{GroupKey, Membership};
 use crate::AppSyncService;
 use amplocal_core::RequestContext;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,23 +59,11 @@ async fn overflow(o: &Outbox) {
     }
 }
 
-/// Write queued frames (and whatever is queued meanwhile) to the socket.
-async fn write(socket: &mut WebSocket, outbox: &Outbox) -> Result<(), axum::Error> {
-    loop {
-        let frames: VecDeque<Utf8Bytes> = outbox.take();
-        if frames.is_empty() {
-            return Ok(());
-        }
-        for f in frames {
-            socket.feed(Message::Text(f)).await?;
-        }
-        socket.flush().await?;
-    }
-}
-
 impl AppSyncService {
-    pub(super) async fn session(self, ctx: RequestContext, row: Arc<ApiRow>, endpoint: String, mut socket: WebSocket) {
-        let mut conn = Conn { ctx, row, endpoint, outbox: Arc::new(Outbox::default()), subs: HashMap::new() };
+    pub(super) async fn session(self, ctx: RequestContext, row: Arc<ApiRow>, endpoint: String, socket: WebSocket) {
+        // The write half lives in the outbox, where the subscription groups write into it.
+        let (writer, mut reader) = socket.split();
+        let mut conn = Conn { ctx, row, endpoint, outbox: Arc::new(Outbox::new(writer)), subs: HashMap::new() };
         let outbox = conn.outbox.clone();
         let mut ka = tokio::time::interval_at(tokio::time::Instant::now() + KA_INTERVAL, KA_INTERVAL);
         let too_slow = loop {
@@ -84,17 +73,21 @@ impl AppSyncService {
                     if outbox.overflowed() {
                         break true;
                     }
+                    if outbox.is_closed() {
+                        // A direct write found the socket broken.
+                        break false;
+                    }
                     // A client that stops reading must not keep this task (and its
                     // subscriptions) alive forever: an overflow during the write ends it too.
                     let written = tokio::select! {
-                        r = write(&mut socket, &outbox) => r.is_ok(),
+                        r = std::future::poll_fn(|cx| outbox.poll_drain(cx)) => r.is_ok(),
                         () = overflow(&outbox) => false,
                     };
                     if !written {
                         break outbox.overflowed();
                     }
                 }
-                msg = socket.recv() => {
+                msg = reader.next() => {
                     let text = match msg {
                         Some(Ok(Message::Text(t))) => t,
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break false,
@@ -108,7 +101,7 @@ impl AppSyncService {
                 }
                 _ = ka.tick() => {
                     if !outbox.push(KA) {
-                        break true;
+                        break outbox.overflowed();
                     }
                 }
             }
@@ -116,7 +109,7 @@ impl AppSyncService {
         for m in conn.subs.values() {
             m.leave();
         }
-        outbox.close();
+        let Some(mut writer) = outbox.close() else { return };
         if too_slow {
             let error = json!({"type": "error", "payload": {"errors": [{
                 "errorType": "LimitExceededError",
@@ -124,12 +117,12 @@ impl AppSyncService {
                 "errorCode": 429
             }]}});
             let _ = tokio::time::timeout(CLOSE_GRACE, async {
-                socket.send(Message::Text(error.to_string().into())).await?;
-                socket.send(Message::Close(None)).await
+                writer.send(Message::Text(error.to_string().into())).await?;
+                writer.send(Message::Close(None)).await
             })
             .await;
         } else {
-            let _ = tokio::time::timeout(CLOSE_GRACE, socket.close()).await;
+            let _ = tokio::time::timeout(CLOSE_GRACE, writer.close()).await;
         }
     }
 

@@ -114,14 +114,18 @@ impl Group {
         self.len() == 0
     }
 
-    /// Queue one rendered payload (`{"data":…}`) as a `data` frame for every member.
+    /// Send one rendered payload (`{"data":…}`) as a `data` frame to every member (written
+    /// into its socket here when it takes it, else queued for its connection).
     fn fan_out(&self, payload: &str) {
         let s = self.members.lock().unwrap_or_else(|p| p.into_inner());
+        const HEAD: &str = "{\"type\":\"data\",\"id\":";
+        const MID: &str = ",\"payload\":";
         for m in s.slots.iter().flatten() {
-            let mut frame = String::with_capacity(payload.len() + m.id_json.len() + 40);
-            frame.push_str("{\"type\":\"data\",\"id\":");
+            // Exactly sized: the frame's bytes are then handed over without another allocation.
+            let mut frame = String::with_capacity(HEAD.len() + m.id_json.len() + MID.len() + payload.len() + 1);
+            frame.push_str(HEAD);
             frame.push_str(&m.id_json);
-            frame.push_str(",\"payload\":");
+            frame.push_str(MID);
             frame.push_str(payload);
             frame.push('}');
             // A full outbox marks its connection overflowed; the others are unaffected.

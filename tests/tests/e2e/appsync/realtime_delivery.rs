@@ -1,0 +1,58 @@
+//! Real-time delivery through real sockets: subscription groups write each event straight into
+//! the subscribers' sockets (`services/appsync/src/realtime/outbox.rs`) from several group
+//! tasks at once. Every subscription must still get every event it selects, once, in commit
+//! order, with its own id and projection.
+
+use super::data_plane::realtime::{connect, recv, send, Ws};
+use super::*;
+
+async fn subscribe(ws: &mut Ws, host: &str, id: &str, query: &str) {
+    let data = json!({"query": query}).to_string();
+    send(ws, json!({"id": id, "type": "start", "payload": {"data": data, "extensions": {"authorization": {"host": host, "x-api-key": KEY}}}})).await;
+    assert_eq!(recv(ws).await, json!({"id": id, "type": "start_ack"}));
+}
+
+#[tokio::test]
+async fn every_subscriber_gets_every_event_once_in_commit_order() {
+    let env = env_with_data().await;
+    let host = env.endpoint.trim_start_matches("http://").to_string();
+    let wide = "subscription { onCreateTodo { name priority } }";
+    let narrow = "subscription { onCreateTodo { name } }";
+    // Eight sockets, each with a subscription of the shared `wide` group and one of the
+    // `narrow` group: two group tasks write into every socket.
+    let mut sockets = Vec::new();
+    for _ in 0..8 {
+        let mut ws = connect(&env, json!({"host": host, "x-api-key": KEY}), false).await.unwrap();
+        send(&mut ws, json!({"type": "connection_init"})).await;
+        assert_eq!(recv(&mut ws).await["type"], "connection_ack");
+        subscribe(&mut ws, &host, "w", wide).await;
+        subscribe(&mut ws, &host, "n", narrow).await;
+        sockets.push(ws);
+    }
+    const EVENTS: usize = 40;
+    for i in 0..EVENTS {
+        gql(&env, "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { name priority } }", json!({"i": {"name": format!("t{i}"), "priority": i}})).await;
+    }
+    for ws in &mut sockets {
+        let (mut wide_got, mut narrow_got) = (Vec::new(), Vec::new());
+        while wide_got.len() + narrow_got.len() < 2 * EVENTS {
+            let f = recv(ws).await;
+            assert_eq!(f["type"], "data", "{f}");
+            let todo = &f["payload"]["data"]["onCreateTodo"];
+            match f["id"].as_str() {
+                Some("w") => wide_got.push((todo["name"].as_str().unwrap().to_string(), todo["priority"].as_u64().unwrap() as usize)),
+                Some("n") => {
+                    assert_eq!(todo.as_object().unwrap().len(), 1, "projected onto its own selection: {f}");
+                    narrow_got.push(todo["name"].as_str().unwrap().to_string());
+                }
+                _ => panic!("unexpected frame {f}"),
+            }
+        }
+        let want: Vec<(String, usize)> = (0..EVENTS).map(|i| (format!("t{i}"), i)).collect();
+        assert_eq!(wide_got, want, "every event once, in commit order");
+        assert_eq!(narrow_got, want.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
+        // Nothing more arrives.
+        send(ws, json!({"id": "w", "type": "stop"})).await;
+        assert_eq!(recv(ws).await, json!({"id": "w", "type": "complete"}));
+    }
+}
