@@ -64,7 +64,7 @@ impl DynamoDbService {
     /// Build the service over the shared context: opens `<data_dir>/dynamodb.db` and, inside a
     /// tokio runtime, starts the TTL sweeper (it stops when the last clone is dropped).
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
-        let db = SqliteDb::open(core.data_dir.join("dynamodb.db"), store::MIGRATIONS)?;
+        let db = SqliteDb::open_with_options(core.data_dir.join("dynamodb.db"), store::MIGRATIONS, store::OPEN_OPTIONS)?;
         let svc = Self { inner: Arc::new(Inner { core, db, config, meta_cache: Arc::default(), item_cache: Arc::default() }) };
         if svc.inner.config.ttl_interval_secs > 0 {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {

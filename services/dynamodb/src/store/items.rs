@@ -212,8 +212,14 @@ pub fn put_blind(conn: &Connection, table: &Table, k: &KeyBytes, old_size: Optio
 
 fn store_row(conn: &Connection, table: &Table, k: &KeyBytes, n: &Item, size: i64) -> Result<(), DynamoError> {
     let blob = serde_json::to_vec(&crate::value::json::ItemJson(n)).map_err(amplocal_core::InternalError::from)?;
-    conn.prepare_cached("INSERT OR REPLACE INTO items (tid, pk, sk, hash, size, ttl, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-        .execute(params![table.id, k.pk, k.sk, scan_hash(&k.pk), size, ttl_value(&table.meta, n), blob])?;
+    // An upsert rather than INSERT OR REPLACE: replacing an item rewrites only its row (the
+    // scan index holds key columns only, which an overwrite leaves as they are), where REPLACE
+    // deleted and re-inserted the scan-index entry too.
+    conn.prepare_cached(
+        "INSERT INTO items (tid, pk, sk, hash, size, ttl, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (tid, pk, sk) DO UPDATE SET size = excluded.size, ttl = excluded.ttl, item = excluded.item",
+    )?
+    .execute(params![table.id, k.pk, k.sk, scan_hash(&k.pk), size, ttl_value(&table.meta, n), blob])?;
     Ok(())
 }
 
