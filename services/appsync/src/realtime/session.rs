@@ -23,6 +23,7 @@ use crate::executor::RequestAuth;
 use crate::graphql::dedupe_errors;
 use crate::store::ApiRow;
 use crate::subscription::fanout::{GroupKey, Membership};
+use crate::subscription::hub::Registered;
 use crate::AppSyncService;
 use amplocal_core::RequestContext;
 use axum::extract::ws::{Message, WebSocket};
@@ -30,6 +31,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 /// `connectionTimeoutMs` sent in `connection_ack`.
@@ -38,7 +40,8 @@ pub const CONNECTION_TIMEOUT_MS: u64 = 300_000;
 pub const KA_INTERVAL: Duration = Duration::from_secs(60);
 /// How long a closing slow connection gets to take its error frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-/// How long a `start` waits for a subscribe-time error before acknowledging.
+/// How long a `start` whose subscription field has neither failed nor started listening after
+/// its first poll waits for a subscribe-time error before acknowledging.
 const SUBSCRIBE_WAIT: Duration = Duration::from_millis(30);
 
 const KA: &str = r#"{"type":"ka"}"#;
@@ -196,13 +199,20 @@ impl AppSyncService {
                 return true;
             }
         }
-        let mut request = async_graphql::Request::new(query).data(auth);
+        let registered = Registered::default();
+        let mut request = async_graphql::Request::new(query).data(auth).data(registered.clone());
         if let Some(vars) = variables {
             request = request.variables(async_graphql::Variables::from_json(vars.clone()));
         }
         let mut stream = loaded.schema.execute_stream(request).boxed();
-        // Registering happens on the first poll; a subscribe-time failure arrives here.
-        let first = tokio::time::timeout(SUBSCRIBE_WAIT, stream.next()).await;
+        // Validation and the subscription field's checks run on the first poll: it ends with a
+        // subscribe-time error, or with the field listening (`registered`) and no event yet.
+        // Only a field still busy (none is today: the checks do not wait) gets SUBSCRIBE_WAIT.
+        let first = match std::future::poll_fn(|cx| Poll::Ready(stream.poll_next_unpin(cx))).await {
+            Poll::Ready(r) => Ok(r),
+            Poll::Pending if registered.is_set() => Err(()),
+            Poll::Pending => tokio::time::timeout(SUBSCRIBE_WAIT, stream.next()).await.map_err(|_| ()),
+        };
         let pending = match first {
             Ok(Some(r)) if r.data == async_graphql::Value::Null && !r.errors.is_empty() => {
                 let errors: Vec<Value> = dedupe_errors(r.errors)

@@ -213,6 +213,7 @@ fn subscription_field(hub: Hub, exec: Arc<Executor>, t: &crate::transform::sdl::
         let (hub, exec, mutations, allowed, name, type_name, model) = (hub.clone(), exec.clone(), mutations.clone(), allowed.clone(), name.clone(), type_name.clone(), model.clone());
         let args = args_json(&ctx);
         let auth = ctx.ctx.data_opt::<RequestAuth>().cloned().unwrap_or(RequestAuth::mode(AuthMode::Iam));
+        let registered = ctx.ctx.data_opt::<crate::subscription::hub::Registered>().cloned();
         SubscriptionFieldFuture::new(async move {
             if !allowed.contains(&auth.mode) {
                 return Err(field_error(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") }));
@@ -250,6 +251,9 @@ fn subscription_field(hub: Hub, exec: Arc<Executor>, t: &crate::transform::sdl::
                     Ok::<_, async_graphql::Error>(FieldValue::owned_any(payload))
                 }))
             });
+            if let Some(r) = registered {
+                r.set();
+            }
             Ok(stream)
         })
     })

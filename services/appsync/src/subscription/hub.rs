@@ -60,3 +60,20 @@ impl Hub {
 /// resolvers so the HTTP layer can publish what each returned.
 #[derive(Debug, Default)]
 pub struct MutationLog(pub std::sync::Mutex<Vec<(String, String)>>);
+
+/// Set by a subscription field once it has passed its subscribe-time checks and listens to the
+/// hub, so the realtime layer can acknowledge the `start` without waiting for a possible error.
+#[derive(Debug, Clone, Default)]
+pub struct Registered(Arc<std::sync::atomic::AtomicBool>);
+
+impl Registered {
+    /// Record that the subscription listens.
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the subscription listens.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+}

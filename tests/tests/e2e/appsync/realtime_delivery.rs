@@ -56,3 +56,28 @@ async fn every_subscriber_gets_every_event_once_in_commit_order() {
         assert_eq!(recv(ws).await, json!({"id": "w", "type": "complete"}));
     }
 }
+
+#[tokio::test]
+async fn a_start_opening_a_new_group_is_acknowledged_without_a_fixed_wait() {
+    let env = env_with_data().await;
+    let host = env.endpoint.trim_start_matches("http://").to_string();
+    let mut ws = connect(&env, json!({"host": host, "x-api-key": KEY}), false).await.unwrap();
+    send(&mut ws, json!({"type": "connection_init"})).await;
+    assert_eq!(recv(&mut ws).await["type"], "connection_ack");
+    // Twenty distinct filters: twenty new groups, each acknowledged once it listens (a 30 ms
+    // wait for subscribe-time errors per new group took >= 600 ms here).
+    let t0 = std::time::Instant::now();
+    for i in 0..20 {
+        subscribe(&mut ws, &host, &format!("s{i}"), &format!("subscription {{ onCreateTodo(filter: {{priority: {{eq: {i}}}}}) {{ name priority }} }}")).await;
+    }
+    let took = t0.elapsed();
+    assert!(took < Duration::from_millis(500), "20 new groups acknowledged in {took:?}");
+    // They listen: the event for priority 7 reaches s7 only.
+    gql(&env, "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { name priority } }", json!({"i": {"name": "seven", "priority": 7}})).await;
+    assert_eq!(recv(&mut ws).await, json!({"id": "s7", "type": "data", "payload": {"data": {"onCreateTodo": {"name": "seven", "priority": 7}}}}));
+    // A subscribe-time error is still an error, not an ack.
+    let data = json!({"query": "subscription { onCreateTodo(filter: {nope: {eq: 1}}) { name } }"}).to_string();
+    send(&mut ws, json!({"id": "bad", "type": "start", "payload": {"data": data, "extensions": {"authorization": {"host": host, "x-api-key": KEY}}}})).await;
+    let err = recv(&mut ws).await;
+    assert_eq!((err["type"].as_str(), err["id"].as_str()), (Some("error"), Some("bad")), "{err}");
+}
