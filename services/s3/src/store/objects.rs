@@ -4,7 +4,7 @@
 
 use crate::checksum::ChecksumAlg;
 use crate::error::S3Result;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde::{Deserialize, Serialize};
 
 /// Stored headers of an object.
@@ -144,6 +144,42 @@ fn json<T: Serialize>(v: &T) -> Option<String> {
     serde_json::to_string(v).ok()
 }
 
+/// A row's content columns as both writers store them (`blob, size, etag, mtime_ms, meta,
+/// checksum, parts, tags, body`, in that order): [`put`] adds a new version row with them,
+/// [`put_unversioned`] rewrites the `null` row in place. The two statements differ (a new `seq`
+/// vs the same one, a version id and delete marker vs a fixed `null` live version), what they
+/// store for the content does not.
+struct Content<'a> {
+    row: &'a ObjectRow,
+    size: i64,
+    meta: String,
+    checksum: Option<String>,
+    parts: Option<String>,
+    tags: Option<String>,
+}
+
+impl<'a> Content<'a> {
+    fn of(row: &'a ObjectRow) -> Self {
+        Self {
+            row,
+            size: row.size as i64,
+            meta: json(&row.meta).unwrap_or_else(|| "{}".into()),
+            checksum: row.checksum.as_ref().and_then(json),
+            parts: if row.parts.is_empty() { None } else { json(&row.parts) },
+            tags: if row.tags.is_empty() { None } else { json(&row.tags) },
+        }
+    }
+
+    /// `identity`'s values followed by the content columns: the parameters of a statement
+    /// whose placeholders bind the identity first.
+    fn after<'p>(&'p self, identity: &[&'p dyn ToSql]) -> Vec<&'p dyn ToSql> {
+        let mut p = identity.to_vec();
+        let r = self.row;
+        p.extend([&r.blob as &dyn ToSql, &self.size, &r.etag, &r.mtime_ms, &self.meta, &self.checksum, &self.parts, &self.tags, &r.inline]);
+        p
+    }
+}
+
 /// Insert `row` as the new latest version of its key. A row with version `null` replaces an
 /// existing `null` version. Returns blob ids no longer referenced.
 pub fn put(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<String>> {
@@ -157,27 +193,12 @@ pub fn put(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<String>> {
         orphans.extend(old.flatten());
     }
     conn.prepare_cached("UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1")?.execute(params![row.bucket, row.key])?;
-    let parts = if row.parts.is_empty() { None } else { json(&row.parts) };
-    let tags = if row.tags.is_empty() { None } else { json(&row.tags) };
+    let content = Content::of(row);
     conn.prepare_cached(
         "INSERT INTO objects (bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, meta, checksum, parts, tags, body) \
          VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
-    .execute(params![
-        row.bucket,
-        row.key,
-        row.version_id,
-        row.delete_marker,
-        row.blob,
-        row.size as i64,
-        row.etag,
-        row.mtime_ms,
-        json(&row.meta).unwrap_or_else(|| "{}".into()),
-        row.checksum.as_ref().and_then(json),
-        parts,
-        tags,
-        row.inline
-    ])?;
+    .execute(&*content.after(&[&row.bucket, &row.key, &row.version_id, &row.delete_marker]))?;
     Ok(orphans)
 }
 
@@ -190,8 +211,6 @@ pub fn put_unversioned(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<Strin
         .prepare_cached("SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = 'null'")?
         .query_row(params![row.bucket, row.key], |r| r.get(0))
         .optional()?;
-    let parts = if row.parts.is_empty() { None } else { json(&row.parts) };
-    let tags = if row.tags.is_empty() { None } else { json(&row.tags) };
     conn.prepare_cached(
         "INSERT INTO objects (bucket, key, version_id, latest, dm, blob, size, etag, mtime_ms, meta, checksum, parts, tags, body) \
          VALUES (?1, ?2, 'null', 1, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
@@ -199,19 +218,7 @@ pub fn put_unversioned(conn: &Connection, row: &ObjectRow) -> S3Result<Vec<Strin
          etag = excluded.etag, mtime_ms = excluded.mtime_ms, meta = excluded.meta, checksum = excluded.checksum, \
          parts = excluded.parts, tags = excluded.tags, body = excluded.body",
     )?
-    .execute(params![
-        row.bucket,
-        row.key,
-        row.blob,
-        row.size as i64,
-        row.etag,
-        row.mtime_ms,
-        json(&row.meta).unwrap_or_else(|| "{}".into()),
-        row.checksum.as_ref().and_then(json),
-        parts,
-        tags,
-        row.inline
-    ])?;
+    .execute(&*Content::of(row).after(&[&row.bucket, &row.key]))?;
     Ok(old.flatten().into_iter().collect())
 }
 
