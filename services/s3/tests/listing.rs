@@ -34,7 +34,7 @@ impl Fixture {
 
     async fn put(&self, b: &str, key: &str, data: &[u8]) -> Option<String> {
         self.clock.advance(Duration::from_millis(5));
-        let mut w = self.svc.blobs().writer(Digests::new(false, &[])).await.unwrap();
+        let mut w = self.svc.blobs().writer(Digests::new(false, &[]), None).await.unwrap();
         w.write(data).await.unwrap();
         let body = w.finish().await.unwrap();
         let input = PutObjectInput {

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// Copy byte ranges of existing blobs (inclusive ranges; None = whole file) into a new blob.
 pub async fn assemble(svc: &S3Service, sources: Vec<(PathBuf, Option<(u64, u64)>)>, digests: Digests) -> S3Result<StagedBlob> {
-    let mut w = svc.blobs().writer(digests).await?;
+    let mut w = svc.blobs().writer(digests, None).await?;
     let mut buf = vec![0u8; 1 << 20];
     for (path, range) in sources {
         let mut f = tokio::fs::File::open(&path).await?;
@@ -47,7 +47,7 @@ pub async fn copy_body(svc: &S3Service, src: &ObjectRow, segments: &[(PathBuf, u
                 Some((a, b)) => body.get(a as usize..=b as usize).ok_or_else(|| InternalError::new("inline body shorter than its size"))?,
                 None => &body[..],
             };
-            let mut w = svc.blobs().writer(digests).await?;
+            let mut w = svc.blobs().writer(digests, None).await?;
             w.write(bytes).await?;
             w.finish().await
         }

@@ -177,7 +177,7 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, c
         // transaction or to remove if it fails, so the write goes straight to the writer thread
         // (no blocking-pool hop; two thread hand-offs fewer per small PUT).
         let (out, orphans) = svc.db().write(write).await?;
-        svc.blobs().remove_async(orphans).await;
+        svc.blobs().retire_async(orphans).await;
         body.keep();
         return Ok(out);
     }
@@ -185,7 +185,8 @@ pub async fn commit(svc: &S3Service, mut row: ObjectRow, mut body: StagedBlob, c
 }
 
 /// Persist `body` (when still in memory) and run the metadata transaction `f` in ONE blocking
-/// task, then remove the blobs `f` reports as no longer referenced. The body is removed again
+/// task, then retire the blobs `f` reports as no longer referenced (out of the blob directory
+/// before the answer, unlinked after it: [`crate::store::blob::BlobDir::retire`]). The body is removed again
 /// when anything fails; it is kept once the transaction committed.
 pub async fn commit_body<T, F>(svc: &S3Service, mut body: StagedBlob, f: F) -> S3Result<T>
 where
@@ -198,7 +199,7 @@ where
             return (Err(S3Error::from(e)), body);
         }
         let res = svc2.db().write_blocking(f).map(|(out, orphans)| {
-            svc2.blobs().remove(&orphans);
+            svc2.blobs().retire(&orphans);
             out
         });
         (res, body)

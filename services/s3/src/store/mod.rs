@@ -4,6 +4,7 @@
 //! region. Functions here take a connection or transaction and run on the blocking pool.
 
 pub mod blob;
+pub mod blob_writer;
 pub mod objects;
 pub mod uploads;
 

@@ -226,7 +226,9 @@ pub struct Received {
 
 /// Stream `body` into a new blob, decoding aws-chunked and computing `digests`.
 pub async fn receive(svc: &S3Service, body: Body, framing: Framing, digests: Digests) -> S3Result<Received> {
-    let mut w = svc.blobs().writer(digests).await?;
+    // the announced decoded length: a large body streams to its threads from the first byte
+    let expected = if framing.chunked { framing.decoded_length } else { axum::body::HttpBody::size_hint(&body).exact() };
+    let mut w = svc.blobs().writer(digests, expected).await?;
     let mut stream = body.into_data_stream();
     let mut dec = framing.chunked.then(|| ChunkDecoder::new(framing.signing.clone()));
     while let Some(frame) = stream.next().await {

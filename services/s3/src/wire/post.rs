@@ -71,7 +71,7 @@ pub async fn post_object(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     if algs.is_empty() {
         algs.push(ChecksumAlg::Crc64Nvme);
     }
-    let mut w = svc.blobs().writer(Digests::new(false, &algs)).await?;
+    let mut w = svc.blobs().writer(Digests::new(false, &algs), None).await?;
     while let Some(chunk) = reader.chunk().await? {
         w.write(&chunk).await?;
         if let Some((_, max)) = range {
