@@ -145,6 +145,8 @@ impl AppSyncService {
             Err(e) => return axum::response::IntoResponse::into_response(e),
         };
         let svc = self.clone();
-        ws.protocols(["graphql-ws"]).read_buffer_size(READ_BUFFER).on_upgrade(move |socket| async move { svc.session(ctx, row, endpoint, socket).await })
+        // Boxed: the upgrade's future holds the callback's captures until the connection ends.
+        let pending = Box::new(session::Pending { ctx, row, endpoint });
+        ws.protocols(["graphql-ws"]).read_buffer_size(READ_BUFFER).on_upgrade(move |socket| svc.start_session(pending, socket))
     }
 }

@@ -16,7 +16,7 @@
 //!
 //! Leaves out: the 100-subscriptions per connection quota, payload size limits.
 
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Writer};
 use super::outbox::OUTBOX;
 use super::{header_map, signed_ctx};
 use crate::executor::RequestAuth;
@@ -27,6 +27,7 @@ use crate::subscription::hub::Registered;
 use crate::AppSyncService;
 use amplocal_core::RequestContext;
 use axum::extract::ws::{Message, WebSocket};
+use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -55,6 +56,31 @@ struct Conn {
     subs: HashMap<String, Membership>,
 }
 
+/// What a connection needs from its upgrade request.
+pub(super) struct Pending {
+    pub(super) ctx: RequestContext,
+    pub(super) row: Arc<ApiRow>,
+    pub(super) endpoint: String,
+}
+
+/// Say goodbye on the write half: the too-slow error then a close frame, or just the close.
+async fn close(mut writer: Writer, too_slow: bool) {
+    if too_slow {
+        let error = json!({"type": "error", "payload": {"errors": [{
+            "errorType": "LimitExceededError",
+            "message": format!("The connection fell more than {OUTBOX} messages behind and was closed."),
+            "errorCode": 429
+        }]}});
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            writer.send(Message::Text(error.to_string().into())).await?;
+            writer.send(Message::Close(None)).await
+        })
+        .await;
+    } else {
+        let _ = tokio::time::timeout(CLOSE_GRACE, writer.close()).await;
+    }
+}
+
 /// Wait until the outbox overflowed (woken by every push; the caller re-checks the queue).
 async fn overflow(o: &Outbox) {
     while !o.overflowed() {
@@ -63,10 +89,19 @@ async fn overflow(o: &Outbox) {
 }
 
 impl AppSyncService {
-    pub(super) async fn session(self, ctx: RequestContext, row: Arc<ApiRow>, endpoint: String, socket: WebSocket) {
+    /// The connection's task for an upgraded `socket`. Built by a plain function so that the
+    /// task keeps only what it uses: an async fn's arguments stay in its future for its whole
+    /// life, and the socket and request context passed by value would have cost every idle
+    /// connection ~0.7 KB twice over.
+    pub(super) fn start_session(self, pending: Box<Pending>, socket: WebSocket) -> impl std::future::Future<Output = ()> + Send + 'static {
         // The write half lives in the outbox, where the subscription groups write into it.
-        let (writer, mut reader) = socket.split();
-        let mut conn = Conn { ctx, row, endpoint, outbox: Arc::new(Outbox::new(writer)), subs: HashMap::new() };
+        let (writer, reader) = socket.split();
+        let Pending { ctx, row, endpoint } = *pending;
+        let conn = Box::new(Conn { ctx, row, endpoint, outbox: Arc::new(Outbox::new(writer)), subs: HashMap::new() });
+        self.session(conn, reader)
+    }
+
+    async fn session(self, mut conn: Box<Conn>, mut reader: SplitStream<WebSocket>) {
         let outbox = conn.outbox.clone();
         let mut ka = tokio::time::interval_at(tokio::time::Instant::now() + KA_INTERVAL, KA_INTERVAL);
         let too_slow = loop {
@@ -112,20 +147,9 @@ impl AppSyncService {
         for m in conn.subs.values() {
             m.leave();
         }
-        let Some(mut writer) = outbox.close() else { return };
-        if too_slow {
-            let error = json!({"type": "error", "payload": {"errors": [{
-                "errorType": "LimitExceededError",
-                "message": format!("The connection fell more than {OUTBOX} messages behind and was closed."),
-                "errorCode": 429
-            }]}});
-            let _ = tokio::time::timeout(CLOSE_GRACE, async {
-                writer.send(Message::Text(error.to_string().into())).await?;
-                writer.send(Message::Close(None)).await
-            })
-            .await;
-        } else {
-            let _ = tokio::time::timeout(CLOSE_GRACE, writer.close()).await;
+        if let Some(writer) = outbox.close() {
+            // Boxed like the message handling: only a closing connection carries it.
+            Box::pin(close(writer, too_slow)).await;
         }
     }
 
@@ -236,3 +260,4 @@ impl AppSyncService {
         true
     }
 }
+
