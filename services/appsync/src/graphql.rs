@@ -189,13 +189,13 @@ impl AppSyncService {
 }
 
 fn parse_request(body: &[u8]) -> Option<async_graphql::Request> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let obj = v.as_object()?;
-    let query = obj.get("query")?.as_str()?;
+    let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(body) else { return None };
+    // Taken out of the parsed body, not copied.
+    let Some(Value::String(query)) = obj.remove("query") else { return None };
     let mut req = async_graphql::Request::new(query);
-    match obj.get("variables") {
+    match obj.remove("variables") {
         None | Some(Value::Null) => {}
-        Some(vars @ Value::Object(_)) => req = req.variables(async_graphql::Variables::from_json(vars.clone())),
+        Some(vars @ Value::Object(_)) => req = req.variables(async_graphql::Variables::from_json(vars)),
         Some(_) => return None,
     }
     if let Some(op) = obj.get("operationName").and_then(Value::as_str) {
