@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) verifier_combs: Mutex<HashMap<[u8; 32], Option<Arc<srp::monty::Comb>>>>,
     /// Sign-ins signing tokens right now (see `ops::token::sign_pair`).
     pub(crate) signing: std::sync::atomic::AtomicUsize,
+    /// App clients and their pools by client id, see [`ops::settings`].
+    pub(crate) settings: ops::settings::SettingsCache,
 }
 
 impl CognitoService {
@@ -75,7 +77,7 @@ impl CognitoService {
     pub fn new(core: CoreCtx, config: Config) -> Result<Self, InternalError> {
         let db = SqliteDb::open(core.data_dir.join("cognito.db"), store::MIGRATIONS)?;
         Ok(Self {
-            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()), code_attempts: Mutex::new(HashMap::new()), password_cache: Mutex::new(HashMap::new()), verifier_combs: Mutex::new(HashMap::new()), signing: Default::default() }),
+            inner: Arc::new(Inner { core, config, db, keys: Default::default(), pending: Mutex::new(HashMap::new()), principals: Mutex::new(HashMap::new()), code_attempts: Mutex::new(HashMap::new()), password_cache: Mutex::new(HashMap::new()), verifier_combs: Mutex::new(HashMap::new()), signing: Default::default(), settings: Default::default() }),
         })
     }
 

@@ -46,7 +46,7 @@ pub async fn ensure_user_pool(svc: &CognitoService, ctx: &RequestContext, fixed_
                 Some(fixed) if fixed != created => {
                     let fixed = fixed.to_string();
                     let (from, to) = (created.clone(), fixed.clone());
-                    svc.db()
+                    svc.settings_db()
                         .write(move |c| {
                             let mut p = store::get_pool_any(c, &from)?.ok_or_else(|| CognitoError::ResourceNotFoundException(format!("User pool {from} does not exist.")))?;
                             store::delete_pool(c, &from)?;
@@ -70,7 +70,7 @@ async fn patch_schema(svc: &CognitoService, ctx: &RequestContext, id: &str, inpu
     let wanted = input["Schema"].as_array().cloned().unwrap_or_default();
     let name = input["PoolName"].as_str().unwrap_or_default().to_string();
     let (acct, id, t) = (ctx.account_id.clone(), id.to_string(), now(ctx));
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             let mut p = store::get_pool(c, &acct, &id)?;
             let mut schema = p.data["SchemaAttributes"].as_array().cloned().unwrap_or_default();
@@ -117,7 +117,7 @@ pub async fn ensure_group(svc: &CognitoService, ctx: &RequestContext, pool_id: &
         Ok(_) => Ok(()),
         Err(CognitoError::GroupExistsException(_)) => {
             let (pool, name, desc, t) = (pool_id.to_string(), name.to_string(), description.map(str::to_string), now(ctx));
-            svc.db()
+            svc.settings_db()
                 .write(move |c| {
                     let data: Option<String> = c.query_row("SELECT data FROM groups WHERE pool_id = ?1 AND name = ?2", [&pool, &name], |r| r.get(0)).optional()?;
                     let mut g: Value = data.map(|d| serde_json::from_str(&d)).transpose()?.unwrap_or_else(|| json!({"GroupName": name, "UserPoolId": pool}));
@@ -151,7 +151,7 @@ pub async fn ensure_client(svc: &CognitoService, ctx: &RequestContext, pool_id: 
     let acct = ctx.account_id.clone();
     // A fixed client id the manifest moved to another pool (of this account) moves with it.
     let existing = svc
-        .db()
+        .settings_db()
         .write(move |c| match &fixed {
             Some(id) => match store::get_client(c, id)? {
                 Some(cl) if cl["UserPoolId"] != pool.as_str() => {
@@ -190,7 +190,7 @@ pub async fn ensure_client(svc: &CognitoService, ctx: &RequestContext, pool_id: 
     }
     if fixed_client != client {
         let (old_id, c2) = (client["ClientId"].as_str().unwrap_or_default().to_string(), fixed_client.clone());
-        svc.db()
+        svc.settings_db()
             .write(move |c| {
                 store::delete_client(c, &old_id)?;
                 store::put_client(c, &c2)
@@ -229,7 +229,7 @@ pub async fn ensure_user(svc: &CognitoService, ctx: &RequestContext, pool_id: &s
     })
     .await
     .map_err(|e| CognitoError::Internal(amplocal_core::InternalError::new(format!("seed user password: {e}"))))?;
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             // Another writer may have taken the name since the read.
             if ops::find_user(c, &pool, &typed)?.is_some() || users::get(c, &pool.id, &u.username)?.is_some() {
@@ -287,7 +287,7 @@ pub async fn ensure_identity_pool(svc: &CognitoService, ctx: &RequestContext, fi
                 Some(fixed) if fixed != created => {
                     let (from, to) = (created, fixed.to_string());
                     let to2 = to.clone();
-                    svc.db()
+                    svc.settings_db()
                         .write(move |c| {
                             let data: String = c.query_row("SELECT data FROM identity_pools WHERE id = ?1", [&from], |r| r.get(0))?;
                             let mut d: Value = serde_json::from_str(&data)?;

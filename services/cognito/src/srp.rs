@@ -140,7 +140,7 @@ pub fn server_session_key_with(a_pub: &BigUint, b_pub: &BigUint, b: &BigUint, v:
     }
     let m = &group().monty;
     let vu = v_comb.and_then(|c| m.pow_comb(c, &u)).unwrap_or_else(|| m.pow(v, &u));
-    let s = m.pow(&((a_pub % n) * vu), b);
+    let s = m.pow_of_product(&(a_pub % n), &vu, b);
     Ok(hkdf_key(&u, &s))
 }
 

@@ -403,3 +403,4 @@ mod hmac_sha256 {
 
 mod accounts_and_identity;
 mod devices;
+mod settings_cache;

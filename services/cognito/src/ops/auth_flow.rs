@@ -10,7 +10,7 @@
 //! Left out: CUSTOM_AUTH (needs Lambda triggers), SMS MFA.
 
 use super::client::allows;
-use super::token::{issue, refresh_flow, Secret};
+use super::token::{issue, issue_with, read_groups, refresh_flow, Groups, Secret};
 use super::session::{Pending, SrpState};
 use super::{check_password, check_secret_hash, client_and_pool, find_user, missing_user, now, opt, req, set_password, str_map, user_verifier};
 use crate::error::{CognitoError, Result};
@@ -103,11 +103,25 @@ async fn load_user(svc: &CognitoService, pool: &Pool, name: &str) -> Result<Opti
     svc.db().read(move |c| find_user(c, &p2, &n)).await
 }
 
+/// [`load_user`] plus the user's groups for the tokens, in one store read.
+async fn load_user_and_groups(svc: &CognitoService, pool: &Pool, name: &str) -> Result<Option<(User, Groups)>> {
+    let (p2, n) = (pool.clone(), name.to_string());
+    svc.db()
+        .read(move |c| match find_user(c, &p2, &n)? {
+            Some(u) => {
+                let g = read_groups(c, &p2.id, &u.username)?;
+                Ok(Some((u, g)))
+            }
+            None => Ok(None),
+        })
+        .await
+}
+
 /// USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH.
 async fn password_flow(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, params: &Params) -> Result<Value> {
     let typed = need(params, "USERNAME")?;
     let password = need(params, "PASSWORD")?;
-    let user = load_user(svc, pool, typed).await?.ok_or_else(|| missing_user(client))?;
+    let (user, groups) = load_user_and_groups(svc, pool, typed).await?.ok_or_else(|| missing_user(client))?;
     check_secret_hash(client, &[typed, &user.username], p(params, "SECRET_HASH"))?;
     if user.status == "UNCONFIRMED" {
         return Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into()));
@@ -115,11 +129,16 @@ async fn password_flow(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, 
     if !super::password_matches(svc, pool, &user, password) {
         return Err(CognitoError::bad_credentials());
     }
-    after_password(svc, ctx, pool, client, user, p(params, "DEVICE_KEY")).await
+    after_password_with(svc, ctx, pool, client, user, p(params, "DEVICE_KEY"), Some(groups)).await
 }
 
 /// Status checks once the password is proven, then the next challenge or the tokens.
 async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>) -> Result<Value> {
+    after_password_with(svc, ctx, pool, client, user, device, None).await
+}
+
+/// [`after_password`] with the user's groups already read.
+async fn after_password_with(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>, groups: Option<Groups>) -> Result<Value> {
     super::ensure_enabled(&user)?;
     match user.status.as_str() {
         "UNCONFIRMED" => Err(CognitoError::UserNotConfirmedException("User is not confirmed.".into())),
@@ -139,14 +158,15 @@ async fn after_password(svc: &CognitoService, ctx: &RequestContext, pool: &Pool,
         }
         _ => match device.filter(|_| super::device::tracking(pool)) {
             Some(key) => super::device::start_device_challenge(svc, ctx, pool, client, &user, key).await,
-            None => mfa_or_tokens(svc, ctx, pool, client, user, None, false).await,
+            None => mfa_or_tokens(svc, ctx, pool, client, user, None, false, groups).await,
         },
     }
 }
 
 /// The MFA challenge the user owes (none after a remembered device), else the tokens; `device`
 /// is the device the sign-in proved, if any.
-async fn mfa_or_tokens(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>, remembered: bool) -> Result<Value> {
+#[allow(clippy::too_many_arguments)]
+async fn mfa_or_tokens(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: User, device: Option<&str>, remembered: bool, groups: Option<Groups>) -> Result<Value> {
     let with_device = |p: Pending| Pending { device_key: device.map(str::to_string), ..p };
     match () {
         _ if !remembered && super::mfa::totp_enabled(pool, &user) => {
@@ -161,7 +181,7 @@ async fn mfa_or_tokens(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, 
             let session = svc.put_pending(with_device(pending(pool, client, &user, "MFA_SETUP", now(ctx))), 96);
             Ok(json!({"ChallengeName": "MFA_SETUP", "Session": session, "ChallengeParameters": {"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}}))
         }
-        _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue(svc, ctx, pool, client, &user, None, device).await?})),
+        _ => Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": issue_with(svc, ctx, pool, client, &user, None, device, groups).await?})),
     }
 }
 
@@ -205,13 +225,17 @@ async fn srp_start(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
     };
     let b = BigUint::from_bytes_be(&svc.core().ids.bytes(32));
     let b_pub = srp::server_b(&v, &b);
+    let mut exchange = SrpState::new(a_pub, b, b_pub.clone(), v);
+    if real {
+        svc.start_session_key(&mut exchange);
+    }
     let state = Pending {
         pool_id: pool.id.clone(),
         client_id: client["ClientId"].as_str().unwrap_or_default().into(),
         username: user_id.clone(),
         challenge: "PASSWORD_VERIFIER".into(),
         created: now(ctx),
-        srp: Some(SrpState { a_pub, b, b_pub: b_pub.clone(), v }),
+        srp: Some(exchange),
         real_user: real,
         device_key: p(params, "DEVICE_KEY").map(str::to_string),
     };
@@ -374,7 +398,7 @@ async fn respond(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client
             let user = load_user(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
             check_secret_hash(client, &[need(&r, "USERNAME").unwrap_or(&user.username), &user.username], p(&r, "SECRET_HASH"))?;
             super::ensure_enabled(&user)?;
-            mfa_or_tokens(svc, ctx, pool, client, user, Some(&device.key), device.remembered == "remembered").await
+            mfa_or_tokens(svc, ctx, pool, client, user, Some(&device.key), device.remembered == "remembered", None).await
         }
         "SMS_MFA" | "SMS_OTP" | "SELECT_MFA_TYPE" | "CUSTOM_CHALLENGE" => {
             Err(CognitoError::UnsupportedOperationException(format!("Challenge {name} is not supported by amplocal yet.")))
@@ -403,13 +427,13 @@ async fn password_verifier(svc: &CognitoService, ctx: &RequestContext, pool: &Po
     }
     let canonical = srp::format_timestamp(parsed);
     let sig = STANDARD.decode(sig_b64).map_err(|_| CognitoError::bad_credentials())?;
-    let k = svc.srp_session_key(st).map_err(|_| CognitoError::bad_credentials())?;
+    let k = svc.session_key(st).await.map_err(|_| CognitoError::bad_credentials())?;
     if !pend.real_user || !srp::verify_signature(&k, pool.srp_name(), &pend.username, &block, &canonical, &sig) {
         return Err(CognitoError::bad_credentials());
     }
-    let user = load_user(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
+    let (user, groups) = load_user_and_groups(svc, pool, &pend.username).await?.ok_or_else(CognitoError::bad_credentials)?;
     check_secret_hash(client, &[username, &user.username], p(r, "SECRET_HASH"))?;
-    after_password(svc, ctx, pool, client, user, p(r, "DEVICE_KEY").or(pend.device_key.as_deref())).await
+    after_password_with(svc, ctx, pool, client, user, p(r, "DEVICE_KEY").or(pend.device_key.as_deref()), Some(groups)).await
 }
 
 /// A SECRET_BLOCK as clients echo it (standard base64, or url-safe without padding).

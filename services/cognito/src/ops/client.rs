@@ -100,7 +100,7 @@ pub async fn create_user_pool_client(svc: &CognitoService, ctx: &RequestContext,
     }
     apply(&mut client, &input);
     let (acct, c2) = (ctx.account_id.clone(), client.clone());
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             store::get_pool(c, &acct, &pool_id)?;
             store::put_client(c, &c2)
@@ -137,7 +137,7 @@ pub async fn update_user_pool_client(svc: &CognitoService, ctx: &RequestContext,
     apply(&mut client, &input);
     client["LastModifiedDate"] = now(ctx).into();
     let c2 = client.clone();
-    svc.db().write(move |c| store::put_client(c, &c2)).await?;
+    svc.settings_db().write(move |c| store::put_client(c, &c2)).await?;
     Ok(json!({"UserPoolClient": client}))
 }
 
@@ -145,7 +145,7 @@ pub async fn update_user_pool_client(svc: &CognitoService, ctx: &RequestContext,
 pub async fn delete_user_pool_client(svc: &CognitoService, ctx: &RequestContext, input: Value) -> Result<Value> {
     let client = load(svc, ctx, &input).await?;
     let id = client["ClientId"].as_str().unwrap_or_default().to_string();
-    svc.db().write(move |c| store::delete_client(c, &id)).await?;
+    svc.settings_db().write(move |c| store::delete_client(c, &id)).await?;
     Ok(json!({}))
 }
 

@@ -289,7 +289,7 @@ pub async fn device_srp_auth(svc: &CognitoService, ctx: &RequestContext, pool: &
     let (Some(salt), Some(v)) = (d.salt.as_deref().and_then(srp::parse_hex_any), d.verifier.as_deref().and_then(srp::parse_hex_any)) else { return Err(no_device()) };
     let b = BigUint::from_bytes_be(&svc.core().ids.bytes(32));
     let b_pub = srp::server_b(&v, &b);
-    let state = Pending { challenge: "DEVICE_PASSWORD_VERIFIER".into(), created: now(ctx), srp: Some(SrpState { a_pub, b, b_pub: b_pub.clone(), v }), ..pend };
+    let state = Pending { challenge: "DEVICE_PASSWORD_VERIFIER".into(), created: now(ctx), srp: Some(SrpState::new(a_pub, b, b_pub.clone(), v)), ..pend };
     let block = svc.put_pending(state, 512);
     Ok(json!({
         "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
@@ -319,7 +319,7 @@ pub async fn device_password_verifier(svc: &CognitoService, ctx: &RequestContext
         return Err(bad());
     }
     let d = load(svc, &pool.id, &pend.username, key).await?;
-    let k = svc.srp_session_key(st).map_err(|_| bad())?;
+    let k = svc.session_key(st).await.map_err(|_| bad())?;
     if !srp::verify_signature(&k, &d.group_key, &d.key, &block, &srp::format_timestamp(parsed), &sig) {
         return Err(bad());
     }

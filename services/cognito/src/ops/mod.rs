@@ -12,6 +12,7 @@ pub mod local_tokens;
 pub mod mfa;
 pub mod self_service;
 pub mod session;
+pub mod settings;
 pub mod signup;
 pub mod sts;
 pub mod token;
@@ -99,15 +100,7 @@ pub fn attr_list(v: &Value, k: &str) -> Result<Vec<(String, String)>> {
 
 /// The pool + client of an unsigned call, by `ClientId` (ids are global).
 pub async fn client_and_pool(svc: &CognitoService, client_id: &str) -> Result<(Pool, Value)> {
-    let cid = client_id.to_string();
-    let found = svc
-        .db()
-        .read(move |c| {
-            let Some(client) = store::get_client(c, &cid)? else { return Ok(None) };
-            let pool = store::get_pool_any(c, client["UserPoolId"].as_str().unwrap_or_default())?;
-            Ok::<_, CognitoError>(pool.map(|p| (p, client)))
-        })
-        .await?;
+    let found = svc.cached_client_and_pool(client_id).await?;
     found.ok_or_else(|| CognitoError::ResourceNotFoundException(format!("User pool client {client_id} does not exist.")))
 }
 
@@ -213,7 +206,7 @@ pub fn user_verifier(user: &User) -> Option<(BigUint, BigUint)> {
 pub fn password_matches(svc: &CognitoService, pool: &Pool, user: &User, pw: &str) -> bool {
     use sha2::{Digest, Sha256};
     let (Some(salt_hex), Some(v_hex)) = (user.salt.as_deref(), user.verifier.as_deref()) else { return false };
-    let Some((salt, v)) = user_verifier(user) else { return false };
+    let Some(salt) = srp::parse_hex_any(salt_hex) else { return false };
     let x = srp::compute_x(pool.srp_name(), &user.username, pw, &salt);
     let key: [u8; 32] = Sha256::new()
         .chain_update(pool.id.as_bytes())
@@ -230,6 +223,8 @@ pub fn password_matches(svc: &CognitoService, pool: &Pool, user: &User, pw: &str
     if cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) == Some(&proof) {
         return true;
     }
+    // The 3072-bit verifier is parsed only when the cache cannot answer.
+    let Some(v) = srp::parse_hex_any(v_hex) else { return false };
     let ok = srp::pow_g(&x) == v;
     if ok {
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());

@@ -44,6 +44,19 @@ pub struct SrpState {
     pub b_pub: BigUint,
     /// The user's verifier v.
     pub v: BigUint,
+    /// The session key, being computed since the challenge went out (see
+    /// [`CognitoService::start_session_key`]).
+    pub early: Option<EarlyKey>,
+}
+
+/// A session key computed on a blocking thread while the client does its half of the math.
+pub type EarlyKey = Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<Result<[u8; 16], srp::SrpError>>>>>;
+
+impl SrpState {
+    /// The state of a new exchange.
+    pub fn new(a_pub: BigUint, b: BigUint, b_pub: BigUint, v: BigUint) -> Self {
+        Self { a_pub, b, b_pub, v, early: None }
+    }
 }
 
 /// Verifiers whose comb table is kept (each 384 KiB) before the cache is emptied.
@@ -78,6 +91,29 @@ impl CognitoService {
             }
         };
         srp::server_session_key_with(&st.a_pub, &st.b_pub, &st.b, &st.v, Some(&comb))
+    }
+
+    /// Start computing the session key of `st` on a blocking thread, right after the
+    /// challenge is answered: A, b, B and v are all known then, so `S = (A·v^u)^b` (the one
+    /// expensive step of RespondToAuthChallenge) overlaps with the client's own SRP math
+    /// instead of adding to the response time. Same work, done once; [`Self::session_key`]
+    /// waits for it (or computes it inline when it was never started).
+    pub(crate) fn start_session_key(&self, st: &mut SrpState) {
+        let (svc, job) = (self.clone(), SrpState { early: None, ..st.clone() });
+        let handle = tokio::task::spawn_blocking(move || svc.srp_session_key(&job));
+        st.early = Some(Arc::new(std::sync::Mutex::new(Some(handle))));
+    }
+
+    /// The session key of `st`: the early computation's result, else computed now.
+    pub(crate) async fn session_key(&self, st: &SrpState) -> Result<[u8; 16], srp::SrpError> {
+        let handle = st.early.as_ref().and_then(|e| e.lock().unwrap_or_else(|p| p.into_inner()).take());
+        match handle {
+            Some(h) => match h.await {
+                Ok(k) => k,
+                Err(_) => self.srp_session_key(st),
+            },
+            None => self.srp_session_key(st),
+        }
     }
 
     /// Store `p` under a new opaque key and return it.

@@ -141,9 +141,29 @@ async fn sign_pair(svc: &CognitoService, keys: &Arc<PoolKeys>, id: Map<String, V
 /// remembered device the sign-in proved; a new sign-in without one gets `NewDeviceMetadata`
 /// when the pool tracks devices.
 pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>, device: Option<&str>) -> Result<Value> {
+    issue_with(svc, ctx, pool, client, user, refresh, device, None).await
+}
+
+/// The user's group names and `(RoleArn, Precedence)` of their groups, for the tokens.
+pub type Groups = (Vec<String>, Vec<(String, i64)>);
+
+/// [`groups_of`](users::groups_of) and [`group_roles`](users::group_roles) on one connection.
+pub fn read_groups(c: &rusqlite::Connection, pool_id: &str, username: &str) -> Result<Groups> {
+    Ok((users::groups_of(c, pool_id, username)?, users::group_roles(c, pool_id, username)?))
+}
+
+/// [`issue`] with the user's groups when the caller read them with the user (one store
+/// read less per sign-in).
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_with(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, client: &Value, user: &User, refresh: Option<&RefreshRow>, device: Option<&str>, groups: Option<Groups>) -> Result<Value> {
     let keys = svc.inner.keys.get_or_create(svc.db(), &svc.core().ids, &pool.id).await?;
-    let (pid, un) = (pool.id.clone(), user.username.clone());
-    let (groups, roles) = svc.db().read(move |c| Ok::<_, CognitoError>((users::groups_of(c, &pid, &un)?, users::group_roles(c, &pid, &un)?))).await?;
+    let (groups, roles) = match groups {
+        Some(g) => g,
+        None => {
+            let (pid, un) = (pool.id.clone(), user.username.clone());
+            svc.db().read(move |c| read_groups(c, &pid, &un)).await?
+        }
+    };
     let (access_v, id_v, refresh_v) = validities(client);
     let ids = &svc.core().ids;
     let t = now_i(ctx);
@@ -175,9 +195,13 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
         access_jti: &access_jti,
         device_key,
     };
-    let (access, id) = sign_pair(svc, &keys, jwt::id_claims(&r), jwt::access_claims(&r)).await;
-    let mut out = json!({"AccessToken": access?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": id?});
-    if refresh.is_none() {
+    let (id_claims, access_claims) = (jwt::id_claims(&r), jwt::access_claims(&r));
+    // A new sign-in's refresh-token row is written while the tokens are signed (it does not
+    // depend on them): the commit overlaps with the RSA work instead of following it.
+    let store_refresh = async {
+        if refresh.is_some() {
+            return Ok::<_, CognitoError>(None);
+        }
         let token = new_refresh_token(svc);
         let row = RefreshRow { pool_id: pool.id.clone(), client_id: client_id.clone(), username: user.username.clone(), origin_jti: origin, auth_time, expires: now(ctx) + refresh_v as f64, revoked: false, rotated: None, device_key: device_key.map(str::to_string) };
         let t2 = token.clone();
@@ -189,11 +213,17 @@ pub async fn issue(svc: &CognitoService, ctx: &RequestContext, pool: &Pool, clie
                     crate::store::device::put(c, &d)?;
                 }
                 if let Some((p, u, k, t)) = seen {
-                    c.execute("UPDATE devices SET last_auth = ?1 WHERE pool_id = ?2 AND username = ?3 AND device_key = ?4", rusqlite::params![t, p, u, k])?;
+                    c.prepare_cached("UPDATE devices SET last_auth = ?1 WHERE pool_id = ?2 AND username = ?3 AND device_key = ?4")?.execute(rusqlite::params![t, p, u, k])?;
                 }
                 Ok::<_, CognitoError>(())
             })
             .await?;
+        Ok(Some(token))
+    };
+    // `biased`: the write is queued on the writer thread before this thread starts signing.
+    let (stored, (access, id)) = tokio::join!(biased; store_refresh, sign_pair(svc, &keys, id_claims, access_claims));
+    let mut out = json!({"AccessToken": access?, "ExpiresIn": access_v, "TokenType": "Bearer", "IdToken": id?});
+    if let Some(token) = stored? {
         out["RefreshToken"] = token.into();
         if let Some((_, meta)) = new_device {
             out["NewDeviceMetadata"] = meta;

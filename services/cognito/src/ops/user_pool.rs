@@ -130,7 +130,7 @@ pub async fn create_user_pool(svc: &CognitoService, ctx: &RequestContext, input:
     let t = now(ctx);
     let pool = Pool { id: new_pool_id(svc, &ctx.region), account: ctx.account_id.clone(), region: ctx.region.clone(), name, data: Value::Object(data), created: t, modified: t };
     let p2 = pool.clone();
-    svc.db().write(move |c| store::put_pool(c, &p2)).await?;
+    svc.settings_db().write(move |c| store::put_pool(c, &p2)).await?;
     Ok(json!({"UserPool": describe(&pool, 0)}))
 }
 
@@ -180,7 +180,7 @@ pub async fn update_user_pool(svc: &CognitoService, ctx: &RequestContext, input:
     validate_settings(&input)?;
     let acct = ctx.account_id.clone();
     let t = now(ctx);
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             let mut p = store::get_pool(c, &acct, &id)?;
             let mut data = p.data.as_object().cloned().unwrap_or_default();
@@ -198,7 +198,7 @@ pub async fn delete_user_pool(svc: &CognitoService, ctx: &RequestContext, input:
     let id = req(&input, "UserPoolId")?.to_string();
     let acct = ctx.account_id.clone();
     let id2 = id.clone();
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             let p = store::get_pool(c, &acct, &id2)?;
             if p.data["DeletionProtection"] == "ACTIVE" {
@@ -218,7 +218,7 @@ pub async fn add_custom_attributes(svc: &CognitoService, ctx: &RequestContext, i
         CognitoError::param("1 validation error detected: Value null at 'customAttributes' failed to satisfy constraint: Member must not be null")
     })?;
     let (acct, t) = (ctx.account_id.clone(), now(ctx));
-    svc.db()
+    svc.settings_db()
         .write(move |c| {
             let mut p = store::get_pool(c, &acct, &id)?;
             let mut schema = p.data["SchemaAttributes"].as_array().cloned().unwrap_or_default();

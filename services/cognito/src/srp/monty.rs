@@ -2,7 +2,8 @@
 //! fixed-base comb table for g = 2. This is what makes the server's SRP cheap: `g^x` (every
 //! verifier, every password check) and `g^b` (every SRP_B) become ~64 multiplications from the
 //! table instead of a ~330-multiplication exponentiation, and the variable-base powers
-//! (`v^u`, `(A·v^u)^b`) run a 5-bit fixed window over stack-allocated limbs.
+//! (`v^u`, `(A·v^u)^b`) run a 5-bit sliding window over stack-allocated limbs, squarings
+//! through a dedicated square-then-reduce (the cross products computed once).
 //! Not constant time (a local emulator). Checked against `num_bigint::BigUint::modpow` by the
 //! unit tests and the SRP vectors.
 
@@ -170,30 +171,120 @@ impl Monty {
         }
     }
 
-    /// `base^e mod n` with a 5-bit fixed window (`base` is reduced first).
+    /// `base^e mod n` (`base` is reduced first), see [`Monty::pow_mont`].
     pub fn pow(&self, base: &BigUint, e: &BigUint) -> BigUint {
-        let n = from_limbs(&self.n);
-        let b = self.to_mont(&(base % &n));
-        let mut tbl = [self.one; 32];
-        for i in 1..32 {
-            tbl[i] = self.mul(&tbl[i - 1], &b);
-        }
+        let b = self.to_mont(&(base % from_limbs(&self.n)));
+        self.out_of_mont(&self.pow_mont(&b, e))
+    }
+
+    /// `(x·y)^e mod n` for `x, y < n` without leaving Montgomery form in between.
+    pub fn pow_of_product(&self, x: &BigUint, y: &BigUint, e: &BigUint) -> BigUint {
+        // mul(mont(x), y) = x·y·R·R⁻¹ = x·y, so one more to_mont gives mont(x·y).
+        let xy = self.mul(&self.to_mont(x), &to_limbs(y));
+        let b = self.mul(&xy, &self.r2);
+        self.out_of_mont(&self.pow_mont(&b, e))
+    }
+
+    /// `b^e` in Montgomery form with a left-to-right 5-bit sliding window over the odd powers
+    /// `b, b^3, …, b^31` (for a 256-bit exponent: 256 squarings and ~43 multiplications).
+    fn pow_mont(&self, b: &Limbs, e: &BigUint) -> Limbs {
+        const W: usize = 5;
         let bits = e.bits() as usize;
-        let windows = bits.div_ceil(5);
-        let mut acc = self.one;
-        for w in (0..windows).rev() {
-            for _ in 0..5 {
-                acc = self.mul(&acc, &acc);
+        if bits == 0 {
+            return self.one;
+        }
+        let mut odd = [*b; 1 << (W - 1)];
+        let b2 = self.sqr(b);
+        for i in 1..odd.len() {
+            odd[i] = self.mul(&odd[i - 1], &b2);
+        }
+        let bit = |k: usize| e.bit(k as u64);
+        let mut acc: Option<Limbs> = None;
+        let mut i = bits as isize - 1;
+        while i >= 0 {
+            let top = i as usize;
+            if !bit(top) {
+                acc = acc.map(|a| self.sqr(&a));
+                i -= 1;
+                continue;
+            }
+            // The longest window of at most W bits from `top` down that ends in a one.
+            let mut low = top.saturating_sub(W - 1);
+            while !bit(low) {
+                low += 1;
             }
             let mut d = 0usize;
-            for k in (0..5).rev() {
-                d = (d << 1) | usize::from(e.bit((w * 5 + k) as u64));
+            for k in (low..=top).rev() {
+                d = (d << 1) | usize::from(bit(k));
             }
-            if d != 0 {
-                acc = self.mul(&acc, &tbl[d]);
-            }
+            acc = Some(match acc {
+                None => odd[d >> 1],
+                Some(mut a) => {
+                    for _ in low..=top {
+                        a = self.sqr(&a);
+                    }
+                    self.mul(&a, &odd[d >> 1])
+                }
+            });
+            i = low as isize - 1;
         }
-        self.out_of_mont(&acc)
+        acc.unwrap_or(self.one)
+    }
+
+    /// Montgomery square `a²·R⁻¹ mod n`: the cross products once, doubled, plus the
+    /// diagonal, then one reduction pass (about 3/4 of a [`Monty::mul`]).
+    fn sqr(&self, a: &Limbs) -> Limbs {
+        let mut t = [0u64; 2 * L];
+        for i in 0..L {
+            let ai = u128::from(a[i]);
+            let mut c = 0u64;
+            for j in i + 1..L {
+                let s = ai * u128::from(a[j]) + u128::from(t[i + j]) + u128::from(c);
+                t[i + j] = s as u64;
+                c = (s >> 64) as u64;
+            }
+            t[i + L] = c;
+        }
+        let mut hi = 0u64;
+        for x in t.iter_mut() {
+            let nx = (*x << 1) | hi;
+            hi = *x >> 63;
+            *x = nx;
+        }
+        let mut c = 0u128;
+        for i in 0..L {
+            let sq = u128::from(a[i]) * u128::from(a[i]);
+            let lo = u128::from(t[2 * i]) + (sq as u64 as u128) + c;
+            t[2 * i] = lo as u64;
+            let h = u128::from(t[2 * i + 1]) + (sq >> 64) + (lo >> 64);
+            t[2 * i + 1] = h as u64;
+            c = h >> 64;
+        }
+        self.redc(&mut t)
+    }
+
+    /// Montgomery reduction of a double-width `t < n·R`: `t·R⁻¹ mod n`.
+    fn redc(&self, t: &mut [u64; 2 * L]) -> Limbs {
+        let n = &self.n;
+        let mut top = 0u64;
+        for i in 0..L {
+            let m = u128::from(t[i].wrapping_mul(self.n0inv));
+            let mut c = 0u64;
+            for j in 0..L {
+                let s = m * u128::from(n[j]) + u128::from(t[i + j]) + u128::from(c);
+                t[i + j] = s as u64;
+                c = (s >> 64) as u64;
+            }
+            let s = u128::from(t[i + L]) + u128::from(c) + u128::from(top);
+            t[i + L] = s as u64;
+            top = (s >> 64) as u64;
+        }
+        let mut r = [0u64; L];
+        r.copy_from_slice(&t[L..]);
+        if top != 0 || geq(&r, n) {
+            sub_in_place(&mut r, n);
+        }
+        r
     }
 }
 
@@ -221,7 +312,14 @@ mod tests {
             let comb = m.comb(&base);
             assert_eq!(m.pow_comb(&comb, &e), (len <= 32).then(|| base.modpow(&e, n)), "comb, {len} bytes");
         }
+        let x = BigUint::from_bytes_be(&(0..384).map(|_| next() as u8).collect::<Vec<_>>()) % n;
+        let y = BigUint::from_bytes_be(&(0..384).map(|_| next() as u8).collect::<Vec<_>>()) % n;
+        let e = BigUint::from_bytes_be(&[0xa5; 32]);
+        assert_eq!(m.pow_of_product(&x, &y, &e), (&x * &y % n).modpow(&e, n));
+        let xl = to_limbs(&x);
+        assert_eq!(m.sqr(&xl), m.mul(&xl, &xl));
         let nm1 = n - 1u8;
+        assert_eq!(m.sqr(&to_limbs(&nm1)), m.mul(&to_limbs(&nm1), &to_limbs(&nm1)));
         assert_eq!(m.pow(&nm1, &BigUint::from(2u8)), BigUint::from(1u8));
         assert_eq!(m.pow(n, &BigUint::from(5u8)), BigUint::ZERO);
     }

@@ -54,27 +54,26 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 
 /// A device of a user by key (another user's device is "not found").
 pub fn get(c: &Connection, pool_id: &str, username: &str, key: &str) -> Result<Option<Device>> {
-    Ok(c.query_row(&format!("SELECT {COLS} FROM devices WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3"), [pool_id, username, key], from_row)
+    Ok(c.prepare_cached(&format!("SELECT {COLS} FROM devices WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3"))?.query_row([pool_id, username, key], from_row)
         .optional()?)
 }
 
 /// The confirmed devices of a user, ordered by key (the pagination order).
 pub fn list(c: &Connection, pool_id: &str, username: &str) -> Result<Vec<Device>> {
-    let mut st = c.prepare(&format!("SELECT {COLS} FROM devices WHERE pool_id = ?1 AND username = ?2 AND confirmed = 1 ORDER BY device_key"))?;
+    let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM devices WHERE pool_id = ?1 AND username = ?2 AND confirmed = 1 ORDER BY device_key"))?;
     let rows = st.query_map([pool_id, username], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Insert or replace a device.
 pub fn put(c: &Connection, d: &Device) -> Result<()> {
-    c.execute(
-        &format!("INSERT OR REPLACE INTO devices ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"),
-        params![d.pool_id, d.username, d.key, d.group_key, d.salt, d.verifier, d.name, d.remembered, d.confirmed as i64, d.created, d.modified, d.last_auth],
+    c.prepare_cached(
+        &format!("INSERT OR REPLACE INTO devices ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"))?.execute(params![d.pool_id, d.username, d.key, d.group_key, d.salt, d.verifier, d.name, d.remembered, d.confirmed as i64, d.created, d.modified, d.last_auth],
     )?;
     Ok(())
 }
 
 /// Delete one device.
 pub fn delete(c: &Connection, pool_id: &str, username: &str, key: &str) -> Result<bool> {
-    Ok(c.execute("DELETE FROM devices WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3", [pool_id, username, key])? > 0)
+    Ok(c.prepare_cached("DELETE FROM devices WHERE pool_id = ?1 AND username = ?2 AND device_key = ?3")?.execute([pool_id, username, key])? > 0)
 }

@@ -119,16 +119,15 @@ pub fn get_pool(c: &Connection, account: &str, id: &str) -> Result<Pool> {
 
 /// All pools of an account and region, ordered by id.
 pub fn list_pools(c: &Connection, account: &str, region: &str) -> Result<Vec<Pool>> {
-    let mut st = c.prepare(&format!("SELECT {POOL_COLS} FROM pools WHERE account = ?1 AND region = ?2 ORDER BY id"))?;
+    let mut st = c.prepare_cached(&format!("SELECT {POOL_COLS} FROM pools WHERE account = ?1 AND region = ?2 ORDER BY id"))?;
     let rows = st.query_map([account, region], pool_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(to_pool).collect()
 }
 
 /// Insert or replace a pool.
 pub fn put_pool(c: &Connection, p: &Pool) -> Result<()> {
-    c.execute(
-        "INSERT OR REPLACE INTO pools (id, account, region, name, data, created, modified) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-        params![p.id, p.account, p.region, p.name, serde_json::to_string(&p.data)?, p.created, p.modified],
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO pools (id, account, region, name, data, created, modified) VALUES (?1,?2,?3,?4,?5,?6,?7)")?.execute(params![p.id, p.account, p.region, p.name, serde_json::to_string(&p.data)?, p.created, p.modified],
     )?;
     Ok(())
 }
@@ -136,14 +135,14 @@ pub fn put_pool(c: &Connection, p: &Pool) -> Result<()> {
 /// Delete a pool and everything in it.
 pub fn delete_pool(c: &Connection, id: &str) -> Result<()> {
     for t in ["pools WHERE id", "clients WHERE pool_id", "users WHERE pool_id", "codes WHERE pool_id", "groups WHERE pool_id", "user_groups WHERE pool_id", "refresh_tokens WHERE pool_id", "signing_keys WHERE pool_id", "devices WHERE pool_id"] {
-        c.execute(&format!("DELETE FROM {t} = ?1"), [id])?;
+        c.prepare_cached(&format!("DELETE FROM {t} = ?1"))?.execute([id])?;
     }
     Ok(())
 }
 
 /// An app client in `UserPoolClientType` shape.
 pub fn get_client(c: &Connection, client_id: &str) -> Result<Option<Value>> {
-    let row: Option<String> = c.query_row("SELECT data FROM clients WHERE id = ?1", [client_id], |r| r.get(0)).optional()?;
+    let row: Option<String> = c.prepare_cached("SELECT data FROM clients WHERE id = ?1")?.query_row([client_id], |r| r.get(0)).optional()?;
     row.map(|s| serde_json::from_str(&s).map_err(CognitoError::from)).transpose()
 }
 
@@ -151,20 +150,20 @@ pub fn get_client(c: &Connection, client_id: &str) -> Result<Option<Value>> {
 pub fn put_client(c: &Connection, client: &Value) -> Result<()> {
     let id = client["ClientId"].as_str().unwrap_or_default();
     let pool = client["UserPoolId"].as_str().unwrap_or_default();
-    c.execute("INSERT OR REPLACE INTO clients (id, pool_id, data) VALUES (?1, ?2, ?3)", params![id, pool, serde_json::to_string(client)?])?;
+    c.prepare_cached("INSERT OR REPLACE INTO clients (id, pool_id, data) VALUES (?1, ?2, ?3)")?.execute(params![id, pool, serde_json::to_string(client)?])?;
     Ok(())
 }
 
 /// Clients of a pool, by id.
 pub fn list_clients(c: &Connection, pool_id: &str) -> Result<Vec<Value>> {
-    let mut st = c.prepare("SELECT data FROM clients WHERE pool_id = ?1 ORDER BY id")?;
+    let mut st = c.prepare_cached("SELECT data FROM clients WHERE pool_id = ?1 ORDER BY id")?;
     let rows = st.query_map([pool_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.iter().map(|s| serde_json::from_str(s).map_err(CognitoError::from)).collect()
 }
 
 /// Delete a client.
 pub fn delete_client(c: &Connection, client_id: &str) -> Result<()> {
-    c.execute("DELETE FROM clients WHERE id = ?1", [client_id])?;
+    c.prepare_cached("DELETE FROM clients WHERE id = ?1")?.execute([client_id])?;
     Ok(())
 }
 
@@ -192,19 +191,17 @@ pub struct CodeRow {
 
 /// Store a new code (older codes of the same purpose stop working).
 pub fn put_code(c: &Connection, row: &CodeRow) -> Result<()> {
-    c.execute("UPDATE codes SET used = 1 WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3", params![row.pool_id, row.username, row.purpose])?;
-    c.execute(
-        "INSERT INTO codes (pool_id, username, purpose, code, destination, created, expires) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-        params![row.pool_id, row.username, row.purpose, row.code, row.destination, row.created, row.expires],
+    c.prepare_cached("UPDATE codes SET used = 1 WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3")?.execute(params![row.pool_id, row.username, row.purpose])?;
+    c.prepare_cached(
+        "INSERT INTO codes (pool_id, username, purpose, code, destination, created, expires) VALUES (?1,?2,?3,?4,?5,?6,?7)")?.execute(params![row.pool_id, row.username, row.purpose, row.code, row.destination, row.created, row.expires],
     )?;
     Ok(())
 }
 
 /// The live (unused) code of a purpose, with its expiry.
 pub fn live_code(c: &Connection, pool_id: &str, username: &str, purpose: &str) -> Result<Option<(String, f64)>> {
-    Ok(c.query_row(
-        "SELECT code, expires FROM codes WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3 AND used = 0 ORDER BY seq DESC LIMIT 1",
-        params![pool_id, username, purpose],
+    Ok(c.prepare_cached(
+        "SELECT code, expires FROM codes WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3 AND used = 0 ORDER BY seq DESC LIMIT 1")?.query_row(params![pool_id, username, purpose],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()?)
@@ -212,13 +209,13 @@ pub fn live_code(c: &Connection, pool_id: &str, username: &str, purpose: &str) -
 
 /// Mark the codes of a purpose used.
 pub fn consume_codes(c: &Connection, pool_id: &str, username: &str, purpose: &str) -> Result<()> {
-    c.execute("UPDATE codes SET used = 1 WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3", params![pool_id, username, purpose])?;
+    c.prepare_cached("UPDATE codes SET used = 1 WHERE pool_id = ?1 AND username = ?2 AND purpose = ?3")?.execute(params![pool_id, username, purpose])?;
     Ok(())
 }
 
 /// The inbox: codes of a pool (optionally one user), newest first.
 pub fn list_codes(c: &Connection, pool_id: &str, username: Option<&str>) -> Result<Vec<CodeRow>> {
-    let mut st = c.prepare(
+    let mut st = c.prepare_cached(
         "SELECT pool_id, username, purpose, code, destination, created, expires, used FROM codes
          WHERE pool_id = ?1 AND (?2 IS NULL OR username = ?2) ORDER BY seq DESC LIMIT 100",
     )?;

@@ -79,35 +79,34 @@ fn finish(t: (User, String, String)) -> Result<User> {
 
 /// A user by internal username.
 pub fn get(c: &Connection, pool_id: &str, username: &str) -> Result<Option<User>> {
-    let row = c.query_row(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND username = ?2"), [pool_id, username], from_row).optional()?;
+    let row = c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND username = ?2"))?.query_row([pool_id, username], from_row).optional()?;
     row.map(finish).transpose()
 }
 
 /// A user by `sub`.
 pub fn get_by_sub(c: &Connection, pool_id: &str, sub: &str) -> Result<Option<User>> {
-    let row = c.query_row(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND sub = ?2"), [pool_id, sub], from_row).optional()?;
+    let row = c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND sub = ?2"))?.query_row([pool_id, sub], from_row).optional()?;
     row.map(finish).transpose()
 }
 
 /// Users whose attribute `name` equals `value` (aliases, username attributes).
 pub fn find_by_attr(c: &Connection, pool_id: &str, name: &str, value: &str) -> Result<Vec<User>> {
-    let mut st = c.prepare(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND json_extract(attrs, '$.\"' || ?2 || '\"') = ?3"))?;
+    let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 AND json_extract(attrs, '$.\"' || ?2 || '\"') = ?3"))?;
     let rows = st.query_map(params![pool_id, name, value], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(finish).collect()
 }
 
 /// All users of a pool ordered by username.
 pub fn list(c: &Connection, pool_id: &str) -> Result<Vec<User>> {
-    let mut st = c.prepare(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 ORDER BY username"))?;
+    let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM users WHERE pool_id = ?1 ORDER BY username"))?;
     let rows = st.query_map([pool_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(finish).collect()
 }
 
 /// Insert or replace a user.
 pub fn put(c: &Connection, u: &User) -> Result<()> {
-    c.execute(
-        &format!("INSERT OR REPLACE INTO users ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"),
-        params![
+    c.prepare_cached(
+        &format!("INSERT OR REPLACE INTO users ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"))?.execute(params![
             u.pool_id,
             u.username,
             u.sub,
@@ -128,21 +127,21 @@ pub fn put(c: &Connection, u: &User) -> Result<()> {
 /// Delete a user with their codes, groups and refresh tokens.
 pub fn delete(c: &Connection, pool_id: &str, username: &str) -> Result<()> {
     for t in ["users", "codes", "user_groups", "refresh_tokens", "devices"] {
-        c.execute(&format!("DELETE FROM {t} WHERE pool_id = ?1 AND username = ?2"), [pool_id, username])?;
+        c.prepare_cached(&format!("DELETE FROM {t} WHERE pool_id = ?1 AND username = ?2"))?.execute([pool_id, username])?;
     }
     Ok(())
 }
 
 /// Group names of a user, sorted (precedence is not modelled).
 pub fn groups_of(c: &Connection, pool_id: &str, username: &str) -> Result<Vec<String>> {
-    let mut st = c.prepare("SELECT group_name FROM user_groups WHERE pool_id = ?1 AND username = ?2 ORDER BY group_name")?;
+    let mut st = c.prepare_cached("SELECT group_name FROM user_groups WHERE pool_id = ?1 AND username = ?2 ORDER BY group_name")?;
     let rows = st.query_map([pool_id, username], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }
 
 /// `(RoleArn, Precedence)` of the user's groups that carry a role.
 pub fn group_roles(c: &Connection, pool_id: &str, username: &str) -> Result<Vec<(String, i64)>> {
-    let mut st = c.prepare(
+    let mut st = c.prepare_cached(
         "SELECT g.data FROM user_groups ug JOIN groups g ON g.pool_id = ug.pool_id AND g.name = ug.group_name
          WHERE ug.pool_id = ?1 AND ug.username = ?2 ORDER BY g.name",
     )?;
@@ -180,9 +179,8 @@ pub struct RefreshRow {
 
 /// Store a refresh token.
 pub fn put_refresh(c: &Connection, token: &str, r: &RefreshRow) -> Result<()> {
-    c.execute(
-        "INSERT INTO refresh_tokens (token, pool_id, client_id, username, origin_jti, auth_time, expires, revoked, device_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-        params![token, r.pool_id, r.client_id, r.username, r.origin_jti, r.auth_time, r.expires, r.revoked as i64, r.device_key],
+    c.prepare_cached(
+        "INSERT INTO refresh_tokens (token, pool_id, client_id, username, origin_jti, auth_time, expires, revoked, device_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")?.execute(params![token, r.pool_id, r.client_id, r.username, r.origin_jti, r.auth_time, r.expires, r.revoked as i64, r.device_key],
     )?;
     Ok(())
 }
@@ -203,9 +201,8 @@ fn refresh_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRow> {
 
 /// A refresh token by value.
 pub fn get_refresh(c: &Connection, token: &str) -> Result<Option<RefreshRow>> {
-    Ok(c.query_row(
-        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked, rotated, device_key FROM refresh_tokens WHERE token = ?1",
-        [token],
+    Ok(c.prepare_cached(
+        "SELECT pool_id, client_id, username, origin_jti, auth_time, expires, revoked, rotated, device_key FROM refresh_tokens WHERE token = ?1")?.query_row([token],
         refresh_from,
     )
     .optional()?)
@@ -213,25 +210,25 @@ pub fn get_refresh(c: &Connection, token: &str) -> Result<Option<RefreshRow>> {
 
 /// Mark a refresh token as replaced by rotation at `t`.
 pub fn mark_rotated(c: &Connection, token: &str, t: f64) -> Result<()> {
-    c.execute("UPDATE refresh_tokens SET rotated = ?1 WHERE token = ?2 AND rotated IS NULL", params![t, token])?;
+    c.prepare_cached("UPDATE refresh_tokens SET rotated = ?1 WHERE token = ?2 AND rotated IS NULL")?.execute(params![t, token])?;
     Ok(())
 }
 
 /// Whether the authentication `origin_jti` is revoked (or unknown).
 pub fn origin_revoked(c: &Connection, origin_jti: &str) -> Result<bool> {
-    let r: Option<i64> = c.query_row("SELECT revoked FROM refresh_tokens WHERE origin_jti = ?1 LIMIT 1", [origin_jti], |r| r.get(0)).optional()?;
+    let r: Option<i64> = c.prepare_cached("SELECT revoked FROM refresh_tokens WHERE origin_jti = ?1 LIMIT 1")?.query_row([origin_jti], |r| r.get(0)).optional()?;
     Ok(r.is_none_or(|v| v != 0))
 }
 
 /// Revoke one authentication (refresh token and the access tokens minted from it).
 pub fn revoke_origin(c: &Connection, origin_jti: &str) -> Result<()> {
-    c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?1", [origin_jti])?;
+    c.prepare_cached("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?1")?.execute([origin_jti])?;
     Ok(())
 }
 
 /// Revoke every authentication of a user (GlobalSignOut).
 pub fn revoke_user(c: &Connection, pool_id: &str, username: &str) -> Result<()> {
-    c.execute("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND username = ?2", [pool_id, username])?;
+    c.prepare_cached("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND username = ?2")?.execute([pool_id, username])?;
     Ok(())
 }
 
