@@ -79,6 +79,10 @@ pub fn normalize_path(path: &str) -> String {
 
 /// The canonical URI for `path` under `mode`.
 pub fn canonical_uri(path: &str, mode: PathMode) -> String {
+    if path == "/" {
+        // Every mode leaves the root path as it is (the JSON services always post to it).
+        return path.to_string();
+    }
     let p = if mode.normalize { normalize_path(path) } else { path.to_string() };
     let p = if mode.encode { uri_encode_path(&p) } else { p };
     if p.is_empty() {
@@ -119,36 +123,46 @@ pub fn canonical_query(query: &str, exclude: Option<&str>) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
-/// Trim a header value and collapse runs of whitespace into one space.
-fn trim_all(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Append `v` trimmed, with runs of whitespace collapsed into one space.
+fn push_trimmed(out: &mut String, v: &str) {
+    for (i, word) in v.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
-/// The value of a signed header as it enters the canonical request: all occurrences joined by
-/// `,`, each trimmed. `host` falls back to the URI authority.
-fn header_value(req: &RequestParts<'_>, name: &str) -> String {
-    let values: Vec<String> = req
-        .headers
-        .get_all(name)
-        .iter()
-        .map(|v| trim_all(&String::from_utf8_lossy(v.as_bytes())))
-        .collect();
-    if values.is_empty() && name == "host" {
-        return req.authority.map(trim_all).unwrap_or_default();
+/// Append the value of a signed header as it enters the canonical request: all occurrences
+/// joined by `,`, each trimmed. `host` falls back to the URI authority.
+fn push_header_value(out: &mut String, req: &RequestParts<'_>, name: &str) {
+    let mut any = false;
+    for v in req.headers.get_all(name) {
+        if any {
+            out.push(',');
+        }
+        any = true;
+        push_trimmed(out, &String::from_utf8_lossy(v.as_bytes()));
     }
-    values.join(",")
+    if !any && name == "host" {
+        push_trimmed(out, req.authority.unwrap_or_default());
+    }
+}
+
+fn push_canonical_headers(out: &mut String, req: &RequestParts<'_>, signed_headers: &[String]) {
+    for name in signed_headers {
+        out.push_str(name);
+        out.push(':');
+        push_header_value(out, req, name);
+        out.push('\n');
+    }
 }
 
 /// The canonical headers block (each `name:value\n`) for `signed_headers` (lower-case, in the
 /// order given, which a valid request already sorts).
 pub fn canonical_headers(req: &RequestParts<'_>, signed_headers: &[String]) -> String {
     let mut out = String::new();
-    for name in signed_headers {
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&header_value(req, name));
-        out.push('\n');
-    }
+    push_canonical_headers(&mut out, req, signed_headers);
     out
 }
 
@@ -160,15 +174,25 @@ pub fn canonical_request(
     signed_headers: &[String],
     payload_hash: &str,
 ) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method,
-        canonical_uri,
-        canonical_query,
-        canonical_headers(req, signed_headers),
-        signed_headers.join(";"),
-        payload_hash
-    )
+    let names: usize = signed_headers.iter().map(|n| 2 * n.len() + 2).sum();
+    let mut out = String::with_capacity(req.method.len() + canonical_uri.len() + canonical_query.len() + names + 64 * signed_headers.len() + payload_hash.len() + 8);
+    out.push_str(req.method);
+    out.push('\n');
+    out.push_str(canonical_uri);
+    out.push('\n');
+    out.push_str(canonical_query);
+    out.push('\n');
+    push_canonical_headers(&mut out, req, signed_headers);
+    out.push('\n');
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(payload_hash);
+    out
 }
 
 #[cfg(test)]
@@ -194,6 +218,23 @@ mod tests {
         assert_eq!(canonical_uri("/test/%40connections/JBDvjfGEIAMCERw%3D", PathMode::DEFAULT), "/test/%2540connections/JBDvjfGEIAMCERw%253D");
         assert_eq!(canonical_uri("/b/a%20b//c", PathMode::S3), "/b/a%20b//c");
         assert_eq!(canonical_uri("", PathMode::S3), "/");
+    }
+
+    #[test]
+    fn header_values_trimmed_joined_and_host_from_authority() {
+        let mut h = HeaderMap::new();
+        h.append("x-a", "  one   two  ".parse().unwrap());
+        h.append("x-a", "three".parse().unwrap());
+        h.insert("x-b", "".parse().unwrap());
+        let req = RequestParts { method: "POST", path: "/", query: "", headers: &h, authority: Some(" example.com:1 ") };
+        let names = ["host".to_string(), "x-a".to_string(), "x-b".to_string(), "x-missing".to_string()];
+        assert_eq!(canonical_headers(&req, &names), "host:example.com:1\nx-a:one two,three\nx-b:\nx-missing:\n");
+        assert_eq!(
+            canonical_request(&req, "/", "a=1", &names, "UNSIGNED-PAYLOAD"),
+            "POST\n/\na=1\nhost:example.com:1\nx-a:one two,three\nx-b:\nx-missing:\n\nhost;x-a;x-b;x-missing\nUNSIGNED-PAYLOAD"
+        );
+        assert_eq!(canonical_uri("/", PathMode::DEFAULT), "/");
+        assert_eq!(canonical_uri("/", PathMode::S3), "/");
     }
 
     #[test]

@@ -179,18 +179,18 @@ fn parse_v4_header(req: &RequestParts<'_>, rest: &str, token: Option<String>) ->
             sig = Some(v.trim());
         }
     }
-    let full = format!("{ALGORITHM}{rest}");
-    let mut missing = String::new();
-    for (name, v) in [("Credential", cred), ("Signature", sig), ("SignedHeaders", signed)] {
-        if v.is_none() {
-            missing.push_str(&format!("Authorization header requires '{name}' parameter. "));
-        }
-    }
+    let full = || format!("{ALGORITHM}{rest}");
     let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
-        return Err(ParseError::HeaderMalformed(format!("{missing}Authorization={full}")));
+        let mut missing = String::new();
+        for (name, v) in [("Credential", cred), ("Signature", sig), ("SignedHeaders", signed)] {
+            if v.is_none() {
+                missing.push_str(&format!("Authorization header requires '{name}' parameter. "));
+            }
+        }
+        return Err(ParseError::HeaderMalformed(format!("{missing}Authorization={}", full())));
     };
     let (access_key, date, region, service) = parse_credential(cred)
-        .ok_or_else(|| ParseError::HeaderMalformed(format!("Credential should be scoped to a valid region, not '{cred}'. Authorization={full}")))?;
+        .ok_or_else(|| ParseError::HeaderMalformed(format!("Credential should be scoped to a valid region, not '{cred}'. Authorization={}", full())))?;
     let amz_date = header_str(req, "x-amz-date").map(str::to_string).ok_or(ParseError::MissingDate)?;
     if !amz_date.starts_with(&date) {
         return Err(ParseError::HeaderMalformed(format!(

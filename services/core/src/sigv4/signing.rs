@@ -1,9 +1,14 @@
 //! SigV4 string to sign, signing-key derivation (the HMAC chain) and the `X-Amz-Date` format.
 //! See https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
 //! Leaves out: SigV4a.
+//!
+//! Signing keys are memoized per thread: a key depends only on (secret, date, region,
+//! service), so every request of a client on one day reuses it instead of running the
+//! four-HMAC chain again (a pure function's memo; nothing observable changes).
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
 
 /// The only algorithm amplocal verifies.
@@ -16,31 +21,80 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// HMAC-SHA256 of `data` under `key`.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    hmac32(key, data).to_vec()
+}
+
+/// HMAC-SHA256 of `data` under `key`, on the stack.
+fn hmac32(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return Vec::new(),
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
     };
     mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes().into()
+}
+
+/// Signing keys this thread derived last: (secret, date, region, service, key).
+type KeyMemo = Vec<(String, String, String, String, [u8; 32])>;
+
+/// Keys remembered per thread (distinct clients, regions or services in use at once).
+const KEY_MEMO: usize = 8;
+
+thread_local! {
+    static KEYS: RefCell<KeyMemo> = const { RefCell::new(Vec::new()) };
+}
+
+/// The HMAC chain `AWS4<secret>` → date → region → service → `aws4_request`.
+fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    let mut seed = Vec::with_capacity(4 + secret.len());
+    seed.extend_from_slice(b"AWS4");
+    seed.extend_from_slice(secret.as_bytes());
+    let k_date = hmac32(&seed, date.as_bytes());
+    let k_region = hmac32(&k_date, region.as_bytes());
+    let k_service = hmac32(&k_region, service.as_bytes());
+    hmac32(&k_service, b"aws4_request")
+}
+
+/// The signing key (see [`signing_key`]) without an allocation; memoized per thread.
+pub fn signing_key_bytes(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    KEYS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(hit) = memo.iter().find(|(s, d, r, v, _)| s == secret && d == date && r == region && v == service) {
+            return hit.4;
+        }
+        let key = derive_signing_key(secret, date, region, service);
+        if memo.len() >= KEY_MEMO {
+            memo.remove(0);
+        }
+        memo.push((secret.to_string(), date.to_string(), region.to_string(), service.to_string(), key));
+        key
+    })
 }
 
 /// The signing key: HMAC chain `AWS4<secret>` → date → region → service → `aws4_request`.
 pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, service.as_bytes());
-    hmac_sha256(&k_service, b"aws4_request")
+    signing_key_bytes(secret, date, region, service).to_vec()
 }
 
 /// `AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<hex sha256(canonical request)>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical_request.as_bytes()))
+    let mut hex = [0u8; 64];
+    // A 32-byte digest always fits 64 hex digits.
+    let _ = hex::encode_to_slice(Sha256::digest(canonical_request.as_bytes()), &mut hex);
+    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 64 + 3);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(amz_date);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+    out
 }
 
 /// Hex HMAC of `string_to_sign` under `signing_key`.
 pub fn signature(signing_key: &[u8], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex::encode(hmac32(signing_key, string_to_sign.as_bytes()))
 }
 
 /// Compare two signatures without an early exit on the first differing byte.
@@ -139,6 +193,29 @@ mod tests {
         // 20120215 / us-east-1 / iam).
         let k = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
         assert_eq!(hex::encode(k), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+    }
+
+    /// The memo answers exactly what the HMAC chain would, for every part of the key, also
+    /// once more keys were asked for than it keeps.
+    #[test]
+    fn memoized_signing_keys_equal_derived_ones() {
+        let parts = [("s1", "20120215", "us-east-1", "iam"), ("s2", "20120215", "us-east-1", "iam"), ("s1", "20120216", "us-east-1", "iam"), ("s1", "20120215", "eu-west-1", "iam"), ("s1", "20120215", "us-east-1", "s3")];
+        for round in 0..3 {
+            for i in 0..(KEY_MEMO + 3) {
+                for (s, d, r, v) in parts {
+                    let secret = format!("{s}-{i}");
+                    assert_eq!(signing_key(&secret, d, r, v), derive_signing_key(&secret, d, r, v).to_vec(), "round {round} {secret} {d} {r} {v}");
+                }
+            }
+        }
+        let a = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
+        assert_eq!(hex::encode(a), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d", "after eviction");
+    }
+
+    #[test]
+    fn string_to_sign_layout() {
+        let sts = string_to_sign("20150830T123600Z", "20150830/us-east-1/iam/aws4_request", "x");
+        assert_eq!(sts, format!("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n{}", sha256_hex(b"x")));
     }
 
     /// An S3 POST-policy signature is the HMAC of the base64 policy under the signing key

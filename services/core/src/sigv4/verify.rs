@@ -6,7 +6,7 @@
 
 use super::canonical::{canonical_query, canonical_request, canonical_uri, uri_encode_path, PathMode, RequestParts};
 use super::parse::{AuthLocation, SigV4Auth};
-use super::signing::{format_amz_date, parse_amz_date, signature, signatures_equal, signing_key, string_to_sign};
+use super::signing::{format_amz_date, parse_amz_date, signature, signatures_equal, signing_key_bytes, string_to_sign};
 use percent_encoding::percent_decode_str;
 use std::time::{Duration, SystemTime};
 
@@ -64,17 +64,19 @@ pub fn candidate_uris(path: &str, s3: bool) -> Vec<String> {
 /// Check `auth` against `secret` for every URI in `uris` (at least one), with `payload_hash`
 /// as the canonical request's last line.
 pub fn verify_v4(req: &RequestParts<'_>, auth: &SigV4Auth, secret: &str, payload_hash: &str, uris: &[String]) -> Verification {
-    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    let key = signing_key_bytes(secret, &auth.date, &auth.region, &auth.service);
     let scope = auth.scope();
     let exclude = (auth.location == AuthLocation::Query).then_some("X-Amz-Signature");
-    let query = canonical_query(req.query, exclude);
+    let query = if req.query.is_empty() { String::new() } else { canonical_query(req.query, exclude) };
+    // Hex digits compare case-insensitively; ours are lower-case.
+    let provided = if auth.signature.bytes().any(|b| b.is_ascii_uppercase()) { auth.signature.to_ascii_lowercase() } else { auth.signature.clone() };
     let mut first: Option<Verification> = None;
     for uri in uris {
         let cr = canonical_request(req, uri, &query, &auth.signed_headers, payload_hash);
         let sts = string_to_sign(&auth.amz_date, &scope, &cr);
         let expected = signature(&key, &sts);
-        let matched = signatures_equal(&expected, &auth.signature.to_ascii_lowercase());
-        let v = Verification { matched, canonical_request: cr, string_to_sign: sts, expected_signature: expected, signing_key: key.clone() };
+        let matched = signatures_equal(&expected, &provided);
+        let v = Verification { matched, canonical_request: cr, string_to_sign: sts, expected_signature: expected, signing_key: key.to_vec() };
         if matched {
             return v;
         }
@@ -85,7 +87,7 @@ pub fn verify_v4(req: &RequestParts<'_>, auth: &SigV4Auth, secret: &str, payload
         canonical_request: String::new(),
         string_to_sign: String::new(),
         expected_signature: String::new(),
-        signing_key: key,
+        signing_key: key.to_vec(),
     })
 }
 
