@@ -4,14 +4,20 @@
 //! `--s3rver DIR` holds `node_modules/s3rver`), same generator, same machine:
 //! - PutObject and GetObject of 4 KiB at concurrency 1 and 16 (fixed key; PUT signed with the
 //!   real payload hash plus an `x-amz-checksum-crc32` header, GET with checksum mode, like SDKs);
-//! - PutObject and GetObject of 64 MiB (MiB/s, best and median of `--rounds`), next to `dd`
-//!   write+fsync of 64 MiB in the same directory, raw loopback TCP throughput, `md5sum` and
-//!   `openssl dgst -md5` (the MD5 ETag every PUT computes bounds it);
+//! - PutObject and GetObject of 64 MiB (MiB/s, best and median of `--rounds`; the PUT sends
+//!   `UNSIGNED-PAYLOAD` with an `x-amz-checksum-crc32` header, the server work of botocore or
+//!   the CLI over https and of presigned PUTs), each round followed by `dd` write+fsync of
+//!   64 MiB in the same directory and `openssl dgst -md5` of 64 MiB (the MD5 ETag every PUT
+//!   computes bounds it), so per-round ratios compare figures taken under the same load; the
+//!   server's CPU per PUT; raw loopback TCP throughput and `md5sum`;
 //! - ListObjectsV2 page of 1000 at c1 over 10,000 keys (both servers) and over
 //!   `--big-keys` (1,000,000 by default, amplocal only: loading a peer that far takes hours);
 //! - VmRSS/VmHWM of a fresh amplocal during one `--upload-gib` (5) GiB PutObject.
 
+mod large;
+
 use crate::load::{self, LoadConfig, Report, Target};
+use large::{large_ops, loopback_rounds, md5_rounds};
 use crate::s3_client::{bulk_put, get_spec, put_spec, Client, Creds, Repeat, S3rver};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -46,6 +52,9 @@ pub struct Args {
     /// GiB of the streamed upload whose server memory is sampled (0 skips it).
     #[arg(long, default_value_t = 5)]
     pub upload_gib: u64,
+    /// Only the 64 MiB PUT/GET rounds next to dd, loopback and MD5 (for iterating on them).
+    #[arg(long)]
+    pub large_only: bool,
 }
 
 const MIB: u64 = 1 << 20;
@@ -111,95 +120,6 @@ async fn small_ops(t: &Target, creds: &Creds, pid: u32, seconds: f64) -> Map<Str
         out.insert(name.into(), Value::Object(m));
     }
     out
-}
-
-/// 64 MiB PUT and GET, `rounds` each, one connection: MiB/s.
-async fn large_ops(t: &Target, creds: &Creds, large: &Bytes, rounds: usize) -> anyhow::Result<Value> {
-    let mut c = Client::new(t, creds);
-    let (mut put, mut get) = (vec![], vec![]);
-    let crc = crate::s3_client::crc32_b64(large);
-    for _ in 0..rounds.max(1) {
-        let t0 = Instant::now();
-        let a = c.send("PUT", "/bench/large-put", &[("x-amz-checksum-crc32", crc.clone())], Full::new(large.clone()), None).await?;
-        anyhow::ensure!(a.status == 200, "64 MiB PUT answered {}", a.status);
-        put.push(64.0 / t0.elapsed().as_secs_f64());
-        let t0 = Instant::now();
-        let a = c.send("GET", "/bench/large-get", &[], Full::new(Bytes::new()), Some(b"")).await?;
-        anyhow::ensure!(a.status == 200 && a.len == LARGE, "64 MiB GET answered {} with {} bytes", a.status, a.len);
-        get.push(64.0 / t0.elapsed().as_secs_f64());
-    }
-    eprintln!("  PutObject64MiB {:.0} MiB/s (median), GetObject64MiB {:.0} MiB/s (median)", median(&put), median(&get));
-    Ok(json!({"PutObject64MiB_MiBps": mibs(&put), "GetObject64MiB_MiBps": mibs(&get)}))
-}
-
-/// `dd if=/dev/zero bs=1M count=64 conv=fsync` into `dir`: MiB/s per round.
-fn dd_rounds(dir: &Path, rounds: usize) -> anyhow::Result<Vec<f64>> {
-    let file = dir.join("amplocal-bench-dd.bin");
-    let mut out = vec![];
-    for _ in 0..rounds.max(1) {
-        let t0 = Instant::now();
-        let st = std::process::Command::new("dd")
-            .args(["if=/dev/zero", &format!("of={}", file.display()), "bs=1M", "count=64", "conv=fsync"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()?;
-        anyhow::ensure!(st.success(), "dd failed: {st}");
-        out.push(64.0 / t0.elapsed().as_secs_f64());
-        std::fs::remove_file(&file)?;
-    }
-    Ok(out)
-}
-
-/// `cmd args… <file>` over a 64 MiB file already in the page cache, MiB/s per round: with
-/// `md5sum` (coreutils) and `openssl dgst -md5` (assembly MD5 like the server's), the ceiling a
-/// PUT computing its MD5 ETag over the body cannot pass on this CPU. None when `cmd` is missing.
-fn md5_rounds(dir: &Path, rounds: usize, cmd: &str, args: &[&str]) -> anyhow::Result<Option<Vec<f64>>> {
-    let file = dir.join("amplocal-bench-md5.bin");
-    std::fs::write(&file, vec![5u8; LARGE as usize])?;
-    let mut out = vec![];
-    for _ in 0..rounds.max(1) {
-        let t0 = Instant::now();
-        let Ok(st) = std::process::Command::new(cmd).args(args).arg(&file).stdout(std::process::Stdio::null()).status() else {
-            std::fs::remove_file(&file)?;
-            return Ok(None);
-        };
-        anyhow::ensure!(st.success(), "{cmd} failed: {st}");
-        out.push(64.0 / t0.elapsed().as_secs_f64());
-    }
-    std::fs::remove_file(&file)?;
-    Ok(Some(out))
-}
-
-/// Raw loopback TCP: 64 MiB written by one task and read by another, MiB/s per round.
-async fn loopback_rounds(rounds: usize) -> anyhow::Result<Vec<f64>> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut out = vec![];
-    let chunk = vec![7u8; MIB as usize];
-    for _ in 0..rounds.max(1) {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = l.local_addr()?;
-        let reader = tokio::spawn(async move {
-            let (mut s, _) = l.accept().await?;
-            let mut buf = vec![0u8; 256 * 1024];
-            let mut n = 0u64;
-            loop {
-                match s.read(&mut buf).await? {
-                    0 => return Ok::<u64, std::io::Error>(n),
-                    k => n += k as u64,
-                }
-            }
-        });
-        let mut w = tokio::net::TcpStream::connect(addr).await?;
-        let t0 = Instant::now();
-        for _ in 0..64 {
-            w.write_all(&chunk).await?;
-        }
-        w.shutdown().await?;
-        let n = reader.await??;
-        anyhow::ensure!(n == LARGE, "loopback read {n} bytes");
-        out.push(64.0 / t0.elapsed().as_secs_f64());
-    }
-    Ok(out)
 }
 
 /// ListObjectsV2 page of 1000 at c1: first page, and (when `mid` is given) from `start-after`.
@@ -283,12 +203,13 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         return Err(e);
     }
     eprintln!("amplocal ({}):", bin.display());
-    let mut ours = small_ops(&at, &ours_creds, amp.child.id(), args.seconds).await;
-    let large_ours = large_ops(&at, &ours_creds, &large, args.rounds).await?;
-    let dd = dd_rounds(&root, args.rounds)?;
+    let mut ours = if args.large_only { Map::new() } else { small_ops(&at, &ours_creds, amp.child.id(), args.seconds).await };
+    let rounds = large_ops(&at, &ours_creds, &large, args.rounds, Some((amp.child.id(), root.as_path()))).await?;
+    let large_ours = rounds.json();
+    let dd = rounds.dd.clone();
     let lo = loopback_rounds(args.rounds).await?;
     let md5 = md5_rounds(&root, args.rounds, "md5sum", &[])?.unwrap_or_default();
-    let ossl = md5_rounds(&root, args.rounds, "openssl", &["dgst", "-md5"])?.unwrap_or_default();
+    let ossl = rounds.ossl.clone();
     eprintln!(
         "  dd write+fsync 64 MiB: {:.0} MiB/s; loopback TCP: {:.0} MiB/s; md5sum: {:.0} MiB/s; openssl md5: {:.0} MiB/s (medians)",
         median(&dd),
@@ -296,6 +217,19 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         median(&md5),
         median(&ossl)
     );
+    if args.large_only {
+        let exit = amp.stop()?;
+        let put = large_ours["PutObject64MiB_MiBps"]["median"].as_f64().unwrap_or(f64::NAN);
+        let figures = json!({
+            "paired": large_ours["pairedMedian"],
+            "serverCpuMsPer64MiBPut": large_ours["serverCpuMsPer64MiBPut"],
+            "PutObject64MiB_vs_dd": r3(put / median(&dd)),
+            "PutObject64MiB_vs_opensslMd5": r3(put / median(&ossl)),
+            "opensslMd5_vs_dd": r3(median(&ossl) / median(&dd)),
+        });
+        eprintln!("figures: {figures}");
+        return Ok(json!({"bench": "s3", "largeOnly": true, "large": large_ours, "ddWriteFsync64MiB_MiBps": mibs(&dd), "loopbackTcp64MiB_MiBps": mibs(&lo), "md5sum64MiB_MiBps": mibs(&md5), "opensslMd5_64MiB_MiBps": mibs(&ossl), "figures": figures, "exitCodeAfterSigterm": exit}));
+    }
     let (n10k, s10k, first10k, mid10k) = listing(&at, &ours_creds, "list10k", 10_000, 600.0, args.seconds).await?;
     let big = if args.big_keys == 0 {
         None
@@ -325,7 +259,7 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
                     Err(e) => json!({"error": e.to_string()}),
                     Ok(()) => {
                         let mut m = small_ops(&pt, &creds, s.pid(), args.seconds).await;
-                        m.insert("large".into(), large_ops(&pt, &creds, &large, args.rounds).await.unwrap_or_else(|e| json!({"error": e.to_string()})));
+                        m.insert("large".into(), large_ops(&pt, &creds, &large, args.rounds, None).await.map_or_else(|e| json!({"error": e.to_string()}), |r| r.json()));
                         match listing(&pt, &creds, "list10k", 10_000, 600.0, args.seconds).await {
                             Ok((n, s, f, mid)) => m.insert("list10k".into(), json!({"keys": n, "loadSeconds": r3(s), "firstPage": f.json(), "middlePage": mid.json()})),
                             Err(e) => m.insert("list10k".into(), json!({"error": e.to_string()})),
@@ -359,6 +293,9 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
         // the PUT >= 0.5x dd target is reachable at all only when this is >= 0.5: the body's
         // MD5 (the ETag) alone must run at half of dd's speed or better
         "opensslMd5_vs_dd": ratio(Some(median(&ossl)), Some(median(&dd))),
+        // the same three, as medians of per-round ratios (dd and MD5 timed right after each PUT)
+        "paired": ours["large"]["pairedMedian"],
+        "serverCpuMsPer64MiBPut": ours["large"]["serverCpuMsPer64MiBPut"],
         "listPage10k_middle_p50_ms": p50(&ours, "list10k", "middlePage"),
         "listPageBig_middle_p50_ms": p50(&ours, "listBig", "middlePage"),
         "listPageBig_vs_10k": ratio(p50(&ours, "listBig", "middlePage"), p50(&ours, "list10k", "middlePage")),
