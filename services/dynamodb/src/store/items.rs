@@ -211,7 +211,7 @@ pub fn put_blind(conn: &Connection, table: &Table, k: &KeyBytes, old_size: Optio
 }
 
 fn store_row(conn: &Connection, table: &Table, k: &KeyBytes, n: &Item, size: i64) -> Result<(), DynamoError> {
-    let blob = serde_json::to_vec(&crate::value::json::ItemJson(n)).map_err(amplocal_core::InternalError::from)?;
+    let blob = crate::value::json::item_json_bytes(n);
     // An upsert rather than INSERT OR REPLACE: replacing an item rewrites only its row (the
     // scan index holds key columns only, which an overwrite leaves as they are), where REPLACE
     // deleted and re-inserted the scan-index entry too.

@@ -216,6 +216,108 @@ impl serde::Serialize for AttributeValue {
     }
 }
 
+/// An item as DynamoDB JSON bytes, exactly as `serde_json::to_vec(&ItemJson(item))` writes them,
+/// with a string escaper that skips eight bytes at a time while none needs escaping (a 1 KB
+/// string attribute was a third of a PutItem's work on the writer thread).
+pub fn item_json_bytes(item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + super::item_size(item) * 9 / 8);
+    push_item(&mut out, item);
+    out
+}
+
+fn push_item(out: &mut Vec<u8>, item: &Item) {
+    out.push(b'{');
+    for (i, (k, v)) in item.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_str(out, k);
+        out.push(b':');
+        push_value(out, v);
+    }
+    out.push(b'}');
+}
+
+fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, x);
+    }
+    out.push(b']');
+}
+
+fn push_value(out: &mut Vec<u8>, v: &AttributeValue) {
+    let b64 = |out: &mut Vec<u8>, b: &Vec<u8>| push_json_str(out, &base64::engine::general_purpose::STANDARD.encode(b));
+    out.extend_from_slice(b"{\"");
+    out.extend_from_slice(v.type_name().as_bytes());
+    out.extend_from_slice(b"\":");
+    match v {
+        AttributeValue::S(s) => push_json_str(out, s),
+        AttributeValue::N(n) => push_json_str(out, &n.to_string()),
+        AttributeValue::B(b) => b64(out, b),
+        AttributeValue::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        AttributeValue::Null => out.extend_from_slice(b"true"),
+        AttributeValue::Ss(v) => push_list(out, v, |o, s| push_json_str(o, s)),
+        AttributeValue::Ns(v) => push_list(out, v, |o, n| push_json_str(o, &n.to_string())),
+        AttributeValue::Bs(v) => push_list(out, v, b64),
+        AttributeValue::L(v) => push_list(out, v, push_value),
+        AttributeValue::M(m) => push_item(out, m),
+    }
+    out.push(b'}');
+}
+
+/// Whether any of the eight bytes of `w` is a control character, `"` or `\` (the bytes JSON
+/// strings escape). Exact: the word tests below have no false negatives, and a word they flag
+/// is examined byte by byte anyway.
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
+    below_space || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// Append `s` as a JSON string escaped as serde_json escapes: `"`, `\\`, `\b \f \n \r \t`, other
+/// control characters as `\u00xx`; everything else (non-ASCII included) as is.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !word_needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            out.extend_from_slice(&bytes[start..i]);
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
 pub(super) fn not_an_object() -> ValueError {
     ValueError::Serialization("Unexpected value type in payload".into())
 }
@@ -229,6 +331,28 @@ pub const VALIDATION_MARKER: &str = "\u{1}VALIDATION:";
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The hand-written writer emits exactly serde_json's bytes: every byte value at every
+    /// offset of an 8-byte word (and in the tail), unicode, and every attribute type.
+    #[test]
+    fn item_json_bytes_match_serde_json() {
+        let check = |item: &Item| assert_eq!(item_json_bytes(item), serde_json::to_vec(&ItemJson(item)).unwrap(), "{item:?}");
+        let mut strings = vec![String::new(), "é ሴ 😀 plain".to_string(), "x".repeat(1010), "\u{7f}\u{80}/<>'".to_string()];
+        for c in 0u8..128 {
+            for pos in 0..19 {
+                let mut s = "abcdefghijklmnopqrs".as_bytes().to_vec();
+                s[pos] = c;
+                strings.push(String::from_utf8(s).unwrap());
+            }
+        }
+        for s in &strings {
+            check(&[(s.clone(), AttributeValue::S(s.clone()))].into_iter().collect());
+        }
+        let v = json!({"M": {"a": {"SS": ["b\"q", "a"]}, "n": {"N": "-1.50e3"}, "l": {"L": [{"NULL": true}, {"B": "AAE="}, {"BOOL": false}, {"BOOL": true}]},
+            "ns": {"NS": ["3", "1"]}, "bs": {"BS": ["AAE=", "Ag=="]}, "e": {"M": {}}, "el": {"L": []}}});
+        check(&[("k\n".to_string(), value_from_json(&v).unwrap()), ("s".to_string(), AttributeValue::S("\\\t".into()))].into_iter().collect());
+        check(&Item::new());
+    }
 
     #[test]
     fn round_trip_and_validation() {
