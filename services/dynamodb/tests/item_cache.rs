@@ -3,6 +3,8 @@
 //! DeleteTable/CreateTable; every GetItem issued after a write was acknowledged must see that
 //! write (or a later one).
 
+mod common;
+
 use amplocal_core::{CoreCtx, CredentialMode, CredentialStore, ManualClock, RequestContext, SeededIds};
 use amplocal_dynamodb::model::*;
 use amplocal_dynamodb::{AttributeValue as V, Config, DynamoDbService, Item};
@@ -25,18 +27,7 @@ fn key() -> Item {
 }
 
 async fn create(svc: &DynamoDbService) {
-    svc.create_table(
-        &ctx(),
-        CreateTableInput {
-            table_name: "tab".into(),
-            key_schema: vec![KeySchemaElement { attribute_name: "id".into(), key_type: "HASH".into() }],
-            attribute_definitions: vec![AttributeDefinition { attribute_name: "id".into(), attribute_type: "S".into() }],
-            billing_mode: Some("PAY_PER_REQUEST".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    svc.create_table(&ctx(), common::string_keyed_table("tab", &["id"])).await.unwrap();
 }
 
 async fn get_n(svc: &DynamoDbService) -> Option<i64> {

@@ -1,6 +1,8 @@
 //! Ops-level tests of the typed API (what AppSync calls in-process): temp data dir, manual clock,
 //! seeded ids, no HTTP.
 
+mod common;
+
 use amplocal_core::{CoreCtx, CredentialMode, CredentialStore, ManualClock, RequestContext, SeededIds};
 use amplocal_dynamodb::model::*;
 use amplocal_dynamodb::{AttributeValue as V, Config, DynamoDbService, DynamoError, Item};
@@ -36,19 +38,7 @@ fn n(s: &str) -> V {
 }
 
 async fn table(e: &Env, name: &str) {
-    e.svc
-        .create_table(
-            &e.ctx(),
-            CreateTableInput {
-                table_name: name.into(),
-                key_schema: vec![KeySchemaElement { attribute_name: "id".into(), key_type: "HASH".into() }],
-                attribute_definitions: vec![AttributeDefinition { attribute_name: "id".into(), attribute_type: "S".into() }],
-                billing_mode: Some("PAY_PER_REQUEST".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    e.svc.create_table(&e.ctx(), common::string_keyed_table(name, &["id"])).await.unwrap();
 }
 
 #[tokio::test]

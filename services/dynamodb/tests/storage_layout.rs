@@ -3,6 +3,8 @@
 //! grow it. Not an AWS API; this guards the storage layout the Query-latency and write-cost
 //! figures of issue #3 depend on.
 
+mod common;
+
 use amplocal_core::{CoreCtx, CredentialMode, CredentialStore, ManualClock, RequestContext, SeededIds};
 use amplocal_dynamodb::model::*;
 use amplocal_dynamodb::{AttributeValue as V, Config, DynamoDbService, Item};
@@ -32,24 +34,7 @@ async fn one_kb_items_take_about_their_size_and_overwrites_do_not_grow_the_file(
     let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)));
     let core = CoreCtx::new(clock, Arc::new(SeededIds::new(1)), CredentialStore::new(CredentialMode::Lenient), dir.path().to_path_buf());
     let svc = DynamoDbService::new(core, Config { ttl_interval_secs: 0, ttl_batch: 2, create_delay_ms: 0 }).unwrap();
-    svc.create_table(
-        &ctx(),
-        CreateTableInput {
-            table_name: "tab".into(),
-            key_schema: vec![
-                KeySchemaElement { attribute_name: "pk".into(), key_type: "HASH".into() },
-                KeySchemaElement { attribute_name: "sk".into(), key_type: "RANGE".into() },
-            ],
-            attribute_definitions: vec![
-                AttributeDefinition { attribute_name: "pk".into(), attribute_type: "S".into() },
-                AttributeDefinition { attribute_name: "sk".into(), attribute_type: "S".into() },
-            ],
-            billing_mode: Some("PAY_PER_REQUEST".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    svc.create_table(&ctx(), common::string_keyed_table("tab", &["pk", "sk"])).await.unwrap();
     let path = dir.path().join("dynamodb.db");
     let empty = db_bytes(&path);
     const N: i64 = 400;
