@@ -68,10 +68,10 @@ record amplocal
 cargo build --release -p amplocal -p amplocal-bench
 record with-bench
 
-# First-run order, each name once; the previous list's names follow the new ones (they cost
-# nothing when absent and still help the builds they came from).
-touch "$out"
-awk '!seen[$0]++' "$work/amplocal" "$work/with-bench" "$out" >"$work/order"
+# First-run order, each name once. Only this recording's names are kept: both builds the repo
+# makes are recorded above, and a stale name's pattern in startup.ld could pull a function that
+# is no longer hot into the hot section (the list used to keep old names and only grew).
+awk '!seen[$0]++' "$work/amplocal" "$work/with-bench" >"$work/order"
 cp "$work/order" "$out"
 
 # startup.order (exact names) -> startup.ld: the same functions as hash-independent section
