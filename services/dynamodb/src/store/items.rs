@@ -6,9 +6,9 @@
 use super::catalog::{IndexDef, KeyAttr, Table, TableMeta};
 use super::scan_hash;
 use crate::error::DynamoError;
-use crate::value::{item_from_json, item_size, item_to_json, key, AttributeValue, Item, MAX_ITEM_SIZE};
+use crate::value::{item_from_json, item_size, key, AttributeValue, Item, MAX_ITEM_SIZE};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Encoded primary key of an item (`sk` empty for hash-only tables).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -288,51 +288,8 @@ pub fn write(conn: &Connection, table: &Table, k: &KeyBytes, old: Option<&Item>,
     }
     bump_counts(conn, table.id, i64::from(new.is_some()) - i64::from(old.is_some()), new_size - old_size)?;
     if meta.stream_enabled() && old != new {
-        record_change(conn, table, old, new, cx)?;
+        super::stream_record::record_change(conn, table, old, new, cx)?;
     }
-    Ok(())
-}
-
-fn record_change(conn: &Connection, table: &Table, old: Option<&Item>, new: Option<&Item>, cx: &ChangeCtx) -> Result<(), DynamoError> {
-    let meta = &table.meta;
-    let view = meta.stream.as_ref().and_then(|s| s.stream_view_type.clone()).unwrap_or_else(|| "NEW_AND_OLD_IMAGES".into());
-    let event = match (old, new) {
-        (None, Some(_)) => "INSERT",
-        (Some(_), Some(_)) => "MODIFY",
-        _ => "REMOVE",
-    };
-    let any = new.or(old).cloned().unwrap_or_default();
-    let keys = key_item(meta, &any);
-    let mut d = serde_json::Map::new();
-    d.insert("ApproximateCreationDateTime".into(), json!(cx.now.floor()));
-    d.insert("Keys".into(), item_to_json(&keys));
-    let mut size = item_size(&keys);
-    if let (Some(n), true) = (new, view == "NEW_IMAGE" || view == "NEW_AND_OLD_IMAGES") {
-        d.insert("NewImage".into(), item_to_json(n));
-        size += item_size(n);
-    }
-    if let (Some(o), true) = (old, view == "OLD_IMAGE" || view == "NEW_AND_OLD_IMAGES") {
-        d.insert("OldImage".into(), item_to_json(o));
-        size += item_size(o);
-    }
-    d.insert("SizeBytes".into(), json!(size));
-    d.insert("StreamViewType".into(), json!(view));
-    let mut rec = json!({
-        "eventName": event,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": cx.region,
-        "dynamodb": Value::Object(d),
-    });
-    if cx.actor == Actor::TtlService {
-        rec["userIdentity"] = json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
-    }
-    conn.prepare_cached("INSERT INTO stream_records (tid, label, created, record) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        table.id,
-        meta.stream_label.clone().unwrap_or_default(),
-        cx.now as i64,
-        rec.to_string()
-    ])?;
     Ok(())
 }
 

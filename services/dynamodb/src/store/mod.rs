@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod item_cache;
 pub mod items;
 pub mod meta_cache;
+pub mod stream_record;
 
 pub use catalog::{KeyAttr, Table, TableMeta};
 
