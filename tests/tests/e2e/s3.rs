@@ -368,3 +368,5 @@ async fn copy_object_directives_and_self_copy() {
 mod multipart;
 mod parts;
 mod wire;
+mod semantics;
+mod trailers;

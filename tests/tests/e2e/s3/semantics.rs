@@ -1,0 +1,296 @@
+//! End-to-end tests of S3 semantics the other files leave out: `null` versions and `null` delete
+//! markers under Suspended versioning, If-Match on CompleteMultipartUpload, GetObjectAttributes
+//! (checksum, storage class, errors), `encoding-type=url` on ListObjects (V1) and
+//! ListObjectVersions, the bucket-less `POST /?delete` with a CRC32 instead of Content-MD5, the
+//! permissive CORS default's exposed headers, and a configured base host over HTTPS.
+
+use super::*;
+use aws_sdk_s3::types::ObjectAttributes;
+
+/// CRC32 (IEEE) of `data`, base64 of the big-endian value, as in `x-amz-checksum-crc32`.
+fn crc32_b64(data: &[u8]) -> String {
+    use base64::Engine;
+    let mut c = 0xffff_ffffu32;
+    for &b in data {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = (c >> 1) ^ (0xedb8_8320 & (c & 1).wrapping_neg());
+        }
+    }
+    base64::engine::general_purpose::STANDARD.encode((!c).to_be_bytes())
+}
+
+async fn versioning(c: &Client, b: &str, status: BucketVersioningStatus) {
+    c.put_bucket_versioning().bucket(b).versioning_configuration(VersioningConfiguration::builder().status(status).build()).send().await.unwrap();
+}
+
+/// (version id, is latest, is delete marker) of every version of `key`, newest first.
+async fn versions_of(c: &Client, b: &str, key: &str) -> Vec<(String, bool, bool)> {
+    let out = c.list_object_versions().bucket(b).prefix(key).send().await.unwrap();
+    let mut all: Vec<(String, bool, bool)> = Vec::new();
+    for v in out.versions() {
+        all.push((v.version_id().unwrap().to_string(), v.is_latest().unwrap(), false));
+    }
+    for m in out.delete_markers() {
+        all.push((m.version_id().unwrap().to_string(), m.is_latest().unwrap(), true));
+    }
+    // the SDK splits versions from markers: put the latest first (stable sort keeps the rest)
+    all.sort_by_key(|v| !v.1);
+    all
+}
+
+#[tokio::test]
+async fn suspended_versioning_writes_null_versions_and_null_delete_markers() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "susp").await;
+    put(&c, "susp", "k", b"pre").await; // a `null` version from before versioning
+    versioning(&c, "susp", BucketVersioningStatus::Enabled).await;
+    let v1 = put(&c, "susp", "k", b"v1").await.version_id().unwrap().to_string();
+    assert_ne!(v1, "null");
+    assert_eq!(versions_of(&c, "susp", "k").await, vec![(v1.clone(), true, false), ("null".into(), false, false)]);
+
+    versioning(&c, "susp", BucketVersioningStatus::Suspended).await;
+    assert_eq!(c.get_bucket_versioning().bucket("susp").send().await.unwrap().status(), Some(&BucketVersioningStatus::Suspended));
+    // each PUT now writes the `null` version, replacing the earlier `null` one ("pre")
+    put(&c, "susp", "k", b"s1").await;
+    put(&c, "susp", "k", b"s2").await;
+    assert_eq!(versions_of(&c, "susp", "k").await, vec![("null".into(), true, false), (v1.clone(), false, false)]);
+    assert_eq!(get_bytes(&c, "susp", "k").await, b"s2");
+    let null = c.get_object().bucket("susp").key("k").version_id("null").send().await.unwrap();
+    assert_eq!(null.body.collect().await.unwrap().into_bytes().as_ref(), b"s2");
+    let old = c.get_object().bucket("susp").key("k").version_id(&v1).send().await.unwrap();
+    assert_eq!(old.body.collect().await.unwrap().into_bytes().as_ref(), b"v1");
+
+    // DELETE puts a delete marker whose version id is `null`, removing the `null` object version
+    let d = c.delete_object().bucket("susp").key("k").send().await.unwrap();
+    assert_eq!((d.delete_marker(), d.version_id()), (Some(true), Some("null")));
+    assert_eq!(versions_of(&c, "susp", "k").await, vec![("null".into(), true, true), (v1.clone(), false, false)]);
+    let e = c.get_object().bucket("susp").key("k").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    assert_eq!(e.raw_response().unwrap().headers().get("x-amz-delete-marker"), Some("true"));
+    let e = c.get_object().bucket("susp").key("k").version_id("null").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (405, "MethodNotAllowed".into()));
+    // a second delete replaces the `null` marker: still one marker
+    c.delete_object().bucket("susp").key("k").send().await.unwrap();
+    assert_eq!(versions_of(&c, "susp", "k").await.len(), 2);
+
+    // a PUT replaces the `null` marker with a `null` object again
+    put(&c, "susp", "k", b"s3").await;
+    assert_eq!(versions_of(&c, "susp", "k").await, vec![("null".into(), true, false), (v1.clone(), false, false)]);
+    assert_eq!(get_bytes(&c, "susp", "k").await, b"s3");
+
+    // DeleteObjects in a suspended bucket reports the `null` marker
+    let ids = Delete::builder().objects(ObjectIdentifier::builder().key("k").build().unwrap()).build().unwrap();
+    let out = c.delete_objects().bucket("susp").delete(ids).send().await.unwrap();
+    let del = &out.deleted()[0];
+    assert_eq!((del.delete_marker(), del.delete_marker_version_id()), (Some(true), Some("null")));
+
+    // deleting the Enabled-era version by id is permanent; deleting the marker by id revives nothing
+    c.delete_object().bucket("susp").key("k").version_id(&v1).send().await.unwrap();
+    c.delete_object().bucket("susp").key("k").version_id("null").send().await.unwrap();
+    assert!(versions_of(&c, "susp", "k").await.is_empty());
+    let e = c.head_object().bucket("susp").key("k").send().await.unwrap_err();
+    assert_eq!(status_code(&e).0, 404);
+    // re-enabling gives fresh ids again
+    versioning(&c, "susp", BucketVersioningStatus::Enabled).await;
+    assert_ne!(put(&c, "susp", "k", b"e").await.version_id(), Some("null"));
+}
+
+#[tokio::test]
+async fn complete_multipart_upload_honours_if_match_and_if_none_match() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "cmu").await;
+    let etag = put(&c, "cmu", "k", b"old").await.e_tag().unwrap().to_string();
+    let upload = |key: &'static str| {
+        let c = c.clone();
+        async move {
+            let id = c.create_multipart_upload().bucket("cmu").key(key).send().await.unwrap().upload_id().unwrap().to_string();
+            let p = c.upload_part().bucket("cmu").key(key).upload_id(&id).part_number(1).body(ByteStream::from_static(b"new")).send().await.unwrap();
+            let mpu = CompletedMultipartUpload::builder().parts(CompletedPart::builder().part_number(1).e_tag(p.e_tag().unwrap()).build()).build();
+            (id, mpu)
+        }
+    };
+    let (id, mpu) = upload("k").await;
+    let e = c.complete_multipart_upload().bucket("cmu").key("k").upload_id(&id).if_match("\"0123\"").multipart_upload(mpu.clone()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    assert_eq!(get_bytes(&c, "cmu", "k").await, b"old");
+    // the upload survives a failed condition
+    assert_eq!(c.list_parts().bucket("cmu").key("k").upload_id(&id).send().await.unwrap().parts().len(), 1);
+    c.complete_multipart_upload().bucket("cmu").key("k").upload_id(&id).if_match(&etag).multipart_upload(mpu).send().await.unwrap();
+    assert_eq!(get_bytes(&c, "cmu", "k").await, b"new");
+
+    // If-Match on a key that does not exist is NoSuchKey
+    let (id, mpu) = upload("absent").await;
+    let e = c.complete_multipart_upload().bucket("cmu").key("absent").upload_id(&id).if_match(&etag).multipart_upload(mpu.clone()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    // If-None-Match: * on a fresh key succeeds
+    c.complete_multipart_upload().bucket("cmu").key("absent").upload_id(&id).if_none_match("*").multipart_upload(mpu).send().await.unwrap();
+    assert_eq!(get_bytes(&c, "cmu", "absent").await, b"new");
+}
+
+#[tokio::test]
+async fn get_object_attributes_checksum_storage_class_and_errors() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "attr").await;
+    let out = put(&c, "attr", "k", b"attributes").await;
+    let crc = out.checksum_crc32().unwrap().to_string();
+    assert_eq!(crc, crc32_b64(b"attributes"));
+    let a = c
+        .get_object_attributes()
+        .bucket("attr")
+        .key("k")
+        .object_attributes(ObjectAttributes::Checksum)
+        .object_attributes(ObjectAttributes::StorageClass)
+        .object_attributes(ObjectAttributes::ObjectSize)
+        .object_attributes(ObjectAttributes::Etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.checksum().and_then(|c| c.checksum_crc32()), Some(crc.as_str()));
+    assert_eq!(a.storage_class().map(|s| s.as_str()), Some("STANDARD"));
+    assert_eq!(a.object_size(), Some(10));
+    assert_eq!(a.e_tag().map(|e| format!("\"{e}\"")).as_deref(), out.e_tag());
+    assert!(a.last_modified().is_some());
+    // only what was asked for
+    let a = c.get_object_attributes().bucket("attr").key("k").object_attributes(ObjectAttributes::ObjectSize).send().await.unwrap();
+    assert!(a.e_tag().is_none() && a.checksum().is_none());
+
+    let e = c.get_object_attributes().bucket("attr").key("missing").object_attributes(ObjectAttributes::Etag).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    let e = c.get_object_attributes().bucket("nobucket-attr").key("k").object_attributes(ObjectAttributes::Etag).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchBucket".into()));
+    let r = env.http().get(format!("{}/attr/k?attributes", env.endpoint)).header("x-amz-object-attributes", "ETag,Colour").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<Code>InvalidArgument</Code>"));
+}
+
+#[tokio::test]
+async fn encoding_type_url_in_list_objects_v1_and_versions() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "enc1").await;
+    for k in ["a b/ü+1", "a b/ü+2", "a b/x/y", "pct%2F"] {
+        put(&c, "enc1", k, b"x").await;
+    }
+    let get = |q: &str| {
+        let url = format!("{}/enc1?{q}", env.endpoint);
+        let http = env.http();
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    // V1: Prefix, Marker, Delimiter, Key, NextMarker and CommonPrefixes are encoded and echoed
+    let xml = get("prefix=a%20b%2F&delimiter=%2F&max-keys=1&marker=a%20b%2F%C3%BC&encoding-type=url").await;
+    for want in [
+        "<Prefix>a%20b/</Prefix>",
+        "<Marker>a%20b/%C3%BC</Marker>",
+        "<Delimiter>/</Delimiter>",
+        "<EncodingType>url</EncodingType>",
+        "<MaxKeys>1</MaxKeys>",
+        "<IsTruncated>true</IsTruncated>",
+        "<Key>a%20b/%C3%BC%2B1</Key>",
+        "<NextMarker>a%20b/%C3%BC%2B1</NextMarker>",
+    ] {
+        assert!(xml.contains(want), "{want} missing in {xml}");
+    }
+    // ("a b/x/y" sorts before "a b/ü…": 'x' < 0xC3)
+    let xml = get("prefix=a%20b%2F&delimiter=%2F&encoding-type=url").await;
+    assert!(xml.contains("<CommonPrefixes><Prefix>a%20b/x/</Prefix></CommonPrefixes>"), "{xml}");
+    // without encoding-type the same fields are raw (XML-escaped only)
+    let xml = get("prefix=pct").await;
+    assert!(xml.contains("<Key>pct%2F</Key>") && !xml.contains("<EncodingType>"), "{xml}");
+    let xml = get("prefix=pct&encoding-type=url").await;
+    assert!(xml.contains("<Key>pct%252F</Key>"), "{xml}");
+
+    // ListObjectVersions: Key, Prefix, KeyMarker, NextKeyMarker
+    let xml = get("versions&prefix=a%20b%2F%C3%BC&max-keys=1&encoding-type=url").await;
+    for want in ["<Prefix>a%20b/%C3%BC</Prefix>", "<EncodingType>url</EncodingType>", "<Key>a%20b/%C3%BC%2B1</Key>", "<NextKeyMarker>a%20b/%C3%BC%2B1</NextKeyMarker>", "<VersionId>null</VersionId>"] {
+        assert!(xml.contains(want), "{want} missing in {xml}");
+    }
+    let xml = get("versions&key-marker=a%20b%2F%C3%BC%2B1&version-id-marker=null&encoding-type=url").await;
+    assert!(xml.contains("<KeyMarker>a%20b/%C3%BC%2B1</KeyMarker>") && xml.contains("<Key>a%20b/%C3%BC%2B2</Key>"), "{xml}");
+    assert!(!xml.contains("<Key>a%20b/%C3%BC%2B1</Key>"), "{xml}");
+    let xml = get("versions&encoding-type=base64").await;
+    assert!(xml.contains("<Code>InvalidArgument</Code>"), "{xml}");
+}
+
+#[tokio::test]
+async fn bucketless_delete_on_the_virtual_host_checks_its_crc32() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "amp").await;
+    bucket(&c, "other").await; // two buckets: only the Host header can name the right one
+    put(&c, "amp", "public/a.txt", b"a").await;
+    put(&c, "amp", "public/b.txt", b"b").await;
+    let host = format!("amp.s3.localhost:{}", env.addr.port());
+    let body = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Object><Key>public/a.txt</Key></Object><Quiet>true</Quiet></Delete>";
+    let post = |crc: String| env.http().post(format!("{}/?delete", env.endpoint)).header("host", &host).header("x-amz-checksum-crc32", crc).header("x-amz-sdk-checksum-algorithm", "CRC32").body(body).send();
+    // a wrong CRC32 is BadDigest and deletes nothing
+    let r = post(crc32_b64(b"something else")).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<Code>BadDigest</Code>"));
+    c.head_object().bucket("amp").key("public/a.txt").send().await.unwrap();
+    // the right one (no Content-MD5 at all) deletes; quiet mode lists nothing
+    let r = post(crc32_b64(body.as_bytes())).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("<DeleteResult") && !text.contains("<Deleted>"), "{text}");
+    let e = c.head_object().bucket("amp").key("public/a.txt").send().await.unwrap_err();
+    assert_eq!(status_code(&e).0, 404);
+    c.head_object().bucket("amp").key("public/b.txt").send().await.unwrap();
+    // a wrong Content-MD5 is BadDigest too
+    let r = env.http().post(format!("{}/?delete", env.endpoint)).header("host", &host).header("content-md5", "AAAAAAAAAAAAAAAAAAAAAA==").body(body).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn permissive_cors_default_exposes_what_browsers_and_amplify_read() {
+    let env = TestEnv::start().await;
+    bucket(&env.s3(), "cors-def").await;
+    let want = ["ETag", "x-amz-version-id", "x-amz-request-id", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256"];
+    let exposed = |r: &reqwest::Response| -> Vec<String> {
+        r.headers().get("access-control-expose-headers").map(|v| v.to_str().unwrap().split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
+    };
+    let pre = env
+        .http()
+        .request(reqwest::Method::OPTIONS, format!("{}/cors-def/some/key", env.endpoint))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "DELETE")
+        .header("access-control-request-headers", "x-amz-content-sha256, x-amz-user-agent, authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status(), 200);
+    let methods = pre.headers()["access-control-allow-methods"].to_str().unwrap().to_string();
+    assert!(["GET", "PUT", "POST", "DELETE", "HEAD"].iter().all(|m| methods.contains(m)), "{methods}");
+    assert!(pre.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    let got = exposed(&pre);
+    for h in want {
+        assert!(got.iter().any(|g| g.eq_ignore_ascii_case(h)), "{h} not exposed: {got:?}");
+    }
+    // on a real response too, and on an error response
+    let r = env.http().get(format!("{}/cors-def/missing", env.endpoint)).header("origin", "http://localhost:5173").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert!(exposed(&r).iter().any(|g| g == "ETag"));
+}
+
+#[tokio::test]
+async fn configured_base_host_virtual_hosting_over_https() {
+    let env = TestEnv::builder().services(|s| s.s3.hostnames = vec!["files.example.test".into()]).start().await;
+    bucket(&env.s3(), "tlsb").await;
+    // the local CA's leaf names localhost and s3.localhost only, so this client skips
+    // certificate checks (as boto3 with verify=False does): it tests addressing, not the cert
+    let https = reqwest::Client::builder().danger_accept_invalid_certs(true).resolve("tlsb.files.example.test", env.addr).build().unwrap();
+    let port = env.addr.port();
+    let r = https.put(format!("https://tlsb.files.example.test:{port}/dir/k")).body("tls custom").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(get_bytes(&env.s3(), "tlsb", "dir/k").await, b"tls custom");
+    let xml = https.get(format!("https://tlsb.files.example.test:{port}/?list-type=2")).send().await.unwrap().text().await.unwrap();
+    assert!(xml.contains("<Name>tlsb</Name>") && xml.contains("<Key>dir/k</Key>"), "{xml}");
+    // an unknown bucket under the configured host is NoSuchBucket
+    let r = env.http().get(format!("{}/k", env.endpoint)).header("host", format!("nosuch.files.example.test:{port}")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("<Code>NoSuchBucket</Code>"));
+}
