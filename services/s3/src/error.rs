@@ -110,6 +110,9 @@ pub enum S3Error {
     /// 400: key longer than 1024 bytes.
     #[error("Your key is too long")]
     KeyTooLongError,
+    /// 400: `x-amz-storage-class` names no storage class.
+    #[error("The storage class you specified is not valid")]
+    InvalidStorageClass,
     /// 403.
     #[error("{0}")]
     AccessDenied(String),
@@ -178,6 +181,7 @@ impl AwsError for S3Error {
             MethodNotAllowed { .. } => "MethodNotAllowed",
             NotImplemented(_) => "NotImplemented",
             KeyTooLongError => "KeyTooLongError",
+            InvalidStorageClass => "InvalidStorageClass",
             AccessDenied(_) | CorsForbidden => "AccessDenied",
             ConditionalRequestConflict => "ConditionalRequestConflict",
             MissingContentLength => "MissingContentLength",
@@ -213,7 +217,8 @@ impl AwsError for S3Error {
             | MalformedPolicy
             | MalformedPOSTRequest
             | InvalidPolicyDocument(_)
-            | KeyTooLongError => 400,
+            | KeyTooLongError
+            | InvalidStorageClass => 400,
             InvalidRange { .. } => 416,
             PreconditionFailed { .. } => 412,
             NotModified { .. } => 304,

@@ -31,8 +31,17 @@ pub fn http_time(v: Option<&str>) -> Option<SystemTime> {
     v.and_then(|s| httpdate::parse_http_date(s.trim()).ok())
 }
 
-/// Object metadata from PutObject / CreateMultipartUpload / CopyObject(REPLACE) headers.
-pub fn object_meta(r: &Req) -> ObjectMeta {
+/// The storage classes `x-amz-storage-class` may name (stored and echoed; all behave as STANDARD).
+pub const STORAGE_CLASSES: &[&str] =
+    &["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"];
+
+/// Object metadata from PutObject / CreateMultipartUpload / CopyObject(REPLACE) headers; an
+/// unknown storage class is `InvalidStorageClass`.
+pub fn object_meta(r: &Req) -> S3Result<ObjectMeta> {
+    let storage_class = match r.header("x-amz-storage-class").map(str::trim) {
+        Some(c) if !STORAGE_CLASSES.contains(&c) => return Err(S3Error::InvalidStorageClass),
+        other => other.filter(|c| *c != "STANDARD").map(str::to_string),
+    };
     let h = |n: &str| r.header(n).map(str::to_string);
     let encoding = h("content-encoding").and_then(|e| {
         let rest: Vec<&str> = e.split(',').map(str::trim).filter(|p| !p.eq_ignore_ascii_case("aws-chunked") && !p.is_empty()).collect();
@@ -45,7 +54,7 @@ pub fn object_meta(r: &Req) -> ObjectMeta {
             user.push((k.to_string(), v));
         }
     }
-    ObjectMeta {
+    Ok(ObjectMeta {
         content_type: Some(h("content-type").unwrap_or_else(|| "binary/octet-stream".into())),
         cache_control: h("cache-control"),
         content_disposition: h("content-disposition"),
@@ -53,9 +62,9 @@ pub fn object_meta(r: &Req) -> ObjectMeta {
         content_language: h("content-language"),
         expires: h("expires"),
         website_redirect: h("x-amz-website-redirect-location"),
-        storage_class: h("x-amz-storage-class").filter(|s| s != "STANDARD"),
+        storage_class,
         user,
-    }
+    })
 }
 
 /// Tags from `x-amz-tagging` (URL query form).

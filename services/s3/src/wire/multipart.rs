@@ -38,7 +38,7 @@ pub(super) async fn handle(svc: &S3Service, o: Op, mut r: Req) -> S3Result<Respo
             let input = CreateInput {
                 bucket: r.bucket(),
                 key: r.key(),
-                meta: headers::object_meta(&r),
+                meta: headers::object_meta(&r)?,
                 tags,
                 checksum_alg,
                 checksum_type: r.header("x-amz-checksum-type").map(|t| t.trim().to_ascii_uppercase()),

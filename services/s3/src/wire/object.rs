@@ -134,7 +134,7 @@ async fn put(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     if declared_len.is_none_or(|n| n > SMALL_BODY) {
         bucket_ops::head_bucket(svc, r.bucket()).await?;
     }
-    let meta = headers::object_meta(&r);
+    let meta = headers::object_meta(&r)?;
     let tags = headers::tagging_header(&r);
     tag::check_tags(&tags)?;
     let framing = headers::framing(&r)?;
@@ -320,7 +320,7 @@ async fn copy(svc: &S3Service, r: Req) -> S3Result<Response> {
         bucket: r.bucket(),
         key: r.key(),
         replace_metadata,
-        meta: headers::object_meta(&r),
+        meta: headers::object_meta(&r)?,
         replace_tags,
         tags,
         source_cond: headers::read_conditions(&r, "x-amz-copy-source-"),
