@@ -370,3 +370,4 @@ mod parts;
 mod wire;
 mod semantics;
 mod trailers;
+mod copy;

@@ -150,7 +150,13 @@ pub async fn copy_object(svc: &S3Service, ctx: &RequestContext, input: CopyObjec
         size: staged.size,
         etag: format!("\"{}\"", hex::encode(staged.digests.md5)),
         mtime_ms: ms(ctx.now),
-        meta: if input.replace_metadata { input.meta } else { src.meta.clone() },
+        // storage class and website redirect are never copied: they come from this request
+        // (STANDARD / none when absent), whatever the metadata directive
+        meta: if input.replace_metadata {
+            input.meta
+        } else {
+            ObjectMeta { storage_class: input.meta.storage_class, website_redirect: input.meta.website_redirect, ..src.meta.clone() }
+        },
         checksum,
         parts: Vec::new(),
         tags: if input.replace_tags { input.tags } else { src.tags.clone() },
