@@ -347,12 +347,12 @@ pub async fn list_parts(svc: &S3Service, bucket: String, key: String, upload_id:
 }
 
 /// ListMultipartUploads: (uploads, truncated).
-pub async fn list_uploads(svc: &S3Service, bucket: String, prefix: String, key_marker: String, max: usize) -> S3Result<(Vec<UploadRow>, bool)> {
+pub async fn list_uploads(svc: &S3Service, bucket: String, prefix: String, key_marker: String, upload_id_marker: Option<String>, max: usize) -> S3Result<(Vec<UploadRow>, bool)> {
     let mut rows = svc
         .db()
         .read(move |c| {
             require_bucket(c, &bucket)?;
-            uploads::list(c, &bucket, &prefix, &key_marker, max)
+            uploads::list(c, &bucket, &prefix, &key_marker, upload_id_marker.as_deref(), max)
         })
         .await?;
     let truncated = rows.len() > max;

@@ -85,11 +85,17 @@ pub fn get(conn: &Connection, bucket: &str, key: &str, upload_id: &str) -> S3Res
 }
 
 /// Uploads of a bucket in (key, initiated) order, after the markers, up to `max + 1`.
-pub fn list(conn: &Connection, bucket: &str, prefix: &str, key_marker: &str, max: usize) -> S3Result<Vec<UploadRow>> {
+pub fn list(conn: &Connection, bucket: &str, prefix: &str, key_marker: &str, upload_id_marker: Option<&str>, max: usize) -> S3Result<Vec<UploadRow>> {
+    // Uploads of one key are ordered by initiation (then id); with an upload-id-marker, the
+    // marker key's uploads after that upload come first (a marker naming no upload of that key
+    // matches none of them).
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {UCOLS} FROM uploads WHERE bucket = ?1 AND key > ?2 AND substr(key, 1, length(?3)) = ?3 ORDER BY key, initiated_ms LIMIT ?4"
+        "SELECT {UCOLS} FROM uploads AS u WHERE bucket = ?1 AND substr(key, 1, length(?3)) = ?3 \
+         AND (key > ?2 OR (key = ?2 AND ?5 IS NOT NULL AND (initiated_ms, upload_id) > \
+             (SELECT m.initiated_ms, m.upload_id FROM uploads AS m WHERE m.upload_id = ?5 AND m.bucket = ?1 AND m.key = ?2))) \
+         ORDER BY key, initiated_ms, upload_id LIMIT ?4"
     ))?;
-    let rows = st.query_map(params![bucket, key_marker, prefix, (max + 1) as i64], upload_from)?;
+    let rows = st.query_map(params![bucket, key_marker, prefix, (max + 1) as i64, upload_id_marker], upload_from)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 

@@ -231,7 +231,9 @@ async fn uploads(svc: &S3Service, r: Req) -> S3Result<Response> {
     let (max_text, max) = max_keys(&r, "max-uploads")?;
     let prefix = r.q.get("prefix").unwrap_or("").to_string();
     let key_marker = r.q.get("key-marker").unwrap_or("").to_string();
-    let (rows, truncated) = multipart::list_uploads(svc, r.bucket(), prefix.clone(), key_marker.clone(), max).await?;
+    // upload-id-marker counts only together with a key-marker (AWS ignores it otherwise)
+    let id_marker = r.q.get("upload-id-marker").filter(|m| !m.is_empty() && !key_marker.is_empty()).map(str::to_string);
+    let (rows, truncated) = multipart::list_uploads(svc, r.bucket(), prefix.clone(), key_marker.clone(), id_marker, max).await?;
     let owner = owner_id(&r.ctx.account_id);
     let mut w = XmlWriter::new("ListMultipartUploadsResult");
     w.elem("Bucket", &r.bucket()).elem("KeyMarker", &enc(&key_marker, url)).elem("UploadIdMarker", r.q.get("upload-id-marker").unwrap_or(""));
