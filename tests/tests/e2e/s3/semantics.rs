@@ -294,3 +294,45 @@ async fn configured_base_host_virtual_hosting_over_https() {
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("<Code>NoSuchBucket</Code>"));
 }
+
+#[tokio::test]
+async fn list_object_versions_pages_inside_one_keys_versions() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "lov").await;
+    versioning(&c, "lov", BucketVersioningStatus::Enabled).await;
+    let mut want = Vec::new();
+    for i in 0..5 {
+        want.push(("k".to_string(), put(&c, "lov", "k", format!("k{i}").as_bytes()).await.version_id().unwrap().to_string(), false));
+    }
+    for i in 0..2 {
+        want.push(("l".to_string(), put(&c, "lov", "l", format!("l{i}").as_bytes()).await.version_id().unwrap().to_string(), false));
+    }
+    want.push(("l".to_string(), c.delete_object().bucket("lov").key("l").send().await.unwrap().version_id().unwrap().to_string(), true));
+    let mut got = Vec::new();
+    let (mut km, mut vm): (Option<String>, Option<String>) = (None, None);
+    let mut pages = 0;
+    loop {
+        let page = c.list_object_versions().bucket("lov").max_keys(3).set_key_marker(km.clone()).set_version_id_marker(vm.clone()).send().await.unwrap();
+        pages += 1;
+        let n = page.versions().len() + page.delete_markers().len();
+        assert!(n <= 3, "{n}");
+        got.extend(page.versions().iter().map(|v| (v.key().unwrap().to_string(), v.version_id().unwrap().to_string(), false)));
+        got.extend(page.delete_markers().iter().map(|m| (m.key().unwrap().to_string(), m.version_id().unwrap().to_string(), true)));
+        if page.is_truncated() != Some(true) {
+            break;
+        }
+        km = page.next_key_marker().map(String::from);
+        vm = page.next_version_id_marker().map(String::from);
+    }
+    assert_eq!(pages, 3);
+    // newest first within a key; only the newest is latest
+    let all = c.list_object_versions().bucket("lov").prefix("k").send().await.unwrap();
+    let order: Vec<&str> = all.versions().iter().map(|v| v.version_id().unwrap()).collect();
+    let newest_first: Vec<&str> = want.iter().filter(|w| w.0 == "k").rev().map(|w| w.1.as_str()).collect();
+    assert_eq!(order, newest_first);
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(all.versions().iter().filter(|v| v.is_latest() == Some(true)).count(), 1);
+}
