@@ -229,3 +229,80 @@ async fn list_multipart_uploads_and_list_parts_paginate_without_gaps() {
     let e = c.list_parts().bucket("mpl").key("b").upload_id(id).send().await.unwrap_err();
     assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
 }
+
+#[tokio::test]
+async fn multipart_checksum_values_and_full_object_mismatch() {
+    use super::semantics::crc32_b64;
+    use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType};
+    use base64::Engine;
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "mpv").await;
+    let part1 = vec![b'x'; 5 * 1024 * 1024];
+    let part2 = b"end".to_vec();
+    let whole = [part1.as_slice(), part2.as_slice()].concat();
+    let start = |key: &'static str, kind: Option<ChecksumType>| {
+        let c = c.clone();
+        let (part1, part2) = (part1.clone(), part2.clone());
+        async move {
+            let id = c.create_multipart_upload().bucket("mpv").key(key).checksum_algorithm(ChecksumAlgorithm::Crc32).set_checksum_type(kind).send().await.unwrap().upload_id().unwrap().to_string();
+            let mut parts = Vec::new();
+            for (n, body) in [(1, part1), (2, part2)] {
+                let out = c.upload_part().bucket("mpv").key(key).upload_id(&id).part_number(n).checksum_algorithm(ChecksumAlgorithm::Crc32).body(ByteStream::from(body)).send().await.unwrap();
+                parts.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).set_checksum_crc32(out.checksum_crc32().map(String::from)).build());
+            }
+            (id, CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        }
+    };
+    // COMPOSITE: CRC32 over the parts' raw CRC32s, then -N
+    let (id, mpu) = start("comp", None).await;
+    let out = c.complete_multipart_upload().bucket("mpv").key("comp").upload_id(&id).multipart_upload(mpu).send().await.unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let raw: Vec<u8> = [crc32_b64(&part1), crc32_b64(&part2)].iter().flat_map(|p| b64.decode(p).unwrap()).collect();
+    assert_eq!(out.checksum_crc32(), Some(format!("{}-2", crc32_b64(&raw)).as_str()));
+    assert_eq!(out.checksum_type(), Some(&ChecksumType::Composite));
+
+    // FULL_OBJECT: the CRC32 of the whole object; a wrong whole-object header is BadDigest and
+    // leaves the upload to be completed again
+    let (id, mpu) = start("full", Some(ChecksumType::FullObject)).await;
+    let e = c
+        .complete_multipart_upload()
+        .bucket("mpv")
+        .key("full")
+        .upload_id(&id)
+        .checksum_crc32(crc32_b64(b"not the object"))
+        .checksum_type(ChecksumType::FullObject)
+        .multipart_upload(mpu.clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(&e), (400, "BadDigest".into()));
+    let e = c.head_object().bucket("mpv").key("full").send().await.unwrap_err();
+    assert_eq!(status_code(&e).0, 404);
+    let out = c
+        .complete_multipart_upload()
+        .bucket("mpv")
+        .key("full")
+        .upload_id(&id)
+        .checksum_crc32(crc32_b64(&whole))
+        .checksum_type(ChecksumType::FullObject)
+        .multipart_upload(mpu)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.checksum_crc32(), Some(crc32_b64(&whole).as_str()));
+    assert_eq!(out.checksum_type(), Some(&ChecksumType::FullObject));
+
+    // a part checksum in the Complete body that differs from the stored one is InvalidPart
+    let (id, mpu) = start("badpart", None).await;
+    let mut parts = mpu.parts().to_vec();
+    parts[1] = CompletedPart::builder().part_number(2).e_tag(parts[1].e_tag().unwrap()).checksum_crc32(crc32_b64(b"other")).build();
+    let e = c.complete_multipart_upload().bucket("mpv").key("badpart").upload_id(&id).multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (400, "InvalidPart".into()));
+
+    // unsupported combinations are refused at CreateMultipartUpload
+    for (alg, kind) in [(ChecksumAlgorithm::Crc64Nvme, ChecksumType::Composite), (ChecksumAlgorithm::Sha256, ChecksumType::FullObject)] {
+        let e = c.create_multipart_upload().bucket("mpv").key("x").checksum_algorithm(alg).checksum_type(kind).send().await.unwrap_err();
+        assert_eq!(status_code(&e), (400, "InvalidRequest".into()));
+    }
+}

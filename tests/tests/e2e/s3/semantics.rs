@@ -8,7 +8,7 @@ use super::*;
 use aws_sdk_s3::types::ObjectAttributes;
 
 /// CRC32 (IEEE) of `data`, base64 of the big-endian value, as in `x-amz-checksum-crc32`.
-fn crc32_b64(data: &[u8]) -> String {
+pub(super) fn crc32_b64(data: &[u8]) -> String {
     use base64::Engine;
     let mut c = 0xffff_ffffu32;
     for &b in data {
