@@ -114,3 +114,33 @@ async fn signed_trailer_is_verified_and_every_tampering_fails() {
     let listed = c.list_objects_v2().bucket("trl").send().await.unwrap();
     assert_eq!(listed.contents().iter().map(|o| o.key().unwrap()).collect::<Vec<_>>(), vec!["good"]);
 }
+
+#[tokio::test]
+async fn unsigned_chunked_keeps_other_content_codings_and_checks_the_decoded_length() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "trl").await;
+    let body = "a\r\nchunk-one \r\n9\r\nchunk-two\r\n0\r\nx-amz-checksum-crc32:s4R9Pg==\r\n\r\n";
+    let put = |key: &str, encoding: &'static str, decoded: &'static str| {
+        env.http()
+            .put(format!("{}/trl/{key}", env.endpoint))
+            .header("content-encoding", encoding)
+            .header("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+            .header("x-amz-decoded-content-length", decoded)
+            .header("x-amz-trailer", "x-amz-checksum-crc32")
+            .body(body)
+            .send()
+    };
+    // `aws-chunked, gzip` is stored as `gzip` (the body is kept as sent, never decompressed)
+    assert_eq!(put("gz", "aws-chunked, gzip", "19").await.unwrap().status(), 200);
+    let h = c.head_object().bucket("trl").key("gz").send().await.unwrap();
+    assert_eq!(h.content_encoding(), Some("gzip"));
+    assert_eq!(get_bytes(&c, "trl", "gz").await, b"chunk-one chunk-two");
+    // a decoded length that disagrees with the chunks is refused and stores nothing
+    for (key, n) in [("short", "18"), ("long", "20")] {
+        let r = put(key, "aws-chunked", n).await.unwrap();
+        assert_eq!(r.status(), 400, "{key}");
+        let e = c.head_object().bucket("trl").key(key).send().await.unwrap_err();
+        assert_eq!(status_code(&e).0, 404, "{key}");
+    }
+}
