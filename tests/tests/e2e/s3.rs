@@ -72,10 +72,15 @@ async fn buckets_create_head_list_location_delete() {
     let names: Vec<String> = c.list_buckets().send().await.unwrap().buckets().iter().filter_map(|b| b.name().map(String::from)).collect();
     assert_eq!(names, vec!["alpha", "beta-eu"]);
 
-    for bad in ["ab", "UPPER", "has_underscore", "-dash", "a..b", "192.168.0.1"] {
+    let long = "a".repeat(64);
+    for bad in ["ab", "UPPER", "has_underscore", "-dash", "dash-", "a..b", "192.168.0.1", "xn--abc", "sthree-x", "amzn-s3-demo-b", "b-s3alias", "b--ol-s3", "b.mrap", "b--table-s3", long.as_str()] {
         let e = c.create_bucket().bucket(bad).send().await.unwrap_err();
         assert_eq!(status_code(&e), (400, "InvalidBucketName".into()), "{bad}");
     }
+    // (the SDK treats `--x-s3` names as directory buckets and never sends them path-style)
+    let r = env.http().put(format!("{}/b--x-s3", env.endpoint)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<Code>InvalidBucketName</Code>"));
 
     put(&c, "alpha", "k", b"x").await;
     let e = c.delete_bucket().bucket("alpha").send().await.unwrap_err();

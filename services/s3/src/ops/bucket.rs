@@ -28,10 +28,11 @@ pub fn valid_bucket_name(name: &str) -> bool {
     if name.parse::<std::net::Ipv4Addr>().is_ok() {
         return false;
     }
-    if name.starts_with("xn--") || name.starts_with("sthree-") || name.ends_with("-s3alias") || name.ends_with("--ol-s3") {
-        return false;
-    }
-    true
+    // reserved prefixes and suffixes (access point aliases, Multi-Region Access Points,
+    // directory and table buckets)
+    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p));
+    let reserved_suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().any(|s| name.ends_with(s));
+    !reserved_prefix && !reserved_suffix
 }
 
 /// CreateBucket. `location` is the LocationConstraint of the body (None = us-east-1).
