@@ -274,6 +274,21 @@ async fn permissive_cors_default_exposes_what_browsers_and_amplify_read() {
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:5173");
     assert!(exposed(&r).iter().any(|g| g == "ETag"));
+
+    // with bucket rules, actual responses carry the matching rule's headers, and none otherwise
+    let rule = CorsRule::builder().allowed_origins("https://app.example").allowed_methods("GET").expose_headers("x-amz-meta-color").build().unwrap();
+    env.s3().put_bucket_cors().bucket("cors-def").cors_configuration(CorsConfiguration::builder().cors_rules(rule).build().unwrap()).send().await.unwrap();
+    put(&env.s3(), "cors-def", "k", b"x").await;
+    let get = |origin: &'static str| env.http().get(format!("{}/cors-def/k", env.endpoint)).header("origin", origin).send();
+    let r = get("https://app.example").await.unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "https://app.example");
+    assert_eq!(exposed(&r), vec!["x-amz-meta-color"]);
+    let r = get("https://other.example").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("access-control-allow-origin").is_none(), "{:?}", r.headers());
+    // a method the rule does not allow gets no CORS headers either
+    let r = env.http().delete(format!("{}/cors-def/nothing", env.endpoint)).header("origin", "https://app.example").send().await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
