@@ -3,11 +3,15 @@
 // ranges, metadata, listing with delimiter and pagination, copy, batch delete, multipart, and the
 // error paths a JS app sees (NoSuchKey, NoSuchBucket, SignatureDoesNotMatch).
 // Presigned URLs are not covered: @aws-sdk/s3-request-presigner is not in package.json.
+// Virtual-hosted addressing (the JS SDK's default) is covered by one test whose agent resolves
+// `*.s3.localhost` to 127.0.0.1 (this machine's resolver does not).
 // Run: AMPLOCAL_BIN=target/debug/amplocal node --test tests/js/s3.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, CopyObjectCommand, DeleteObjectsCommand, CreateMultipartUploadCommand,
@@ -436,5 +440,42 @@ test('Keys with unicode, spaces and reserved URL characters round-trip through P
   assert.deepEqual(list.Contents.map((o) => o.Key).sort(), [...keys].sort());
   for (const Key of keys) {
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body.transformToString(), `body of ${Key}`);
+  }
+});
+
+test('Default virtual-hosted addressing (bucket.s3.localhost): put a stream, get, list, copy, and DeleteObjects on POST /?delete', async () => {
+  const port = new URL(server.endpoint).port;
+  // every name resolves to the loopback address amplocal listens on
+  const lookup = (host, opts, cb) => (opts && opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+  const vh = new S3Client({
+    endpoint: `http://s3.localhost:${port}`,
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup }) }),
+  });
+  const hosts = [];
+  vh.middlewareStack.add((next) => async (args) => {
+    hosts.push(`${args.request.method} ${args.request.hostname}${args.request.path}?${Object.keys(args.request.query || {}).join('&')}`);
+    return next(args);
+  }, { step: 'finalizeRequest', priority: 'low', name: 'captureHost' });
+  try {
+    const bucket = 'js-vhost';
+    await vh.send(new CreateBucketCommand({ Bucket: bucket }));
+    const data = Buffer.from('virtual host body '.repeat(5000));
+    await vh.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/a b.txt', Body: Readable.from([data.subarray(0, 7), data.subarray(7)]), ContentLength: data.length }));
+    assert.ok((await bodyBytes(await vh.send(new GetObjectCommand({ Bucket: bucket, Key: 'dir/a b.txt' })))).equals(data));
+    await vh.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dir/copy.txt', CopySource: `${bucket}/dir/a%20b.txt` }));
+    const list = await vh.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'dir/' }));
+    assert.deepEqual(list.Contents.map((o) => o.Key), ['dir/a b.txt', 'dir/copy.txt']);
+    assert.equal(list.Name, bucket);
+    const del = await vh.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'dir/a b.txt' }, { Key: 'dir/copy.txt' }] } }));
+    assert.equal(del.Deleted.length, 2);
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount, 0);
+    // the requests really went to the bucket's host, the bucket never in the path
+    assert.ok(hosts.length >= 6 && hosts.every((h) => h.includes(`${bucket}.s3.localhost/`) && !h.includes(`/${bucket}/`)), hosts.join('\n'));
+    assert.ok(hosts.some((h) => h.startsWith(`POST ${bucket}.s3.localhost/`) && h.includes('delete')), hosts.join('\n'));
+    await assert.rejects(vh.send(new GetObjectCommand({ Bucket: 'js-vhost-missing', Key: 'k' })), (err) => err.name === 'NoSuchBucket');
+  } finally {
+    vh.destroy();
   }
 });
