@@ -306,3 +306,26 @@ async fn multipart_checksum_values_and_full_object_mismatch() {
         assert_eq!(status_code(&e), (400, "InvalidRequest".into()));
     }
 }
+
+#[tokio::test]
+async fn the_background_task_aborts_abandoned_uploads_on_its_own() {
+    // a 2 s age: the task started with the router runs every second (real clock)
+    let env = TestEnv::builder().services(|s| s.s3.multipart_max_age_secs = 2).start().await;
+    let c = env.s3();
+    bucket(&c, "gca").await;
+    let id = c.create_multipart_upload().bucket("gca").key("k").send().await.unwrap().upload_id().unwrap().to_string();
+    c.upload_part().bucket("gca").key("k").upload_id(&id).part_number(1).body(ByteStream::from(vec![7u8; 100_000])).send().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if c.list_multipart_uploads().bucket("gca").send().await.unwrap().uploads().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "upload not cleaned up within 15 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let e = c.upload_part().bucket("gca").key("k").upload_id(&id).part_number(2).body(ByteStream::from_static(b"late")).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (404, "NoSuchUpload".into()));
+    let mut files = Vec::new();
+    files_under(&env.dir.path().join("s3/blobs"), &mut files);
+    assert!(files.iter().all(|f| f.is_dir()), "{files:?}");
+}
