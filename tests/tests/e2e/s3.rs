@@ -211,6 +211,13 @@ async fn conditional_writes() {
     let e = c.put_object().bucket("cwb").key("absent").if_match(&etag).body(ByteStream::from_static(b"4")).send().await.unwrap_err();
     assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
     assert_eq!(get_bytes(&c, "cwb", "k").await, b"3");
+    // If-None-Match on a write takes only `*`: an ETag there is NotImplemented, nothing written
+    let now = c.head_object().bucket("cwb").key("k").send().await.unwrap().e_tag().unwrap().to_string();
+    let e = c.put_object().bucket("cwb").key("k").if_none_match(&now).body(ByteStream::from_static(b"5")).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (501, "NotImplemented".into()));
+    let e = c.put_object().bucket("cwb").key("k").if_none_match("\"other\"").body(ByteStream::from_static(b"5")).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (501, "NotImplemented".into()));
+    assert_eq!(get_bytes(&c, "cwb", "k").await, b"3");
     // conditional delete
     let e = c.delete_object().bucket("cwb").key("k").if_match(&etag).send().await.unwrap_err();
     assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));

@@ -115,8 +115,13 @@ pub fn declared(r: &Req) -> S3Result<(Declared, Vec<ChecksumAlg>)> {
 }
 
 /// Write conditions.
-pub fn write_conditions(r: &Req) -> WriteConditions {
-    WriteConditions { if_match: r.header("if-match").map(str::to_string), if_none_match: r.header("if-none-match").map(str::to_string) }
+/// `If-None-Match` on a write takes only `*`; S3 answers any other value with NotImplemented.
+pub fn write_conditions(r: &Req) -> S3Result<WriteConditions> {
+    let if_none_match = r.header("if-none-match").map(str::to_string);
+    if if_none_match.as_deref().is_some_and(|v| v.trim() != "*") {
+        return Err(S3Error::NotImplemented("A header you provided implies functionality that is not implemented".into()));
+    }
+    Ok(WriteConditions { if_match: r.header("if-match").map(str::to_string), if_none_match })
 }
 
 /// Read conditions from `prefix` (`""` or `x-amz-copy-source-`).

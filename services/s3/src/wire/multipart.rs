@@ -113,7 +113,7 @@ pub(super) async fn handle(svc: &S3Service, o: Op, mut r: Req) -> S3Result<Respo
                 parts.push(CompletedPart { number, etag, checksums });
             }
             let checksums = ChecksumAlg::ALL.into_iter().filter_map(|a| r.header(a.header()).map(|v| (a, v.trim().to_string()))).collect();
-            let input = CompleteInput { bucket: r.bucket(), key: r.key(), upload_id: upload_id(&r), parts, cond: headers::write_conditions(&r), checksums };
+            let input = CompleteInput { bucket: r.bucket(), key: r.key(), upload_id: upload_id(&r), parts, cond: headers::write_conditions(&r)?, checksums };
             let out = op::complete(svc, &r.ctx, input).await?;
             let mut w = XmlWriter::new("CompleteMultipartUploadResult");
             w.elem("Location", &format!("/{}/{}", r.bucket(), r.key())).elem("Bucket", &r.bucket()).elem("Key", &r.key()).elem("ETag", &out.etag);

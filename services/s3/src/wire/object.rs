@@ -139,7 +139,7 @@ async fn put(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     tag::check_tags(&tags)?;
     let framing = headers::framing(&r)?;
     let (mut declared, algs) = headers::declared(&r)?;
-    let cond = headers::write_conditions(&r);
+    let cond = headers::write_conditions(&r)?;
     let received = receive(svc, r.take_body(), framing, Digests::new(declared.sha256_hex.is_some(), &algs)).await?;
     declared.checksums.extend(received.trailer_checksums);
     let input = PutObjectInput { bucket: r.bucket(), key: r.key(), meta, tags, body: received.blob, declared, cond };
@@ -324,7 +324,7 @@ async fn copy(svc: &S3Service, r: Req) -> S3Result<Response> {
         replace_tags,
         tags,
         source_cond: headers::read_conditions(&r, "x-amz-copy-source-"),
-        cond: headers::write_conditions(&r),
+        cond: headers::write_conditions(&r)?,
         checksum_alg,
         other_change: r.header("x-amz-storage-class").is_some() || r.header("x-amz-website-redirect-location").is_some() || r.header("x-amz-server-side-encryption").is_some(),
     };

@@ -125,6 +125,9 @@ async fn complete_multipart_upload_honours_if_match_and_if_none_match() {
     let (id, mpu) = upload("absent").await;
     let e = c.complete_multipart_upload().bucket("cmu").key("absent").upload_id(&id).if_match(&etag).multipart_upload(mpu.clone()).send().await.unwrap_err();
     assert_eq!(status_code(&e), (404, "NoSuchKey".into()));
+    // If-None-Match with an ETag is NotImplemented (only `*` is a write condition)
+    let e = c.complete_multipart_upload().bucket("cmu").key("absent").upload_id(&id).if_none_match(&etag).multipart_upload(mpu.clone()).send().await.unwrap_err();
+    assert_eq!(status_code(&e), (501, "NotImplemented".into()));
     // If-None-Match: * on a fresh key succeeds
     c.complete_multipart_upload().bucket("cmu").key("absent").upload_id(&id).if_none_match("*").multipart_upload(mpu).send().await.unwrap();
     assert_eq!(get_bytes(&c, "cmu", "absent").await, b"new");
