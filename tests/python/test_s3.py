@@ -94,6 +94,11 @@ def test_listing_with_url_encoding_and_pagination(s3, bucket):
         assert s3.get_object(Bucket=bucket, Key=k)["Body"].read() == k.encode()
     versions = s3.list_object_versions(Bucket=bucket, Prefix="many/")
     assert len(versions["Versions"]) == 25 and all(v["VersionId"] == "null" for v in versions["Versions"])
+    # botocore adds encoding-type=url to ListObjectVersions too and decodes what comes back
+    pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, PaginationConfig={"PageSize": 4})
+    assert [v["Key"] for page in pages for v in page.get("Versions", [])] == listed
+    top = s3.list_object_versions(Bucket=bucket, Delimiter="/", Prefix="")
+    assert [p["Prefix"] for p in top["CommonPrefixes"]] == ["../", "a/", "dir/", "many/", "ünïcödé/"]
 
 
 def test_delete_objects_and_copy(s3, bucket):
