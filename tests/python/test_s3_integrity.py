@@ -102,3 +102,19 @@ def test_content_md5_and_multipart_etags(endpoint, s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.upload_part_copy(Bucket=bucket, Key="mpc", UploadId=up, PartNumber=3, CopySource={"Bucket": bucket, "Key": "md5"})
     assert e.value.response["Error"]["Code"] == "NoSuchUpload"
+
+
+def test_upload_part_digests_are_verified(endpoint, s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="parts", ChecksumAlgorithm="SHA256")["UploadId"]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=bucket, Key="parts", UploadId=up, PartNumber=1, Body=BODY, ContentMD5=b64(hashlib.md5(b"x").digest()))
+    assert e.value.response["Error"]["Code"] == "BadDigest"
+    url = f"{endpoint}/{bucket}/parts?partNumber=2&uploadId={up}"
+    r = requests.put(url, data=BODY, headers={"x-amz-checksum-sha256": WRONG["SHA256"]}, timeout=10)
+    assert r.status_code == 400 and "<Code>BadDigest</Code>" in r.text, r.text
+    assert s3.list_parts(Bucket=bucket, Key="parts", UploadId=up).get("Parts", []) == []
+    ok = s3.upload_part(Bucket=bucket, Key="parts", UploadId=up, PartNumber=1, Body=BODY, ChecksumAlgorithm="SHA256")
+    assert ok["ChecksumSHA256"] == EXPECTED["SHA256"]
+    parts = s3.list_parts(Bucket=bucket, Key="parts", UploadId=up)["Parts"]
+    assert [(p["PartNumber"], p["Size"], p.get("ChecksumSHA256")) for p in parts] == [(1, len(BODY), EXPECTED["SHA256"])]
+    s3.abort_multipart_upload(Bucket=bucket, Key="parts", UploadId=up)
