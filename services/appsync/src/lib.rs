@@ -29,6 +29,7 @@ pub mod schema;
 pub mod store;
 pub mod subscription;
 pub mod transform;
+pub mod validated;
 pub mod wire;
 
 use amplocal_core::{CoreCtx, InternalError, ServiceState};

@@ -3,8 +3,9 @@
 //! rebuilds lazily after a restart.
 //!
 //! Parsed GraphQL documents are cached by query text ([`Runtime::prepare`]): parsing does not
-//! depend on the schema, and clients send the same few operations over and over. Validation and
-//! execution still run per request.
+//! depend on the schema, and clients send the same few operations over and over. Validation is
+//! skipped for a text that passed it before when the request's variables cannot change the
+//! outcome ([`crate::validated`]); execution runs per request.
 //!
 //! Leaves out: schema hot-reload from files.
 

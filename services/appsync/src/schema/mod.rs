@@ -270,6 +270,11 @@ fn input_value(a: &crate::transform::sdl::InputValue) -> InputValue {
 /// Build the executable schema of `doc` with `exec` behind the resolvers; `default` is the
 /// API's default auth mode (root fields without `@aws_*` directives allow only it).
 pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode, hub: Hub) -> Result<Schema, String> {
+    build_with(doc, exec, default, hub, crate::validated::ValidationCache::new(doc.clone()))
+}
+
+/// [`build`] with the given validation cache (tests keep a handle on it).
+pub(crate) fn build_with(doc: &Document, exec: Arc<Executor>, default: AuthMode, hub: Hub, validation: crate::validated::ValidationCache) -> Result<Schema, String> {
     let shapes = Arc::new(Shapes {
         objects: doc.types.iter().filter(|t| matches!(t.kind, Kind::Object | Kind::Interface | Kind::Union)).map(|t| t.name.clone()).collect(),
         enums: doc.types.iter().filter(|t| t.kind == Kind::Enum).map(|t| t.name.clone()).collect(),
@@ -338,7 +343,7 @@ pub fn build(doc: &Document, exec: Arc<Executor>, default: AuthMode, hub: Hub) -
             }
         }
     }
-    builder.finish().map_err(|e| e.to_string())
+    builder.extension(validation).finish().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
