@@ -113,6 +113,12 @@ pub enum S3Error {
     /// 400: `x-amz-storage-class` names no storage class.
     #[error("The storage class you specified is not valid")]
     InvalidStorageClass,
+    /// 400: a tag key or value is empty, too long or repeated.
+    #[error("{0}")]
+    InvalidTag(String),
+    /// 400: S3's generic `BadRequest` (more than 10 object tags).
+    #[error("{0}")]
+    BadRequest(String),
     /// 403.
     #[error("{0}")]
     AccessDenied(String),
@@ -182,6 +188,8 @@ impl AwsError for S3Error {
             NotImplemented(_) => "NotImplemented",
             KeyTooLongError => "KeyTooLongError",
             InvalidStorageClass => "InvalidStorageClass",
+            InvalidTag(_) => "InvalidTag",
+            BadRequest(_) => "BadRequest",
             AccessDenied(_) | CorsForbidden => "AccessDenied",
             ConditionalRequestConflict => "ConditionalRequestConflict",
             MissingContentLength => "MissingContentLength",
@@ -218,7 +226,9 @@ impl AwsError for S3Error {
             | MalformedPOSTRequest
             | InvalidPolicyDocument(_)
             | KeyTooLongError
-            | InvalidStorageClass => 400,
+            | InvalidStorageClass
+            | InvalidTag(_)
+            | BadRequest(_) => 400,
             InvalidRange { .. } => 416,
             PreconditionFailed { .. } => 412,
             NotModified { .. } => 304,

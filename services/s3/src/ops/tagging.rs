@@ -25,15 +25,18 @@ async fn locate(svc: &S3Service, bucket: String, key: String, version: Option<St
 /// Validate a tag set (10 tags, key ≤ 128, value ≤ 256, unique keys).
 pub fn check_tags(tags: &[(String, String)]) -> S3Result<()> {
     if tags.len() > 10 {
-        return Err(S3Error::InvalidRequest("Object tags cannot be greater than 10".into()));
+        return Err(S3Error::BadRequest("Object tags cannot be greater than 10".into()));
     }
     let mut seen = std::collections::HashSet::new();
     for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
-            return Err(S3Error::InvalidRequest("The TagKey or TagValue you have provided is invalid".into()));
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(S3Error::InvalidTag("The TagKey you have provided is invalid".into()));
+        }
+        if v.chars().count() > 256 {
+            return Err(S3Error::InvalidTag("The TagValue you have provided is too long, max 256".into()));
         }
         if !seen.insert(k) {
-            return Err(S3Error::InvalidRequest("Cannot provide multiple Tags with the same key".into()));
+            return Err(S3Error::InvalidTag("Cannot provide multiple Tags with the same key".into()));
         }
     }
     Ok(())

@@ -226,6 +226,21 @@ async fn versioning_tagging_and_versions_listing() {
     c.put_object_tagging().bucket("ver").key("pre").tagging(tags).send().await.unwrap();
     let t = c.get_object_tagging().bucket("ver").key("pre").send().await.unwrap();
     assert_eq!(t.tag_set()[0].key(), "t");
+    // the tag-set limits: 10 tags (BadRequest), key 128 and value 256 characters, unique keys (InvalidTag)
+    let tag = |k: String, v: &str| aws_sdk_s3::types::Tag::builder().key(k).value(v).build().unwrap();
+    let bad_sets: Vec<(Vec<aws_sdk_s3::types::Tag>, &str)> = vec![
+        ((0..11).map(|i| tag(format!("k{i}"), "v")).collect(), "BadRequest"),
+        (vec![tag("k".repeat(129), "v")], "InvalidTag"),
+        (vec![tag("k".into(), &"v".repeat(257))], "InvalidTag"),
+        (vec![tag("k".into(), "1"), tag("k".into(), "2")], "InvalidTag"),
+    ];
+    for (set, want) in bad_sets {
+        let e = c.put_object_tagging().bucket("ver").key("pre").tagging(aws_sdk_s3::types::Tagging::builder().set_tag_set(Some(set)).build().unwrap()).send().await.unwrap_err();
+        assert_eq!(status_code(&e), (400, want.into()));
+    }
+    let max: Vec<_> = (0..10).map(|i| tag(format!("{i}{}", "k".repeat(127)), &"v".repeat(256))).collect();
+    c.put_object_tagging().bucket("ver").key("pre").tagging(aws_sdk_s3::types::Tagging::builder().set_tag_set(Some(max)).build().unwrap()).send().await.unwrap();
+    assert_eq!(c.get_object_tagging().bucket("ver").key("pre").send().await.unwrap().tag_set().len(), 10);
     c.delete_object_tagging().bucket("ver").key("pre").send().await.unwrap();
     assert!(c.get_object_tagging().bucket("ver").key("pre").send().await.unwrap().tag_set().is_empty());
     let e = c.get_bucket_policy().bucket("ver").send().await.unwrap_err();
@@ -329,7 +344,8 @@ async fn malformed_requests_get_s3_errors_never_500() {
         ("PUT", "/bad/k3", &[("content-encoding", "aws-chunked")], "ffffffffffffffffff\r\nx\r\n", 400, "InvalidRequest"),
         ("PUT", "/bad/k4", &[("x-amz-checksum-crc32", "!!!")], "hi", 400, "InvalidRequest"),
         ("PUT", "/bad/k4", &[("x-amz-sdk-checksum-algorithm", "MD77")], "hi", 400, "InvalidRequest"),
-        ("PUT", "/bad/k4", &[("x-amz-tagging", "a=1&a=2")], "hi", 400, "InvalidRequest"),
+        ("PUT", "/bad/k4", &[("x-amz-tagging", "a=1&a=2")], "hi", 400, "InvalidTag"),
+        ("PUT", "/bad/k4", &[("x-amz-tagging", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11")], "hi", 400, "BadRequest"),
         ("PUT", "/bad/k4?partNumber=0&uploadId=x", &[], "hi", 400, "InvalidArgument"),
         ("PUT", "/bad/k4?partNumber=1&uploadId=x", &[], "hi", 404, "NoSuchUpload"),
         ("POST", "/bad", &[("content-type", "multipart/form-data; boundary=xx")], "garbage", 400, "MalformedPOSTRequest"),
