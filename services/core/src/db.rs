@@ -6,7 +6,8 @@
 //! Group commit: the writer thread takes every write queued at that moment (up to
 //! [`MAX_BATCH`]) and runs them in order inside ONE `BEGIN IMMEDIATE` transaction, each under its
 //! own `SAVEPOINT`: a closure that returns `Err` (or panics) rolls back to its savepoint and
-//! leaves the others alone. Results are handed back only after the `COMMIT`, so an acknowledged
+//! leaves the others alone. (Writes that run while no earlier write of the batch has succeeded
+//! need no savepoint: a failure there rolls back the still-empty transaction and begins anew.) Results are handed back only after the `COMMIT`, so an acknowledged
 //! write is a committed one; if the commit itself fails, every write of the batch gets that error.
 //! Later writes of a batch see the effects of earlier ones, exactly as if they had run one after
 //! the other.
@@ -92,7 +93,24 @@ fn configure(conn: &Connection, options: OpenOptions) -> rusqlite::Result<()> {
 }
 
 /// The writer thread: group commits until every `SqliteDb` handle is gone.
-fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, epoch: Arc<AtomicU64>) {
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, epoch: Arc<AtomicU64>) {
+    // One `Transaction` handle for the thread's whole life, idle (autocommit) between batches:
+    // rusqlite's own BEGIN / COMMIT go through `execute_batch`, which parses the SQL anew each
+    // time (~12k instructions per batch, i.e. per write at concurrency 1), so every batch
+    // begins and ends through cached statements on this handle instead (see `run_batch`).
+    // Dropping it rolls back only a transaction left open, which `run_batch` never does.
+    let tx = match Transaction::new_unchecked(&conn, TransactionBehavior::Deferred).and_then(|tx| exec_cached(&tx, "COMMIT").map(|()| tx)) {
+        Ok(tx) => tx,
+        Err(e) => {
+            // Every write is told why; the thread ends when the last handle is gone.
+            let msg = e.to_string();
+            while let Ok(job) = jobs.recv() {
+                let (_, deliver) = job(None);
+                deliver(Err(msg.clone()));
+            }
+            return;
+        }
+    };
     while let Ok(first) = jobs.recv() {
         let mut batch = Vec::with_capacity(8);
         batch.push(first);
@@ -105,7 +123,7 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, epoch: Arc<Atomi
         // Odd while the batch may change the database; even again only once it committed or
         // rolled back, and before anyone learns a result (see the module header).
         epoch.fetch_add(1, Ordering::SeqCst);
-        let outcomes = run_batch(&mut conn, batch);
+        let outcomes = run_batch(&tx, batch);
         epoch.fetch_add(1, Ordering::SeqCst);
         for (deliver, outcome) in outcomes {
             deliver(outcome);
@@ -117,57 +135,78 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, epoch: Arc<Atomi
 type Outcomes = Vec<(Deliver, Result<(), String>)>;
 
 /// Run `sql` (one statement without parameters) through the connection's statement cache.
-fn exec_cached(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached(sql)?.execute([]).map(|_| ())
+fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-/// Run one batch in one transaction; the deliveries are left to the caller (after the commit).
-fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> Outcomes {
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            let msg = e.to_string();
-            // Never run: each caller learns the transaction could not start.
-            return batch.into_iter().map(|job| (job(None).1, Err(msg.clone()))).collect();
-        }
-    };
-    let single = batch.len() == 1;
+/// Leave a transaction the batch cannot finish, so the next batch can begin.
+fn abandon(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = exec_cached(conn, "ROLLBACK");
+    }
+}
+
+/// Run one batch in one `BEGIN IMMEDIATE` transaction on the writer's idle handle `tx`; the
+/// deliveries are left to the caller (after the commit).
+///
+/// Savepoints are only needed once the transaction holds a write that must survive a later
+/// failure: until a write of the batch has succeeded, each one runs without a savepoint, and
+/// if it fails the whole (so far empty) transaction is rolled back and begun again. A batch of
+/// one thus never takes a savepoint, and a busy batch saves its first one (each savepoint costs
+/// two statements and a copy of every page its write touches to the statement journal).
+fn run_batch(tx: &Transaction<'_>, batch: Vec<Job>) -> Outcomes {
+    fn refuse(jobs: impl Iterator<Item = Job>, msg: &str) -> Outcomes {
+        // Never run: each caller learns the transaction could not start.
+        jobs.map(|job| (job(None).1, Err(msg.to_string()))).collect()
+    }
+    if let Err(e) = exec_cached(tx, "BEGIN IMMEDIATE") {
+        return refuse(batch.into_iter(), &e.to_string());
+    }
     let mut delivers = Vec::with_capacity(batch.len());
     let mut any_ok = false;
-    for job in batch {
-        if single {
-            let (ok, deliver) = job(Some(&tx));
-            any_ok |= ok;
+    let mut jobs = batch.into_iter();
+    while let Some(job) = jobs.next() {
+        if !any_ok {
+            let (ok, deliver) = job(Some(tx));
             delivers.push(deliver);
+            any_ok = ok;
+            if !ok && jobs.len() > 0 {
+                // Undo what the failed write may have done, and begin afresh for the rest.
+                if let Err(e) = exec_cached(tx, "ROLLBACK").and_then(|()| exec_cached(tx, "BEGIN IMMEDIATE")) {
+                    abandon(tx);
+                    let msg = e.to_string();
+                    let mut out: Outcomes = delivers.into_iter().map(|d| (d, Err(msg.clone()))).collect();
+                    out.extend(refuse(jobs, &msg));
+                    return out;
+                }
+            }
             continue;
         }
-        if let Err(e) = exec_cached(&tx, "SAVEPOINT amplocal_write") {
+        if let Err(e) = exec_cached(tx, "SAVEPOINT amplocal_write") {
             let (_, deliver) = job(None);
             let msg = e.to_string();
             delivers.push(Box::new(move |_| deliver(Err(msg))));
             continue;
         }
-        let (ok, deliver) = job(Some(&tx));
+        let (ok, deliver) = job(Some(tx));
         let end = if ok {
-            exec_cached(&tx, "RELEASE amplocal_write")
+            exec_cached(tx, "RELEASE amplocal_write")
         } else {
-            exec_cached(&tx, "ROLLBACK TO amplocal_write").and_then(|()| exec_cached(&tx, "RELEASE amplocal_write"))
+            exec_cached(tx, "ROLLBACK TO amplocal_write").and_then(|()| exec_cached(tx, "RELEASE amplocal_write"))
         };
-        match end {
-            Ok(()) => {
-                any_ok |= ok;
-                delivers.push(deliver);
-            }
-            Err(e) => {
-                // The transaction is in an unknown state: abandon the whole batch.
-                let msg = e.to_string();
-                drop(tx);
-                delivers.push(deliver);
-                return delivers.into_iter().map(|d| (d, Err(msg.clone()))).collect();
-            }
+        if let Err(e) = end {
+            // The transaction is in an unknown state: abandon the whole batch.
+            abandon(tx);
+            let msg = e.to_string();
+            delivers.push(deliver);
+            return delivers.into_iter().map(|d| (d, Err(msg.clone()))).collect();
         }
+        delivers.push(deliver);
     }
-    let outcome = if any_ok { tx.commit().map_err(|e| e.to_string()) } else { tx.rollback().map_err(|e| e.to_string()) };
+    let outcome = exec_cached(tx, if any_ok { "COMMIT" } else { "ROLLBACK" }).map_err(|e| e.to_string());
+    if outcome.is_err() {
+        abandon(tx);
+    }
     delivers.into_iter().map(|d| (d, outcome.clone())).collect()
 }
 
@@ -452,6 +491,59 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(bad, 0);
+    }
+
+    /// The writes of one batch that run before any of them succeeded go without a savepoint:
+    /// one that wrote and then failed (or panicked) is still undone, alone, and the writes after
+    /// it land in the same batch.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failing_first_write_of_a_batch_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDb::open(dir.path().join("t.db"), M).unwrap();
+        // Hold the writer thread until every write below is queued, so they form one batch.
+        let (release, wait) = mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let db = db.clone();
+            async move { db.write(move |_| wait.recv().map_err(|e| InternalError::new(e.to_string()))).await }
+        });
+        tokio::task::yield_now().await;
+        // (key, fails after inserting: 0 no, 1 Err, 2 panic)
+        let plan = [("a", 1), ("p", 2), ("b", 0), ("c", 1), ("d", 0)];
+        let mut tasks = Vec::new();
+        for (k, fail) in plan {
+            let db = db.clone();
+            let inner = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |tx| {
+                    tx.execute("INSERT INTO kv VALUES (?1, 1)", [k])?;
+                    match fail {
+                        1 => Err(InternalError::new("refused")),
+                        2 => panic!("closure panics"),
+                        _ => Ok(inner.write_epoch()),
+                    }
+                })
+                .await
+            }));
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        let mut epochs = Vec::new();
+        for ((k, fail), t) in plan.iter().zip(tasks) {
+            match t.await.unwrap() {
+                Ok(e) => {
+                    assert_eq!(*fail, 0, "{k} should have failed");
+                    epochs.push(e);
+                }
+                Err(_) => assert_ne!(*fail, 0, "{k} should have landed"),
+            }
+        }
+        assert!(epochs.len() == 2 && epochs[0] == epochs[1], "b and d ran in one batch: {epochs:?}");
+        let keys: Vec<String> = db
+            .read(|c| c.prepare("SELECT k FROM kv ORDER BY k")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>().map_err(InternalError::from))
+            .await
+            .unwrap();
+        assert_eq!(keys, ["b", "d"]);
     }
 
     /// The epoch is odd while a write runs and even, and further on, once its result is out.
