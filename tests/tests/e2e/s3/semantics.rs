@@ -354,3 +354,25 @@ async fn list_object_versions_pages_inside_one_keys_versions() {
     assert_eq!(got, want);
     assert_eq!(all.versions().iter().filter(|v| v.is_latest() == Some(true)).count(), 1);
 }
+
+#[tokio::test]
+async fn request_ids_match_error_bodies_and_empty_objects_have_no_ranges() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "rid").await;
+    put(&c, "rid", "empty", b"").await;
+    assert_eq!(get_bytes(&c, "rid", "empty").await, b"");
+    let e = c.get_object().bucket("rid").key("empty").range("bytes=0-").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (416, "InvalidRange".into()));
+    let r = env.http().get(format!("{}/rid/missing", env.endpoint)).send().await.unwrap();
+    let id = r.headers()["x-amz-request-id"].to_str().unwrap().to_string();
+    let text = r.text().await.unwrap();
+    assert!(!id.is_empty() && text.contains(&format!("<RequestId>{id}</RequestId>")), "{id} {text}");
+    assert!(text.contains("<Key>missing</Key>"), "{text}");
+    let r = env.http().head(format!("{}/rid/missing", env.endpoint)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().contains_key("x-amz-request-id"));
+    assert!(r.bytes().await.unwrap().is_empty());
+    let ok = env.http().get(format!("{}/rid/empty", env.endpoint)).send().await.unwrap();
+    assert!(ok.headers().contains_key("x-amz-request-id") && ok.headers()["content-length"] == "0");
+}
