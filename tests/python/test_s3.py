@@ -200,11 +200,22 @@ def test_aws_cli_mb_cp_ls_sync_presign(endpoint, s3, tmp_path):
     assert "synced/one.txt" in out and "synced/nested/two.txt" in out
     # a second sync uploads nothing
     assert "upload:" not in _aws(endpoint, "s3", "sync", str(src), f"s3://{name}/synced")
+    # a changed file is uploaded again; --delete removes what is gone locally
+    (src / "one.txt").write_text("one, changed")
+    (src / "nested" / "two.txt").unlink()
+    out = _aws(endpoint, "s3", "sync", str(src), f"s3://{name}/synced", "--delete")
+    assert "upload:" in out and "delete:" in out, out
+    assert s3.get_object(Bucket=name, Key="synced/one.txt")["Body"].read() == b"one, changed"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=name, Prefix="synced/")["Contents"]] == ["synced/one.txt"]
+    # and back down: s3 -> local
+    down = tmp_path / "down"
+    _aws(endpoint, "s3", "sync", f"s3://{name}/synced", str(down))
+    assert (down / "one.txt").read_text() == "one, changed" and not (down / "nested").exists()
     back = tmp_path / "back.bin"
     _aws(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
     assert back.read_bytes() == big.read_bytes()
     url = _aws(endpoint, "s3", "presign", f"s3://{name}/synced/one.txt").strip()
-    assert requests.get(url, timeout=10).text == "one"
+    assert requests.get(url, timeout=10).text == "one, changed"
     _aws(endpoint, "s3", "rb", f"s3://{name}", "--force")
     with pytest.raises(ClientError) as e:
         s3.head_bucket(Bucket=name)
