@@ -69,6 +69,15 @@ async fn copy_object_tags_conditions_versions_and_storage_class() {
     let e = cp().copy_source_if_none_match(&etag).copy_source_if_modified_since(past).send().await.unwrap_err();
     assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
 
+    // conditions on the destination (If-None-Match: * / If-Match), as on PutObject
+    let e = c.copy_object().bucket("cpa").key("cond").copy_source("cpa/src").if_none_match("*").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    let e = c.copy_object().bucket("cpa").key("cond").copy_source("cpa/src").if_match("\"0000\"").send().await.unwrap_err();
+    assert_eq!(status_code(&e), (412, "PreconditionFailed".into()));
+    let dest = c.head_object().bucket("cpa").key("cond").send().await.unwrap().e_tag().unwrap().to_string();
+    c.copy_object().bucket("cpa").key("cond").copy_source("cpa/src").if_match(&dest).send().await.unwrap();
+    c.copy_object().bucket("cpa").key("fresh").copy_source("cpa/src").if_none_match("*").send().await.unwrap();
+
     // a given source version, reported back
     bucket(&c, "cpv").await;
     c.put_bucket_versioning()
