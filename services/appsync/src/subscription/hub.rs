@@ -41,8 +41,13 @@ impl Default for Hub {
 
 impl Hub {
     /// Publish a mutation result (no-op without subscribers).
+    ///
+    /// The subscription groups' tasks it wakes start on an idle worker thread at once, instead
+    /// of after the publishing request has written its own response: see [`kick`].
     pub fn publish(&self, mutation: &str, payload: Value) {
-        let _ = self.tx.send(Arc::new(Published { mutation: mutation.to_string(), payload }));
+        if self.tx.send(Arc::new(Published { mutation: mutation.to_string(), payload })).is_ok() {
+            kick();
+        }
     }
 
     /// Whether anyone listens: the mutation path skips copying its result when nobody does.
@@ -53,6 +58,22 @@ impl Hub {
     /// A new subscriber, seeing events published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
+    }
+}
+
+/// Let a parked worker thread take the tasks just woken on this one.
+///
+/// A task woken from a tokio worker goes into that worker's LIFO slot, which no other worker
+/// may steal: the group task that renders and writes the subscription frames would wait until
+/// the publishing request's task has built, logged and written its HTTP response (measured:
+/// 25-75 us from publish to the group's first poll, all of it before the first frame). A task
+/// spawned after the wake takes the slot and moves the woken task into the worker's stealable
+/// queue, and tokio then unparks an idle worker, which starts the group while this one finishes
+/// the response (publish to first poll: 16-30 us). The spawned task itself does nothing. Outside
+/// a runtime (nothing to hand over) this is a no-op.
+fn kick() {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        drop(rt.spawn(async {}));
     }
 }
 
