@@ -21,7 +21,7 @@ use crate::executor::RequestAuth;
 use crate::realtime::outbox::Outbox;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -157,14 +157,25 @@ pub struct Registry {
     groups: Mutex<HashMap<GroupKey, Arc<Group>>>,
 }
 
-/// The `payload` of a `data` frame for one execution result, as JSON text.
+/// The `payload` of a `data` frame for one execution result, as JSON text:
+/// `{"data":…}` plus `"errors":[{"message":…}]` when there are any.
+///
+/// Serialized straight from the result's value (the text `into_json()` then `to_string()`
+/// gave, without building a `serde_json::Value` tree first).
 pub fn render(r: async_graphql::Response) -> String {
-    let mut p = Map::new();
-    p.insert("data".into(), r.data.into_json().unwrap_or(Value::Null));
-    if !r.errors.is_empty() {
-        p.insert("errors".into(), Value::Array(r.errors.iter().map(|e| serde_json::json!({"message": e.message})).collect()));
+    #[derive(serde::Serialize)]
+    struct Message<'a> {
+        message: &'a str,
     }
-    Value::Object(p).to_string()
+    #[derive(serde::Serialize)]
+    struct Payload<'a> {
+        data: &'a async_graphql::Value,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        errors: Vec<Message<'a>>,
+    }
+    let errors = r.errors.iter().map(|e| Message { message: &e.message }).collect();
+    // Serializing a value tree of strings, numbers and maps into a String cannot fail.
+    serde_json::to_string(&Payload { data: &r.data, errors }).unwrap_or_default()
 }
 
 impl Membership {

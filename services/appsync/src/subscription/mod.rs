@@ -130,6 +130,43 @@ mod tests {
         assert_eq!(api.hub.groups.groups(), 0);
     }
 
+    #[test]
+    fn render_gives_the_text_of_the_json_tree() {
+        use async_graphql::{Name, Response, ServerError, Value as GqlValue};
+        let object = |pairs: Vec<(&str, GqlValue)>| GqlValue::Object(pairs.into_iter().map(|(k, v)| (Name::new(k), v)).collect());
+        let data = || {
+            object(vec![(
+                "onCreateTodo",
+                object(vec![
+                    ("zeta", GqlValue::String("quote \" and \\ and \u{1} and é".into())),
+                    ("alpha", GqlValue::Number(12.into())),
+                    ("float", GqlValue::from(1.5)),
+                    ("status", GqlValue::Enum(Name::new("DONE"))),
+                    ("tags", GqlValue::List(vec![GqlValue::Null, GqlValue::Boolean(true), object(vec![])])),
+                    ("none", GqlValue::Null),
+                ]),
+            )])
+        };
+        let response = |data: GqlValue, errors: &[&str]| {
+            let mut r = Response::new(data);
+            r.errors = errors.iter().map(|m| ServerError::new(*m, None)).collect();
+            r
+        };
+        // The construction render replaced, as the oracle.
+        let oracle = |r: Response| {
+            let mut p = serde_json::Map::new();
+            p.insert("data".into(), r.data.into_json().unwrap());
+            if !r.errors.is_empty() {
+                p.insert("errors".into(), serde_json::Value::Array(r.errors.iter().map(|e| json!({"message": e.message})).collect()));
+            }
+            serde_json::Value::Object(p).to_string()
+        };
+        for (d, errors) in [(data(), &[][..]), (data(), &["first \"one\"", "second"][..]), (GqlValue::Null, &["Not Authorized"][..])] {
+            assert_eq!(super::fanout::render(response(d.clone(), errors)), oracle(response(d, errors)));
+        }
+        assert_eq!(super::fanout::render(response(object(vec![("a", GqlValue::Number(1.into()))]), &[])), r#"{"data":{"a":1}}"#);
+    }
+
     #[tokio::test]
     async fn group_keys_separate_callers_variables_and_documents() {
         use super::fanout::GroupKey;
