@@ -1,6 +1,7 @@
 //! DeleteObject and DeleteObjects, with versioning (delete markers, `null` versions) and
-//! conditional `If-Match`. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>.
-//! Leaves out the per-object ETag/LastModifiedTime/Size conditions of DeleteObjects.
+//! conditional `If-Match` (DeleteObject) and per-object `<ETag>` (DeleteObjects).
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>.
+//! Leaves out the LastModifiedTime/Size conditions (directory buckets only on AWS).
 
 use super::object::etag_matches;
 use super::{ms, require_bucket};
@@ -93,8 +94,20 @@ pub enum DeleteResult {
     Error(String, Option<String>, &'static str, String),
 }
 
-/// DeleteObjects: ≤ 1000 keys, one result each.
-pub async fn delete_objects(svc: &S3Service, ctx: &RequestContext, bucket: String, objects_in: Vec<(String, Option<String>)>) -> S3Result<Vec<DeleteResult>> {
+/// One `<Object>` of a DeleteObjects request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteTarget {
+    /// Key.
+    pub key: String,
+    /// `<VersionId>`.
+    pub version: Option<String>,
+    /// `<ETag>`: delete only if the current version has this ETag (conditional delete).
+    pub etag: Option<String>,
+}
+
+/// DeleteObjects: ≤ 1000 keys, one result each; an `<ETag>` makes that key's delete
+/// conditional on the current version (PreconditionFailed / NoSuchKey in its `<Error>`).
+pub async fn delete_objects(svc: &S3Service, ctx: &RequestContext, bucket: String, objects_in: Vec<DeleteTarget>) -> S3Result<Vec<DeleteResult>> {
     if objects_in.len() > 1000 || objects_in.is_empty() {
         return Err(S3Error::MalformedXML);
     }
@@ -106,12 +119,20 @@ pub async fn delete_objects(svc: &S3Service, ctx: &RequestContext, bucket: Strin
             require_bucket(tx, &bucket)?;
             let mut orphans = Vec::new();
             let mut results = Vec::new();
-            for (key, version) in objects_in {
+            for DeleteTarget { key, version, etag } in objects_in {
                 if key.len() > 1024 || key.is_empty() {
                     results.push(DeleteResult::Error(key, version, "KeyTooLongError", "Your key is too long".into()));
                     continue;
                 }
-                match delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans) {
+                let outcome = match &etag {
+                    Some(m) => match objects::get(tx, &bucket, &key, version.as_deref())?.filter(|r| !r.delete_marker) {
+                        None => Err(S3Error::NoSuchKey { key: key.clone() }),
+                        Some(r) if !etag_matches(m, &r.etag) => Err(S3Error::PreconditionFailed { condition: "ETag" }),
+                        Some(_) => delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans),
+                    },
+                    None => delete_in_tx(tx, &svc2, now, &bucket, &key, version.as_deref(), &mut orphans),
+                };
+                match outcome {
                     Ok(out) => results.push(DeleteResult::Deleted(key, version, out)),
                     Err(S3Error::Internal(e)) => return Err(S3Error::Internal(e)),
                     Err(e) => {

@@ -254,14 +254,14 @@ async fn delete_objects(svc: &S3Service, mut r: Req) -> S3Result<Response> {
     let mut objects = Vec::new();
     for o in root.all("Object") {
         let key = o.text_of("Key").ok_or(S3Error::MalformedXML)?.to_string();
-        objects.push((key, o.text_of("VersionId").map(str::to_string)));
+        objects.push(del::DeleteTarget { key, version: o.text_of("VersionId").map(str::to_string), etag: o.text_of("ETag").map(str::to_string) });
     }
     if objects.is_empty() || objects.len() > 1000 {
         return Err(S3Error::MalformedXML);
     }
     // Amplify Storage rules (identity-pool callers): a key the caller may not delete gets its
     // own AccessDenied entry, as the IAM check does per key on AWS; the others are deleted.
-    let denied: Vec<bool> = objects.iter().map(|(k, _)| !crate::access::may_delete(svc, &r.ctx, &bucket, k)).collect();
+    let denied: Vec<bool> = objects.iter().map(|o| !crate::access::may_delete(svc, &r.ctx, &bucket, &o.key)).collect();
     let (allowed, refused): (Vec<_>, Vec<_>) = objects.into_iter().zip(denied.iter().copied()).partition(|(_, d)| !d);
     let mut done = if allowed.is_empty() {
         Vec::new()
@@ -269,7 +269,7 @@ async fn delete_objects(svc: &S3Service, mut r: Req) -> S3Result<Response> {
         del::delete_objects(svc, &r.ctx, bucket, allowed.into_iter().map(|(o, _)| o).collect()).await?
     }
     .into_iter();
-    let mut refused = refused.into_iter().map(|((k, v), _)| DeleteResult::Error(k, v, "AccessDenied", "Access Denied".into()));
+    let mut refused = refused.into_iter().map(|(o, _)| DeleteResult::Error(o.key, o.version, "AccessDenied", "Access Denied".into()));
     let results: Vec<DeleteResult> = denied.iter().filter_map(|d| if *d { refused.next() } else { done.next() }).collect();
     let mut w = XmlWriter::new("DeleteResult");
     for res in results {

@@ -376,3 +376,27 @@ async fn request_ids_match_error_bodies_and_empty_objects_have_no_ranges() {
     let ok = env.http().get(format!("{}/rid/empty", env.endpoint)).send().await.unwrap();
     assert!(ok.headers().contains_key("x-amz-request-id") && ok.headers()["content-length"] == "0");
 }
+
+#[tokio::test]
+async fn delete_objects_with_an_etag_is_conditional_per_object() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "dce").await;
+    let a = put(&c, "dce", "a", b"a").await.e_tag().unwrap().to_string();
+    let b = put(&c, "dce", "b", b"b").await.e_tag().unwrap().to_string();
+    put(&c, "dce", "c", b"c").await;
+    let id = |k: &str, etag: Option<&str>| ObjectIdentifier::builder().key(k).set_e_tag(etag.map(String::from)).build().unwrap();
+    let objects = vec![id("a", Some(&a)), id("b", Some(&a)), id("c", None), id("missing", Some(&b))];
+    let out = c.delete_objects().bucket("dce").delete(Delete::builder().set_objects(Some(objects)).quiet(true).build().unwrap()).send().await.unwrap();
+    // quiet mode still lists the errors
+    assert!(out.deleted().is_empty());
+    let mut errors: Vec<(&str, &str)> = out.errors().iter().map(|e| (e.key().unwrap(), e.code().unwrap())).collect();
+    errors.sort();
+    assert_eq!(errors, vec![("b", "PreconditionFailed"), ("missing", "NoSuchKey")]);
+    let left: Vec<String> = c.list_objects_v2().bucket("dce").send().await.unwrap().contents().iter().map(|o| o.key().unwrap().to_string()).collect();
+    assert_eq!(left, vec!["b"]);
+    // the unquoted ETag matches too
+    let out = c.delete_objects().bucket("dce").delete(Delete::builder().objects(id("b", Some(b.trim_matches('"')))).build().unwrap()).send().await.unwrap();
+    assert_eq!(out.deleted().len(), 1);
+    assert_eq!(c.list_objects_v2().bucket("dce").send().await.unwrap().key_count(), Some(0));
+}
