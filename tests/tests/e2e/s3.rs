@@ -383,3 +383,4 @@ mod wire;
 mod semantics;
 mod trailers;
 mod copy;
+mod deletes;
