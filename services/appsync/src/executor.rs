@@ -316,7 +316,8 @@ impl Executor {
     async fn run_root(&self, op: RootOp, type_name: &str, field: &str, args: &Map<String, Value>) -> Result<Value, FieldError> {
         let now = iso8601_millis(self.clock.now());
         let now_ms = self.clock.now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let input = || args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+        let empty = Map::new();
+        let input = args.get("input").and_then(Value::as_object).unwrap_or(&empty);
         match op {
             RootOp::Get(i) => {
                 let m = &self.models[i];
@@ -346,22 +347,22 @@ impl Executor {
                 let m = &self.models[i];
                 let id = self.ids.uuid().to_string();
                 let req = if m.versioned {
-                    versioned::create(m, &self.table(m), &input(), args.get("condition"), &now, now_ms, &id)?
+                    versioned::create(m, &self.table(m), input, args.get("condition"), &now, now_ms, &id)?
                 } else {
-                    requests::create(m, &self.table(m), &input(), args.get("condition"), &now, &id)?
+                    requests::create(m, &self.table(m), input, args.get("condition"), &now, &id)?
                 };
                 self.item(req).await
             }
             RootOp::Update(i) | RootOp::Delete(i) if self.models[i].versioned => {
                 let m = &self.models[i];
                 let (req, expected) = if matches!(op, RootOp::Update(_)) {
-                    versioned::update(m, &self.table(m), &input(), args.get("condition"), &now, now_ms)?
+                    versioned::update(m, &self.table(m), input, args.get("condition"), &now, now_ms)?
                 } else {
-                    versioned::delete(m, &self.table(m), &input(), args.get("condition"), &now, now_ms)?
+                    versioned::delete(m, &self.table(m), input, args.get("condition"), &now, now_ms)?
                 };
                 match self.item(req).await {
                     Err(e) if e.error_type == "DynamoDB:ConditionalCheckFailedException" => {
-                        let current = self.get_one(requests::get(m, &self.table(m), &input())?, type_name, field).await.unwrap_or(Value::Null);
+                        let current = self.get_one(requests::get(m, &self.table(m), input)?, type_name, field).await.unwrap_or(Value::Null);
                         match current.get("_version").and_then(Value::as_i64) {
                             Some(v) if v != expected => Err(FieldError { error_type: "ConflictUnhandled".into(), message: "Conflict resolver rejects mutation.".into() }),
                             _ => Err(e),
@@ -372,11 +373,11 @@ impl Executor {
             }
             RootOp::Update(i) => {
                 let m = &self.models[i];
-                self.item(requests::update(m, &self.table(m), &input(), args.get("condition"), &now)?).await
+                self.item(requests::update(m, &self.table(m), input, args.get("condition"), &now)?).await
             }
             RootOp::Delete(i) => {
                 let m = &self.models[i];
-                self.item(requests::delete(m, &self.table(m), &input(), args.get("condition"))?).await
+                self.item(requests::delete(m, &self.table(m), input, args.get("condition"))?).await
             }
         }
     }

@@ -16,7 +16,7 @@ use amplocal_dynamodb::model::item::{DeleteItemInput, PutItemInput, UpdateItemIn
 use amplocal_dynamodb::model::query::{QueryInput, ScanInput};
 use amplocal_dynamodb::model::{Names, Values};
 use amplocal_dynamodb::value::{item_from_json, item_to_json};
-use amplocal_dynamodb::{DynamoDbService, DynamoError};
+use amplocal_dynamodb::{AttributeValue, DynamoDbService, DynamoError, Number};
 use serde_json::{Map, Value};
 
 /// The DynamoDB data source of one API (its account and region).
@@ -54,7 +54,35 @@ fn bad_value(e: impl std::fmt::Display) -> DataSourceError {
     DataSourceError { error_type: "DynamoDB:ValidationException".into(), message: e.to_string() }
 }
 
+/// The typed JSON `to_dynamodb` produces (`{"S": s}`, `{"N": 1}`, `{"BOOL": b}`, `{"NULL": _}`,
+/// `L`, `M`) straight to an attribute value; `None` for anything else (sets, binaries, a bad
+/// number, a malformed value), which takes the [`normalize`] + `item_from_json` path and its
+/// exact errors.
+fn typed_attr(v: &Value) -> Option<AttributeValue> {
+    let Value::Object(o) = v else { return None };
+    if o.len() != 1 {
+        return None;
+    }
+    let (k, x) = o.iter().next()?;
+    Some(match (k.as_str(), x) {
+        ("S", Value::String(s)) => AttributeValue::S(s.clone()),
+        ("N", Value::Number(n)) => AttributeValue::N(Number::parse(&n.to_string()).ok()?),
+        ("BOOL", Value::Bool(b)) => AttributeValue::Bool(*b),
+        ("NULL", _) => AttributeValue::Null,
+        ("L", Value::Array(items)) => AttributeValue::L(items.iter().map(typed_attr).collect::<Option<_>>()?),
+        ("M", Value::Object(m)) => AttributeValue::M(m.iter().map(|(k, v)| Some((k.clone(), typed_attr(v)?))).collect::<Option<_>>()?),
+        _ => return None,
+    })
+}
+
 fn to_ddb_item(item: &Item) -> Result<amplocal_dynamodb::Item, DataSourceError> {
+    if let Some(fast) = item.iter().map(|(k, v)| Some((k.clone(), typed_attr(v)?))).collect::<Option<amplocal_dynamodb::Item>>() {
+        return Ok(fast);
+    }
+    to_ddb_item_slow(item)
+}
+
+fn to_ddb_item_slow(item: &Item) -> Result<amplocal_dynamodb::Item, DataSourceError> {
     let normalized: Map<String, Value> = item.iter().map(|(k, v)| (k.clone(), normalize(v))).collect();
     item_from_json(&Value::Object(normalized)).map_err(|e| bad_value(format!("{e:?}")))
 }
@@ -253,4 +281,32 @@ pub async fn ensure_tables(ddb: &DynamoDbService, core: &CoreCtx, account: &str,
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn typed_items_convert_as_through_wire_json() {
+        let cases = [
+            json!({"a": {"S": "x"}, "b": {"N": 1}, "c": {"N": -2.5}, "d": {"BOOL": true}, "e": {"NULL": null}, "f": {"NULL": true}}),
+            json!({"l": {"L": [{"S": "x"}, {"N": 3}, {"L": []}, {"M": {"k": {"N": 1e3}}}]}, "m": {"M": {}}}),
+            json!({"n": {"N": "12"}}),
+            json!({"ss": {"SS": ["a", "b"]}, "ns": {"NS": [1, 2]}}),
+            json!({"bad": {"N": 1e200}}),
+            json!({"bad": {"S": null}}),
+            json!({"bad": {"S": "x", "N": 1}}),
+            json!({"bad": {}}),
+            json!({"bad": {"SS": []}}),
+            json!({"bad": {"L": [{"N": 1e200}]}}),
+        ];
+        for c in cases {
+            let item = c.as_object().cloned().unwrap();
+            assert_eq!(to_ddb_item(&item), to_ddb_item_slow(&item), "{c}");
+        }
+        let fast = json!({"a": {"S": "x"}, "b": {"N": 1.50}, "l": {"L": [{"NULL": null}]}});
+        assert!(fast.as_object().unwrap().iter().all(|(_, v)| typed_attr(v).is_some()));
+    }
 }

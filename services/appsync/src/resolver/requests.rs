@@ -46,6 +46,36 @@ fn key_of(m: &ModelDef, values: &Map<String, Value>) -> Result<Item, RequestErro
 /// attributes for custom keys, ANDed with the client condition (`client_first` for create).
 fn guarded(m: &ModelDef, exists: bool, client: Option<&Value>, client_first: bool) -> Result<Expr, RequestError> {
     let keys = m.primary.fields();
+    if client.is_none_or(Value::is_null) {
+        return Ok(key_guard(&keys, exists));
+    }
+    guarded_slow(&keys, exists, client, client_first)
+}
+
+/// [`guarded`] without a client condition, built directly: what rendering
+/// `{"and": [{<key>: {"attributeExists": b}, …}]}` gives (one `and` member is not wrapped, its
+/// fields join with ` AND `, each comparison parenthesised; no values).
+fn key_guard(keys: &[String], exists: bool) -> Expr {
+    let function = if exists { "attribute_exists" } else { "attribute_not_exists" };
+    let mut e = Expr::default();
+    if keys.len() == 1 && keys[0] == "id" {
+        e.expression = format!("({function}(#id))");
+        e.names.insert("#id".into(), Value::String("id".into()));
+        return e;
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            e.expression.push_str(" AND ");
+        }
+        let placeholder = format!("#keyCondition{}", i + 1);
+        e.expression.push_str(&format!("({function}({placeholder}))"));
+        e.names.insert(placeholder, Value::String(k.clone()));
+    }
+    e
+}
+
+/// The key guard rendered through the filter renderer (with a client condition).
+fn guarded_slow(keys: &[String], exists: bool, client: Option<&Value>, client_first: bool) -> Result<Expr, RequestError> {
     let custom = !(keys.len() == 1 && keys[0] == "id");
     let mut guard = Map::new();
     let mut renames = Map::new();
@@ -72,25 +102,43 @@ fn guarded(m: &ModelDef, exists: bool, client: Option<&Value>, client_first: boo
 
 /// `createX(input, condition)`: `now` is the ISO-8601 timestamp, `new_id` the auto id.
 pub fn create(m: &ModelDef, table: &str, input: &Map<String, Value>, condition: Option<&Value>, now: &str, new_id: &str) -> Result<DataRequest, RequestError> {
-    let mut merged = Map::new();
+    // The merged item (auto id, timestamps, defaults, then the input, then __typename), typed
+    // as it is merged: a later value replaces an earlier one in its first position.
+    let mut item = Item::with_capacity(input.len() + 4);
     if m.primary.partition == "id" {
-        merged.insert("id".into(), Value::String(new_id.into()));
+        item.insert("id".into(), typed_string(new_id));
     }
     for ts in [&m.created_at, &m.updated_at].into_iter().flatten() {
-        merged.insert(ts.clone(), Value::String(now.into()));
+        item.insert(ts.clone(), typed_string(now));
     }
     for (f, v) in &m.defaults {
         if let Ok(j) = serde_json::to_value(v) {
-            merged.insert(f.clone(), j);
+            item.insert(f.clone(), to_dynamodb(&j));
         }
     }
     for (k, v) in input {
-        merged.insert(k.clone(), v.clone());
+        item.insert(k.clone(), to_dynamodb(v));
     }
-    merged.insert("__typename".into(), Value::String(m.name.clone()));
-    let key = key_of(m, &merged)?;
-    let item: Item = merged.iter().map(|(k, v)| (k.clone(), to_dynamodb(v))).collect();
+    item.insert("__typename".into(), typed_string(&m.name));
+    let mut key = Item::new();
+    for k in m.primary.fields() {
+        // `{"NULL": null}` is what a null (and only a null) becomes.
+        match item.get(&k).filter(|v| v.get("NULL").is_none()) {
+            Some(v) => {
+                let v = v.clone();
+                key.insert(k, v);
+            }
+            None => return Err(RequestError { error_type: "MappingTemplate", message: format!("missing key field {k}") }),
+        }
+    }
     Ok(DataRequest::PutItem { table: table.into(), key, item, condition: Some(guarded(m, false, condition, true)?) })
+}
+
+/// `{"S": s}`.
+fn typed_string(s: &str) -> Value {
+    let mut o = Map::with_capacity(1);
+    o.insert("S".into(), Value::String(s.into()));
+    Value::Object(o)
 }
 
 /// `updateX(input, condition)`.

@@ -117,3 +117,40 @@ fn get_is_a_query_on_the_key() {
     let DataRequest::Query { key_condition, .. } = get(&task(), "t", &obj(json!({"projectId": "p", "createdAt": "c"}))).unwrap() else { panic!() };
     assert_eq!(key_condition.expression, "#keyCount1 = :valueCount1 AND #keyCount2 = :valueCount2");
 }
+
+#[test]
+fn key_guard_matches_the_rendered_guard() {
+    let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for k in [keys(&["id"]), keys(&["projectId"]), keys(&["id", "createdAt"]), keys(&["a", "b", "c"])] {
+        for exists in [true, false] {
+            for client_first in [true, false] {
+                assert_eq!(key_guard(&k, exists), guarded_slow(&k, exists, None, client_first).unwrap(), "{k:?} {exists}");
+                assert_eq!(key_guard(&k, exists), guarded_slow(&k, exists, Some(&Value::Null), client_first).unwrap(), "{k:?} {exists}");
+            }
+        }
+    }
+}
+
+#[test]
+fn create_item_is_the_typed_merge() {
+    let m = models("type Todo @model { id: ID! name: String! done: Boolean @default(value: \"false\") n: Int }").remove(0);
+    let input = obj(json!({"name": "a", "n": 3, "done": true, "createdAt": "mine", "extra": null}));
+    let DataRequest::PutItem { key, item, .. } = create(&m, "t", &input, None, "now", "auto").unwrap() else { panic!() };
+    // The old construction: merge plain values, then type each.
+    let mut merged = Map::new();
+    merged.insert("id".into(), json!("auto"));
+    merged.insert("createdAt".into(), json!("now"));
+    merged.insert("updatedAt".into(), json!("now"));
+    for (f, v) in &m.defaults {
+        merged.insert(f.clone(), serde_json::to_value(v).unwrap());
+    }
+    for (k, v) in &input {
+        merged.insert(k.clone(), v.clone());
+    }
+    merged.insert("__typename".into(), json!("Todo"));
+    let expected: Map<String, Value> = merged.iter().map(|(k, v)| (k.clone(), to_dynamodb(v))).collect();
+    assert_eq!(serde_json::to_string(&item).unwrap(), serde_json::to_string(&expected).unwrap());
+    assert_eq!(Value::Object(key), json!({"id": {"S": "auto"}}));
+    let null_id = create(&m, "t", &obj(json!({"id": null, "name": "a"})), None, "now", "auto");
+    assert_eq!(null_id.unwrap_err().message, "missing key field id");
+}
