@@ -348,3 +348,28 @@ async fn request_ids_match_error_bodies_and_empty_objects_have_no_ranges() {
     let ok = env.http().get(format!("{}/rid/empty", env.endpoint)).send().await.unwrap();
     assert!(ok.headers().contains_key("x-amz-request-id") && ok.headers()["content-length"] == "0");
 }
+
+#[tokio::test]
+async fn traversal_keys_never_reach_outside_the_data_dir() {
+    let env = TestEnv::start().await;
+    let c = env.s3();
+    bucket(&c, "trav").await;
+    let outside = std::env::temp_dir().join(format!("amplocal-escape-{}", uuid::Uuid::new_v4().simple()));
+    let name = outside.file_name().unwrap().to_str().unwrap().to_string();
+    let deep = format!("{}{}", "../".repeat(12), outside.to_str().unwrap().trim_start_matches('/'));
+    let keys = [deep.clone(), format!("/../../../../{name}"), format!("..\\..\\..\\{name}"), format!("%2e%2e/%2e%2e/{name}")];
+    let body = vec![b'e'; 70_000]; // above the inline limit: a real file is written
+    for k in &keys {
+        put(&c, "trav", k, &body).await;
+        assert_eq!(get_bytes(&c, "trav", k).await, body, "{k}");
+        assert!(!outside.exists(), "{k} wrote {outside:?}");
+    }
+    // the same through a raw, unnormalised request path
+    let r = env.http().put(format!("{}/trav/..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2Ftmp%2F{name}", env.endpoint)).body("raw").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!outside.exists());
+    let mut files = Vec::new();
+    files_under(env.dir.path(), &mut files);
+    assert!(files.iter().all(|f| !f.to_string_lossy().contains(&name)), "{files:?}");
+    assert_eq!(c.list_objects_v2().bucket("trav").send().await.unwrap().key_count(), Some(keys.len() as i32 + 1));
+}
