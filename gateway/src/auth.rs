@@ -57,16 +57,84 @@ pub struct AuthInput<'a> {
 
 /// Authenticate `parts` for `svc`. On success returns the request context and the body
 /// (buffered for JSON services); on failure a response already rendered in the service's
-/// protocol.
+/// protocol. [`buffers_body`], [`read_body`] and [`decide`] are its steps, for callers that
+/// keep their own future small (the gateway's dispatcher).
 pub async fn authenticate(state: &AppState, svc: ServiceId, parts: &Parts, body: Body, request_id: String) -> Result<(RequestContext, Body), Response> {
-    let now = state.core.clock.now();
-    let (buffered, body) = if buffers_body(svc, parts) {
-        match read_capped(parts, body, MAX_BUFFERED_BODY).await {
-            Ok(b) => (Some(b.clone()), Body::from(b)),
-            Err(f) => return Err(failure::render(&f, flavor_for(state, svc, parts, None), &request_id, now)),
+    let body = if buffers_body(svc, parts) {
+        match read_body(parts, body).await {
+            Ok(b) => RequestBody::Buffered(b),
+            Err(f) => return Err(render_unreadable(state, svc, parts, &f, &request_id)),
         }
     } else {
-        (None, body)
+        RequestBody::Streamed(body)
+    };
+    match decide(state, svc, parts, body, request_id) {
+        Decision::Pass(ctx, body) => Ok((ctx, body)),
+        Decision::Fail(resp) => Err(resp),
+    }
+}
+
+/// The body as authentication leaves it.
+#[derive(Debug)]
+pub enum RequestBody {
+    /// Read in full (JSON services, signed AppSync): its hash can be checked.
+    Buffered(Bytes),
+    /// Left to the service (S3, unsigned AppSync data plane).
+    Streamed(Body),
+}
+
+/// Read a body [`buffers_body`] says must be buffered (at most [`MAX_BUFFERED_BODY`]).
+pub async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, AuthFailure> {
+    read_result(body_reader(parts, body)?.await)
+}
+
+/// The future reading a body [`buffers_body`] says must be buffered, as a named type (the
+/// gateway's dispatcher holds it in its own future); `Err` when the declared length is already
+/// over [`MAX_BUFFERED_BODY`]. Finish with [`read_result`].
+pub fn body_reader(parts: &Parts, body: Body) -> Result<BodyReader, AuthFailure> {
+    if declared_length(parts).is_some_and(|n| n > MAX_BUFFERED_BODY as u64) {
+        return Err(AuthFailure::TooLarge(MAX_BUFFERED_BODY));
+    }
+    Ok(http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_BUFFERED_BODY)))
+}
+
+/// See [`body_reader`].
+pub type BodyReader = http_body_util::combinators::Collect<http_body_util::Limited<Body>>;
+
+/// What [`body_reader`]'s future produced, as [`read_body`] reports it.
+pub fn read_result(r: Result<http_body_util::Collected<Bytes>, Box<dyn std::error::Error + Send + Sync>>) -> Result<Bytes, AuthFailure> {
+    match r {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AuthFailure::TooLarge(MAX_BUFFERED_BODY)),
+        Err(_) => Err(AuthFailure::BodyUnreadable),
+    }
+}
+
+fn declared_length(parts: &Parts) -> Option<u64> {
+    parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The response to a body [`read_body`] could not read.
+pub fn render_unreadable(state: &AppState, svc: ServiceId, parts: &Parts, failure: &AuthFailure, request_id: &str) -> Response {
+    failure::render(failure, flavor_for(state, svc, parts, None), request_id, state.core.clock.now())
+}
+
+/// What [`decide`] concluded.
+#[derive(Debug)]
+pub enum Decision {
+    /// The request may proceed as `RequestContext`, with this body.
+    Pass(RequestContext, Body),
+    /// The failure, rendered in the service's protocol.
+    Fail(Response),
+}
+
+/// Authenticate once the body is read (or left streaming): the request context and the body
+/// for the service, or the failure rendered in the service's protocol.
+pub fn decide(state: &AppState, svc: ServiceId, parts: &Parts, body: RequestBody, request_id: String) -> Decision {
+    let now = state.core.clock.now();
+    let (buffered, body) = match body {
+        RequestBody::Buffered(b) => (Some(b.clone()), Body::from(b)),
+        RequestBody::Streamed(b) => (None, b),
     };
     let policy = policy_for(svc, parts, buffered.as_deref());
     let input = AuthInput { svc, policy, parts, body: buffered.as_deref() };
@@ -74,11 +142,11 @@ pub async fn authenticate(state: &AppState, svc: ServiceId, parts: &Parts, body:
         Ok(a) => {
             let mut ctx = RequestContext::new(request_id, a.account_id, a.region, now);
             ctx.caller = a.caller;
-            Ok((ctx, body))
+            Decision::Pass(ctx, body)
         }
         Err(f) => {
             tracing::debug!(service = svc.name(), failure = ?f, "authentication failed");
-            Err(failure::render(&f, flavor_for(state, svc, parts, buffered.as_deref()), &request_id, now))
+            Decision::Fail(failure::render(&f, flavor_for(state, svc, parts, buffered.as_deref()), &request_id, now))
         }
     }
 }
@@ -91,27 +159,12 @@ fn carries_aws_auth(parts: &Parts) -> bool {
 
 /// JSON services' bodies are buffered (their hash is signed); S3 never; AppSync's data plane
 /// only when it is SigV4-signed (API key / JWT requests and WebSocket upgrades pass as is).
-fn buffers_body(svc: ServiceId, parts: &Parts) -> bool {
+pub fn buffers_body(svc: ServiceId, parts: &Parts) -> bool {
     match svc {
         ServiceId::S3 => false,
         ServiceId::DynamoDb | ServiceId::Cognito => true,
         ServiceId::AppSync => parts.uri.path().starts_with("/v1/") || carries_aws_auth(parts),
     }
-}
-
-async fn read_capped(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, AuthFailure> {
-    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(AuthFailure::TooLarge(limit));
-    }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let limit_hit = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if limit_hit {
-            AuthFailure::TooLarge(limit)
-        } else {
-            AuthFailure::BodyUnreadable
-        }
-    })
 }
 
 /// The protocol an auth failure is rendered in: the service's, except STS (awsQuery) behind
@@ -152,7 +205,8 @@ pub fn evaluate(creds: &CredentialStore, input: &AuthInput<'_>, now: SystemTime)
         return Ok(anonymous());
     }
     let req = request_parts(input.parts);
-    let host_bucket = host_bucket(input.parts);
+    // Only S3 has virtual-hosted buckets: other services skip the host parsing.
+    let host_bucket = if input.svc == ServiceId::S3 { host_bucket(input.parts) } else { None };
     let payload = match input.svc {
         ServiceId::S3 => Payload::S3 { host_bucket: host_bucket.as_deref() },
         _ => Payload::Body(input.body.unwrap_or_default()),

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod health;
 pub mod healthcheck;
 pub mod listener;
+pub mod logfmt;
 pub mod state;
 pub mod tls;
 
@@ -36,17 +37,16 @@ pub mod deps {
     pub use tokio_rustls;
 }
 
-/// The full application router.
+/// The full application router: one router level whose fallback is the [`dispatch::Gateway`]
+/// (the internal health routes, else the AWS dispatcher) behind the CORS layer. Routes added to
+/// the returned router (tests do) are matched before the gateway.
 pub fn build_app(state: AppState) -> Router {
-    let routers = dispatch::Routers::new(&state);
-    let cors = state.cors.clone();
+    let cors = cors::CorsLayer(state.cors.clone());
     let internal = Router::new()
         .route("/_amplocal/health", get(health::amplocal_health))
         .route("/_localstack/health", get(health::localstack_health).head(health::localstack_health_head))
         .with_state(std::sync::Arc::new(state.clone()));
-    internal
-        .fallback_service(Router::new().fallback(dispatch::dispatch).with_state(std::sync::Arc::new((state, routers))))
-        .layer(cors::CorsLayer(cors))
+    Router::new().fallback_service(tower::Layer::layer(&cors, dispatch::Gateway::new(state, internal)))
 }
 
 /// Serve `app` over plain HTTP (HTTP/1.1, h2c) on `listener` until `shutdown` resolves, then

@@ -90,10 +90,14 @@ fn ca_install(ca: &std::path::Path) -> anyhow::Result<()> {
 
 fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
     // Colours only on a terminal (a log file or pipe gets plain text, and formatting is cheaper).
+    // The format is tracing-subscriber's default, written by amplocal::logfmt for less CPU per
+    // request line.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(args.log_filter()))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
+        .fmt_fields(amplocal::logfmt::Fields)
+        .event_format(amplocal::logfmt::LineFormat::default())
         .init();
     // The manifest is read and validated before anything else: a bad one exits non-zero
     // without serving. Conflict detection is a service-wide AppSync setting.
