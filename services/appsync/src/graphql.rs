@@ -59,6 +59,17 @@ pub fn json_response(status: u16, body: &Value, request_id: &str, error_type: Op
     resp
 }
 
+/// A rendered JSON body with AppSync's headers (status 200, no error type).
+fn body_response(body: Vec<u8>, request_id: &str) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    let h = resp.headers_mut();
+    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
 fn failure_response(f: &RequestFailure, request_id: &str) -> Response {
     json_response(f.status, &json!({ "errors": [{ "errorType": f.error_type, "message": f.message }] }), request_id, Some(f.error_type))
 }
@@ -74,7 +85,7 @@ impl AppSyncService {
     /// Serve one GraphQL POST.
     pub async fn graphql(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Response {
         match self.graphql_inner(ctx, api_id, headers, body).await {
-            Ok(v) => json_response(200, &v, &ctx.request_id, None),
+            Ok(v) => body_response(v, &ctx.request_id),
             Err(f) => failure_response(&f, &ctx.request_id),
         }
     }
@@ -171,7 +182,7 @@ impl AppSyncService {
         Some(Identity { sub: claims.sub, username: claims.username, groups: claims.groups, claims: claims.claims })
     }
 
-    async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Value, RequestFailure> {
+    async fn graphql_inner(&self, ctx: &RequestContext, api_id: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, RequestFailure> {
         let row = self.find_shared(api_id).await?;
         let mode = self.authorize(ctx, &row, headers).await?;
         let loaded = match self.inner.runtime.get(&row).await {
@@ -184,11 +195,40 @@ impl AppSyncService {
         }
         let mut request = parse_request(body).ok_or_else(|| RequestFailure::malformed("Unable to parse GraphQL query."))?;
         self.inner.runtime.prepare(&mut request);
-        Ok(execute(&loaded, request.data(mode)).await)
+        Ok(execute_rendered(&loaded, request.data(mode)).await)
     }
 }
 
+/// The usual body, read straight into the request's types (no JSON tree for the variables).
+#[derive(serde::Deserialize)]
+struct GraphqlBody {
+    query: String,
+    #[serde(default)]
+    variables: Option<async_graphql::Variables>,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<Value>,
+}
+
 fn parse_request(body: &[u8]) -> Option<async_graphql::Request> {
+    // Only an object body (serde would also read a struct from an array); anything the typed
+    // read refuses (a duplicate field, a non-string query, variables that are not an object)
+    // is decided by the general path below, as before.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        if let Ok(b) = serde_json::from_slice::<GraphqlBody>(body) {
+            let mut req = async_graphql::Request::new(b.query);
+            if let Some(vars) = b.variables {
+                req = req.variables(vars);
+            }
+            if let Some(op) = b.operation_name.as_ref().and_then(Value::as_str) {
+                req = req.operation_name(op);
+            }
+            return Some(req);
+        }
+    }
+    parse_request_tree(body)
+}
+
+fn parse_request_tree(body: &[u8]) -> Option<async_graphql::Request> {
     let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(body) else { return None };
     // Taken out of the parsed body, not copied.
     let Some(Value::String(query)) = obj.remove("query") else { return None };
@@ -211,27 +251,68 @@ pub fn dedupe_errors(errors: Vec<async_graphql::ServerError>) -> Vec<async_graph
     errors.into_iter().filter(|e| !(e.message.starts_with("internal: non-null types require") && reported.contains(&e.path))).collect()
 }
 
-/// Execute and shape the response as AppSync does.
-/// Mutation results are published to subscribers as the mutation selected them.
-pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Value {
+/// Run `request`, publish its mutation results, and return what the response is made of:
+/// the data, the (deduplicated) errors, and whether `data` belongs in the response.
+async fn run(api: &Arc<LoadedApi>, request: async_graphql::Request) -> (async_graphql::Value, Vec<async_graphql::ServerError>, bool) {
     let log = Arc::new(crate::subscription::hub::MutationLog::default());
     let mut resp = api.schema.execute(request.data(log.clone())).await;
     resp.errors = dedupe_errors(resp.errors);
-    let data = resp.data.into_json().unwrap_or(Value::Null);
     let executed: Vec<(String, String)> = std::mem::take(&mut *log.0.lock().unwrap_or_else(|p| p.into_inner()));
-    for (mutation, key) in executed.into_iter().filter(|_| api.hub.has_subscribers()) {
-        if let Some(v) = data.get(&key).filter(|v| !v.is_null()) {
-            api.hub.publish(&mutation, v.clone());
+    if let async_graphql::Value::Object(fields) = &resp.data {
+        for (mutation, key) in executed.into_iter().filter(|_| api.hub.has_subscribers()) {
+            if let Some(v) = fields.get(key.as_str()).filter(|v| !matches!(v, async_graphql::Value::Null)) {
+                if let Ok(v) = v.clone().into_json() {
+                    api.hub.publish(&mutation, v);
+                }
+            }
         }
     }
-    let mut out = serde_json::Map::new();
-    let executed = resp.errors.iter().any(|e| !e.path.is_empty()) || data != Value::Null;
-    if executed || resp.errors.is_empty() {
-        out.insert("data".into(), data);
+    let not_null = !matches!(resp.data, async_graphql::Value::Null);
+    let with_data = resp.errors.iter().any(|e| !e.path.is_empty()) || not_null || resp.errors.is_empty();
+    (resp.data, resp.errors, with_data)
+}
+
+/// Execute and shape the response as AppSync does.
+/// Mutation results are published to subscribers as the mutation selected them.
+pub async fn execute(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Value {
+    let (data, errors, with_data) = run(api, request).await;
+    execute_shape(data, &errors, with_data)
+}
+
+/// [`execute`] rendered as the response body (the same bytes, written straight from the
+/// executor's values instead of through a JSON tree).
+pub async fn execute_rendered(api: &Arc<LoadedApi>, request: async_graphql::Request) -> Vec<u8> {
+    let (data, errors, with_data) = run(api, request).await;
+    let mut out = Vec::with_capacity(256);
+    out.push(b'{');
+    if with_data {
+        out.extend_from_slice(b"\"data\":");
+        if serde_json::to_writer(&mut out, &data).is_err() {
+            // Not reachable for executor output (no non-string keys); keep the tree's answer.
+            return serde_json::to_vec(&execute_shape(data, &errors, with_data)).unwrap_or_default();
+        }
     }
-    if !resp.errors.is_empty() {
-        let errors: Vec<Value> = resp.errors.iter().map(shape_error).collect();
-        out.insert("errors".into(), Value::Array(errors));
+    if !errors.is_empty() {
+        if with_data {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"errors\":");
+        let shaped: Vec<Value> = errors.iter().map(shape_error).collect();
+        if serde_json::to_writer(&mut out, &shaped).is_err() {
+            return serde_json::to_vec(&execute_shape(data, &errors, with_data)).unwrap_or_default();
+        }
+    }
+    out.push(b'}');
+    out
+}
+
+fn execute_shape(data: async_graphql::Value, errors: &[async_graphql::ServerError], with_data: bool) -> Value {
+    let mut out = serde_json::Map::new();
+    if with_data {
+        out.insert("data".into(), data.into_json().unwrap_or(Value::Null));
+    }
+    if !errors.is_empty() {
+        out.insert("errors".into(), Value::Array(errors.iter().map(shape_error).collect()));
     }
     Value::Object(out)
 }
@@ -251,3 +332,6 @@ fn shape_error(e: &async_graphql::ServerError) -> Value {
     o.insert("message".into(), Value::String(e.message.clone()));
     Value::Object(o)
 }
+
+#[cfg(test)]
+mod tests;
