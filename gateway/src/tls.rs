@@ -4,7 +4,10 @@
 //! `cert.pem`/`key.pem` (a 397-day leaf for localhost, *.localhost, s3.localhost,
 //! *.s3.localhost, 127.0.0.1 and ::1, signed by that CA). Later starts reuse them; the leaf is
 //! re-issued when missing, unparsable, within 30 days of expiry or lacking a SAN. Users trust
-//! `ca.pem` once (README "Trusting the local CA"). Every SNI, known or not, gets the same leaf.
+//! `ca.pem` once (README "Trusting the local CA"). That leaf is served without SNI, for IP
+//! literals, for the names it covers and for unknown names (`example.org`); names it cannot
+//! cover (`bucket.localhost`, `<apiId>.appsync-api.localhost`, configured S3 hosts and names
+//! under them) get a leaf of their own, issued in memory on first sight (see [`names`]).
 //! Left out: name constraints on the CA, ACME, user-supplied certificates.
 
 use rcgen::{
@@ -16,6 +19,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
+
+#[cfg(test)]
+mod handshake_tests;
+mod names;
 
 /// DNS names and IPs the leaf certificate covers.
 pub const LEAF_SANS: &[&str] = &["localhost", "*.localhost", "s3.localhost", "*.s3.localhost", "127.0.0.1", "::1"];
@@ -185,9 +192,17 @@ pub fn ensure(data_dir: &Path) -> Result<TlsPaths, TlsError> {
     Ok(paths)
 }
 
-/// The rustls server configuration for `paths` (ALPN h2 then http/1.1; one certificate for
-/// every SNI, including none and unknown names).
+/// The rustls server configuration for `paths` (ALPN h2 then http/1.1), with no configured
+/// host names: see [`server_config_for`].
 pub fn server_config(paths: &TlsPaths) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    server_config_for(paths, &[])
+}
+
+/// The rustls server configuration for `paths` (ALPN h2 then http/1.1). The static leaf is
+/// served without SNI and for names it covers or that are not ours; names under `localhost`
+/// and under each of `hosts` (configured base hosts such as `--s3-hostname`, equal or below)
+/// get an in-memory leaf for exactly that name, issued by the local CA on first use.
+pub fn server_config_for(paths: &TlsPaths, hosts: &[String]) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let certs = CertificateDer::pem_file_iter(&paths.cert)
         .map_err(|_| TlsError::Pem(paths.cert.clone()))?
         .collect::<Result<Vec<_>, _>>()
@@ -195,12 +210,15 @@ pub fn server_config(paths: &TlsPaths) -> Result<Arc<rustls::ServerConfig>, TlsE
     if certs.is_empty() {
         return Err(TlsError::Pem(paths.cert.clone()));
     }
-    let key = PrivateKeyDer::from_pem_file(&paths.key).map_err(|_| TlsError::Pem(paths.key.clone()))?;
+    let key_pem = std::fs::read_to_string(&paths.key).map_err(io_err(&paths.key))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|_| TlsError::Pem(paths.key.clone()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let fallback = Arc::new(rustls::sign::CertifiedKey::from_der(certs, key, &provider)?);
+    let resolver = names::NameResolver::new(fallback, key_pem, paths.ca_key.clone(), hosts);
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(certs, key)?;
+        .with_cert_resolver(Arc::new(resolver));
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }
