@@ -14,3 +14,4 @@ mod dynamodb_atomic;
 mod gateway;
 mod s3;
 mod storage_access;
+mod tls_names;
