@@ -5,7 +5,8 @@
 // with "Cannot use GraphQLSchema from another module or realm"), serving the bench's Todo
 // API the way the issue measured it: API key auth, a NONE data source (no table; the resolver
 // echoes the input with an id and timestamps), `onCreateTodo` subscribed to `createTodo`.
-// Usage: node bench/appsync-simulator.mjs DIR PORT API_KEY   (prints `Ready.` when listening)
+// Usage: node bench/appsync-simulator.mjs DIR PORT API_KEY   (prints `Ready.` when listening,
+// exits non-zero with the reason on stderr when it cannot start)
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -70,7 +71,15 @@ sim.init({
     },
   ],
 });
-await sim.start();
+try {
+  await sim.start();
+} catch (e) {
+  // e.g. the port was taken between the bench choosing it and this listen.
+  console.error(`appsync-simulator.mjs: the simulator did not start on port ${port}: ${e?.stack ?? e}`);
+  process.exit(1);
+}
+// Printed only once the HTTP server is listening: the bench waits for this line (probing the
+// port is not enough, see spawn_simulator in bench/src/appsync.rs).
 console.log('Ready.');
 const stop = async () => { await sim.stop(); process.exit(0); };
 process.on('SIGTERM', stop);

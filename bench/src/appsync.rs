@@ -83,6 +83,15 @@ impl Peer {
         Target { addr: self.addr, host: format!("localhost:{}", self.addr.port()), tls: None }
     }
 
+    /// Whether the process is still running, for error messages.
+    fn exit_note(&mut self) -> String {
+        match self.child.try_wait() {
+            Ok(Some(st)) => format!(" ({} process had exited: {st})", self.name),
+            Ok(None) => format!(" ({} process still running)", self.name),
+            Err(e) => format!(" ({} process state unknown: {e})", self.name),
+        }
+    }
+
     fn rss_mib(&self) -> f64 {
         crate::procstat::rss_kib(self.child.id()).map_or(f64::NAN, |k| k as f64 / 1024.0)
     }
@@ -113,22 +122,55 @@ fn spawn_amplocal(bin: &Path, schema: &Path) -> anyhow::Result<Peer> {
 fn spawn_simulator(dir: &Path) -> anyhow::Result<Peer> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("appsync-simulator.mjs");
     let port = crate::server::free_port()?;
-    let child = Command::new("node")
+    let mut child = Command::new("node")
         .arg(&script)
         .arg(dir)
         .arg(port.to_string())
         .arg(API_KEY)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .spawn()?;
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("starting node {}: {e}", script.display()))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let peer = Peer { name: "simulator", child, addr };
+    // The script prints `Ready.` once the simulator's `start()` has resolved, i.e. after its HTTP
+    // server emitted `listening`. Polling the port instead is not enough: before that listen,
+    // the simulator's port check (get-port) briefly listens on the same port and closes it, so
+    // a probe can connect in that window and the next connection is refused.
+    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("the simulator's stdout was not captured"))?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        // Keeps reading after `Ready.` so the simulator never blocks on a full pipe.
+        let mut ready = Some(ready_tx);
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.trim() == "Ready." {
+                if let Some(tx) = ready.take() {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    let mut peer = Peer { name: "simulator", child, addr };
     let t0 = Instant::now();
-    while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        anyhow::ensure!(t0.elapsed() < Duration::from_secs(30), "the simulator did not listen within 30 s");
-        std::thread::sleep(Duration::from_millis(20));
+    loop {
+        match ready_rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(()) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(st) = peer.child.try_wait()? {
+                    anyhow::bail!("the simulator exited before printing Ready. ({st}); its stderr is above");
+                }
+                anyhow::ensure!(t0.elapsed() < Duration::from_secs(30), "the simulator did not print Ready. within 30 s");
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(200));
+                anyhow::bail!("the simulator closed its stdout without printing Ready.{}", peer.exit_note());
+            }
+        }
     }
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| anyhow::anyhow!("the simulator printed Ready. but {addr} refused a connection: {e}{}", peer.exit_note()))?;
     Ok(peer)
 }
 
@@ -343,7 +385,7 @@ async fn idle(peer: &Peer, total: usize, per: usize) -> anyhow::Result<Value> {
 
 /// Every figure for one peer.
 async fn measure(peer: &Peer, args: &Args) -> anyhow::Result<Value> {
-    let mut send = poster(peer.addr).await?;
+    let mut send = poster(peer.addr).await.map_err(|e| anyhow::anyhow!("{}: connecting to {}: {e}", peer.name, peer.addr))?;
     create(&mut send, peer.addr, "setup").await.map_err(|e| anyhow::anyhow!("{}: {e}", peer.name))?;
     let mut out = Map::new();
     let pid = peer.child.id().to_string();
@@ -390,10 +432,21 @@ pub async fn run(args: Args) -> anyhow::Result<Value> {
     };
     let sim = match &args.simulator {
         None => json!({"skipped": "no --simulator DIR given"}),
+        // A failing simulator does not throw amplocal's figures away: the document says what
+        // failed (and whether the simulator process was still alive) in place of its figures.
         Some(d) => {
-            let peer = spawn_simulator(d)?;
-            eprintln!("amplify-appsync-simulator ({}):", d.display());
-            measure(&peer, &args).await?
+            let measured = match spawn_simulator(d) {
+                Ok(mut peer) => {
+                    eprintln!("amplify-appsync-simulator ({}):", d.display());
+                    let r = measure(&peer, &args).await;
+                    r.map_err(|e| format!("{e:#}{}", peer.exit_note()))
+                }
+                Err(e) => Err(format!("starting the simulator: {e:#}")),
+            };
+            measured.unwrap_or_else(|failed| {
+                eprintln!("amplify-appsync-simulator FAILED: {failed}");
+                json!({"failed": failed})
+            })
         }
     };
     let ratio = num(&ours, &["mutationC16", "rps"]) / num(&sim, &["mutationC16", "rps"]);
