@@ -6,6 +6,8 @@
 //! and the socket takes it without waiting (the usual case: a group's task writes each
 //! member's frame in turn, with no wake-up of the member's connection task). Otherwise the
 //! frame is queued and the connection task, woken once per batch, writes the queue in order.
+//! Several frames pushed together (one event for several subscriptions of the connection) are
+//! handed to the WebSocket together and go out in one write.
 //! A push past [`OUTBOX`] queued frames marks the connection overflowed and wakes it, and it
 //! closes with an error instead of stalling the publishers (issue #6: "a slow subscriber
 //! cannot stall others or the mutation").
@@ -20,6 +22,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::Sink;
 use std::collections::VecDeque;
+use std::iter::Peekable;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -58,27 +61,36 @@ impl std::fmt::Debug for Outbox {
 
 /// What a direct write attempt did.
 enum Direct {
-    /// The socket took the whole frame.
+    /// Every frame handed to the writer is in the socket (frames the writer could not take
+    /// are left in the iterator, to be queued).
     Written,
-    /// The frame is in the writer but part of it still waits for the socket.
+    /// Frames are in the writer but part of them still waits for the socket.
     Unflushed,
-    /// The writer could not take the frame now (given back to be queued).
-    Busy(Utf8Bytes),
     /// The socket failed.
     Failed,
 }
 
-/// Try to write `frame` without waiting (a no-op waker: nobody is woken by this attempt, so a
-/// caller that gets `Unflushed` or `Busy` must wake the connection task to finish the job).
-fn write_now(w: &mut Writer, frame: Utf8Bytes) -> Direct {
+/// Hand `frames` to the writer, in order, and flush them with one write, without waiting (a
+/// no-op waker: nobody is woken by this attempt, so a caller that gets `Unflushed` or frames
+/// left over must wake the connection task to finish the job). Stops taking frames when the
+/// writer cannot take more now.
+fn write_now(w: &mut Writer, frames: &mut Peekable<impl Iterator<Item = Utf8Bytes>>) -> Direct {
     let mut cx = Context::from_waker(Waker::noop());
-    match Pin::new(&mut *w).poll_ready(&mut cx) {
-        Poll::Pending => return Direct::Busy(frame),
-        Poll::Ready(Err(_)) => return Direct::Failed,
-        Poll::Ready(Ok(())) => {}
+    let mut handed = false;
+    while frames.peek().is_some() {
+        match Pin::new(&mut *w).poll_ready(&mut cx) {
+            Poll::Pending => break,
+            Poll::Ready(Err(_)) => return Direct::Failed,
+            Poll::Ready(Ok(())) => {}
+        }
+        let Some(frame) = frames.next() else { break };
+        if Pin::new(&mut *w).start_send(Message::Text(frame)).is_err() {
+            return Direct::Failed;
+        }
+        handed = true;
     }
-    if Pin::new(&mut *w).start_send(Message::Text(frame)).is_err() {
-        return Direct::Failed;
+    if !handed {
+        return Direct::Written;
     }
     match Pin::new(&mut *w).poll_flush(&mut cx) {
         Poll::Ready(Ok(())) => Direct::Written,
@@ -100,20 +112,27 @@ impl Outbox {
     /// Write or queue a frame; `false` when the connection is closed or has overflowed (the
     /// frame is dropped and the connection is on its way out).
     pub fn push(&self, frame: impl Into<Utf8Bytes>) -> bool {
+        self.push_all(std::iter::once(frame))
+    }
+
+    /// Write or queue frames, in order: the ones the socket takes at once go out in one write
+    /// (one syscall for several subscriptions of this connection), the rest wait in the queue.
+    /// `false` when the connection is closed or has overflowed (frames not yet taken are
+    /// dropped and the connection is on its way out).
+    pub fn push_all<F: Into<Utf8Bytes>>(&self, frames: impl IntoIterator<Item = F>) -> bool {
         if self.closed.load(Ordering::Relaxed) || self.overflowed.load(Ordering::Relaxed) {
             return false;
         }
-        let mut frame: Utf8Bytes = frame.into();
+        let mut frames = frames.into_iter().map(Into::into).peekable();
         let mut s = self.lock();
+        let mut wake = false;
         if s.queue.is_empty() && !s.unflushed {
             if let Some(w) = s.writer.as_mut() {
-                match write_now(w, frame) {
-                    Direct::Written => return true,
+                match write_now(w, &mut frames) {
+                    Direct::Written => {}
                     Direct::Unflushed => {
                         s.unflushed = true;
-                        drop(s);
-                        self.ready.notify_one();
-                        return true;
+                        wake = true;
                     }
                     Direct::Failed => {
                         drop(s);
@@ -121,22 +140,24 @@ impl Outbox {
                         self.ready.notify_one();
                         return false;
                     }
-                    Direct::Busy(f) => frame = f,
                 }
             }
         }
-        if s.queue.len() >= OUTBOX {
-            drop(s);
-            self.overflowed.store(true, Ordering::Relaxed);
-            self.ready.notify_one();
-            return false;
-        }
-        let was_empty = s.queue.is_empty();
-        s.queue.push_back(frame);
-        drop(s);
-        if was_empty {
+        // What the socket did not take waits behind the earlier frames.
+        for frame in frames {
+            if s.queue.len() >= OUTBOX {
+                drop(s);
+                self.overflowed.store(true, Ordering::Relaxed);
+                self.ready.notify_one();
+                return false;
+            }
             // The connection writes the whole queue per wake-up, so only the first frame of a
             // batch needs to wake it (a stored permit covers a drain racing this push).
+            wake |= s.queue.is_empty();
+            s.queue.push_back(frame);
+        }
+        drop(s);
+        if wake {
             self.ready.notify_one();
         }
         true

@@ -144,8 +144,8 @@ impl AppSyncService {
                 }
             }
         };
-        for m in conn.subs.values() {
-            m.leave();
+        for (id, m) in &conn.subs {
+            m.leave(id);
         }
         if let Some(writer) = outbox.close() {
             // Boxed like the message handling: only a closing connection carries it.
@@ -165,7 +165,7 @@ impl AppSyncService {
             "connection_init" => send(json!({"type": "connection_ack", "payload": {"connectionTimeoutMs": CONNECTION_TIMEOUT_MS}})) && outbox.push(KA),
             "stop" => {
                 if let Some(m) = conn.subs.remove(&id) {
-                    m.leave();
+                    m.leave(&id);
                 }
                 send(json!({"type": "complete", "id": id}))
             }
@@ -207,7 +207,7 @@ impl AppSyncService {
         let variables = data.as_ref().and_then(|d| d.get("variables")).filter(|v| v.is_object());
         let key = GroupKey::new(query, variables, None, &auth);
         if let Some(old) = conn.subs.remove(&id) {
-            old.leave();
+            old.leave(&id);
         }
         let registry = &loaded.hub.groups;
         // Someone already renders this exact subscription: its subscribe-time checks passed
@@ -218,7 +218,7 @@ impl AppSyncService {
             if !send(json!({"type": "start_ack", "id": id})) {
                 return false;
             }
-            if let Some(m) = registry.join(&key, &outbox, &id) {
+            if let Some(m) = registry.join(&key, &outbox, &id, conn.subs.values()) {
                 conn.subs.insert(id, m);
                 return true;
             }
@@ -255,7 +255,7 @@ impl AppSyncService {
         if !acked && !send(json!({"type": "start_ack", "id": id})) {
             return false;
         }
-        let m = registry.join_or_create(key, &outbox, &id, stream, pending);
+        let m = registry.join_or_create(key, &outbox, &id, conn.subs.values(), stream, pending);
         conn.subs.insert(id, m);
         true
     }

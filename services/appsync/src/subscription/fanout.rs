@@ -51,11 +51,55 @@ impl GroupKey {
     }
 }
 
-/// One subscriber of a group: where its frames go and its `id` as a JSON string literal.
+/// One connection's subscriptions in a group: where their frames go and their `id`s as JSON
+/// string literals (one event's frames for a connection go out in one write).
 #[derive(Debug)]
 struct Member {
     outbox: Arc<Outbox>,
-    id_json: Box<str>,
+    ids: Ids,
+}
+
+/// The `id`s of one connection's subscriptions in a group (almost always one).
+#[derive(Debug)]
+enum Ids {
+    One(Box<str>),
+    Many(Vec<Box<str>>),
+}
+
+impl Ids {
+    fn add(&mut self, id_json: Box<str>) {
+        match self {
+            Ids::One(first) => *self = Ids::Many(vec![std::mem::take(first), id_json]),
+            Ids::Many(v) => v.push(id_json),
+        }
+    }
+
+    /// Remove one id; whether none is left.
+    fn remove(&mut self, id_json: &str) -> bool {
+        match self {
+            Ids::One(id) => **id == *id_json,
+            Ids::Many(v) => {
+                if let Some(i) = v.iter().position(|x| **x == *id_json) {
+                    v.remove(i);
+                }
+                match v.len() {
+                    0 => true,
+                    1 => {
+                        *self = Ids::One(v.pop().unwrap_or_default());
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ids::One(_) => 1,
+            Ids::Many(v) => v.len(),
+        }
+    }
 }
 
 /// Subscribers sharing one rendering stream.
@@ -71,13 +115,25 @@ pub struct Group {
 struct Slots {
     slots: Vec<Option<Member>>,
     free: Vec<usize>,
+    /// Subscriptions (ids) in the group.
     len: usize,
 }
 
 impl Group {
-    fn add(&self, m: Member) -> usize {
+    /// Add subscription `id_json` of `outbox`'s connection; `hint` is the slot of a
+    /// subscription the connection already has in this group, if any, to share its member.
+    fn add(&self, outbox: &Arc<Outbox>, id_json: Box<str>, hint: Option<usize>) -> usize {
         let mut s = self.members.lock().unwrap_or_else(|p| p.into_inner());
         s.len += 1;
+        if let Some(i) = hint {
+            if let Some(Some(m)) = s.slots.get_mut(i) {
+                if Arc::ptr_eq(&m.outbox, outbox) {
+                    m.ids.add(id_json);
+                    return i;
+                }
+            }
+        }
+        let m = Member { outbox: outbox.clone(), ids: Ids::One(id_json) };
         match s.free.pop() {
             Some(i) => {
                 s.slots[i] = Some(m);
@@ -90,18 +146,28 @@ impl Group {
         }
     }
 
-    /// Remove a member; whether the group is now empty.
-    fn remove(&self, token: usize) -> bool {
+    /// Remove subscription `id_json` from the member at `token`; whether the group is now empty.
+    fn remove(&self, token: usize, id_json: &str) -> bool {
         let mut s = self.members.lock().unwrap_or_else(|p| p.into_inner());
-        if s.slots.get_mut(token).and_then(Option::take).is_some() {
-            s.len -= 1;
-            s.free.push(token);
+        let Slots { slots, free, len } = &mut *s;
+        if let Some(slot) = slots.get_mut(token) {
+            if let Some(m) = slot.as_mut() {
+                let before = m.ids.len();
+                let last = m.ids.remove(id_json);
+                if last {
+                    *slot = None;
+                    free.push(token);
+                    *len -= 1;
+                } else if m.ids.len() < before {
+                    *len -= 1;
+                }
+            }
         }
-        if s.len == 0 {
-            s.slots = Vec::new();
-            s.free = Vec::new();
+        if *len == 0 {
+            *slots = Vec::new();
+            *free = Vec::new();
         }
-        s.len == 0
+        *len == 0
     }
 
     /// Members currently in the group.
@@ -118,18 +184,13 @@ impl Group {
     /// into its socket here when it takes it, else queued for its connection).
     fn fan_out(&self, payload: &str) {
         let s = self.members.lock().unwrap_or_else(|p| p.into_inner());
-        const HEAD: &str = "{\"type\":\"data\",\"id\":";
-        const MID: &str = ",\"payload\":";
+        // A full outbox marks its connection overflowed; the others are unaffected.
         for m in s.slots.iter().flatten() {
-            // Exactly sized: the frame's bytes are then handed over without another allocation.
-            let mut frame = String::with_capacity(HEAD.len() + m.id_json.len() + MID.len() + payload.len() + 1);
-            frame.push_str(HEAD);
-            frame.push_str(&m.id_json);
-            frame.push_str(MID);
-            frame.push_str(payload);
-            frame.push('}');
-            // A full outbox marks its connection overflowed; the others are unaffected.
-            m.outbox.push(frame);
+            match &m.ids {
+                Ids::One(id) => m.outbox.push(data_frame(id, payload)),
+                // One write for the connection's subscriptions of this group.
+                Ids::Many(ids) => m.outbox.push_all(ids.iter().map(|id| data_frame(id, payload))),
+            };
         }
     }
 
@@ -143,12 +204,27 @@ impl Group {
     }
 }
 
-/// A subscriber's place in a group, to leave it (the key lives once, in the group).
+/// A subscriber's place in a group, to leave it (the key lives once, in the group). The
+/// subscriptions of one connection in one group share a member (and a token).
 #[derive(Debug, Clone)]
 pub struct Membership {
     registry: Arc<Registry>,
     group: Arc<Group>,
     token: usize,
+}
+
+/// A `data` frame: `{"type":"data","id":<id_json>,"payload":<payload>}`, exactly sized (its
+/// bytes are then handed over without another allocation).
+fn data_frame(id_json: &str, payload: &str) -> String {
+    const HEAD: &str = "{\"type\":\"data\",\"id\":";
+    const MID: &str = ",\"payload\":";
+    let mut frame = String::with_capacity(HEAD.len() + id_json.len() + MID.len() + payload.len() + 1);
+    frame.push_str(HEAD);
+    frame.push_str(id_json);
+    frame.push_str(MID);
+    frame.push_str(payload);
+    frame.push('}');
+    frame
 }
 
 /// The groups of one API (lives in its [`super::hub::Hub`]).
@@ -179,10 +255,15 @@ pub fn render(r: async_graphql::Response) -> String {
 }
 
 impl Membership {
-    /// Leave the group; the last member out stops its stream.
-    pub fn leave(&self) {
-        self.registry.leave(self);
+    /// Leave the group as subscription `id`; the last subscription out stops its stream.
+    pub fn leave(&self, id: &str) {
+        self.registry.leave(self, id);
     }
+}
+
+/// The group of `mine` (a connection's memberships) that is `group`, if any: its token.
+fn hint<'a>(group: &Arc<Group>, mine: impl IntoIterator<Item = &'a Membership>) -> Option<usize> {
+    mine.into_iter().find(|m| Arc::ptr_eq(&m.group, group)).map(|m| m.token)
 }
 
 impl Registry {
@@ -191,41 +272,43 @@ impl Registry {
         self.groups.lock().unwrap_or_else(|p| p.into_inner()).contains_key(key)
     }
 
-    /// Join the existing group for `key`, if there is one.
-    pub fn join(self: &Arc<Self>, key: &GroupKey, outbox: &Arc<Outbox>, id: &str) -> Option<Membership> {
+    /// Join the existing group for `key`, if there is one, as subscription `id` of `outbox`'s
+    /// connection, whose other memberships are `mine`.
+    pub fn join<'a>(self: &Arc<Self>, key: &GroupKey, outbox: &Arc<Outbox>, id: &str, mine: impl IntoIterator<Item = &'a Membership>) -> Option<Membership> {
         let map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         let group = map.get(key)?.clone();
-        let token = group.add(member(outbox, id));
+        let token = group.add(outbox, id_json(id), hint(&group, mine));
         Some(Membership { registry: self.clone(), group, token })
     }
 
     /// Join the group for `key`, creating it around `stream` (a registered subscription whose
     /// first result, if it already produced one, is `first`) when there is none yet. Must be
     /// called inside a tokio runtime.
-    pub fn join_or_create(
+    pub fn join_or_create<'a>(
         self: &Arc<Self>,
         key: GroupKey,
         outbox: &Arc<Outbox>,
         id: &str,
+        mine: impl IntoIterator<Item = &'a Membership>,
         stream: BoxStream<'static, async_graphql::Response>,
         first: Option<async_graphql::Response>,
     ) -> Membership {
         let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(group) = map.get(&key).cloned() {
-            let token = group.add(member(outbox, id));
+            let token = group.add(outbox, id_json(id), hint(&group, mine));
             return Membership { registry: self.clone(), group, token };
         }
         let group = Arc::new(Group { key: key.clone(), members: Mutex::default(), task: Mutex::default() });
-        let token = group.add(member(outbox, id));
+        let token = group.add(outbox, id_json(id), None);
         let handle = tokio::spawn(run(Arc::downgrade(self), group.clone(), stream, first));
         *group.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.abort_handle());
         map.insert(key, group.clone());
         Membership { registry: self.clone(), group, token }
     }
 
-    fn leave(&self, m: &Membership) {
+    fn leave(&self, m: &Membership, id: &str) {
         let mut map = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        if m.group.remove(m.token) {
+        if m.group.remove(m.token, &id_json(id)) {
             if map.get(&m.group.key).is_some_and(|g| Arc::ptr_eq(g, &m.group)) {
                 map.remove(&m.group.key);
             }
@@ -241,8 +324,9 @@ impl Registry {
     }
 }
 
-fn member(outbox: &Arc<Outbox>, id: &str) -> Member {
-    Member { outbox: outbox.clone(), id_json: Value::String(id.to_string()).to_string().into_boxed_str() }
+/// A subscription id as a JSON string literal.
+fn id_json(id: &str) -> Box<str> {
+    Value::String(id.to_string()).to_string().into_boxed_str()
 }
 
 /// A group's rendering loop: each result of the shared stream is rendered once and fanned out.

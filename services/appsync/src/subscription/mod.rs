@@ -69,12 +69,12 @@ mod tests {
     /// Open `query` for `outbox` as the realtime layer does: join the group or create it.
     async fn open(api: &LoadedApi, query: &str, auth: &RequestAuth, outbox: &Arc<crate::realtime::outbox::Outbox>, id: &str) -> super::fanout::Membership {
         let key = super::fanout::GroupKey::new(query, None, None, auth);
-        if let Some(m) = api.hub.groups.join(&key, outbox, id) {
+        if let Some(m) = api.hub.groups.join(&key, outbox, id, []) {
             return m;
         }
         let mut stream = api.schema.execute_stream(Request::new(query).data(auth.clone())).boxed();
         assert!(tokio::time::timeout(Duration::from_millis(20), stream.next()).await.is_err(), "registered without error");
-        api.hub.groups.join_or_create(key, outbox, id, stream, None)
+        api.hub.groups.join_or_create(key, outbox, id, [], stream, None)
     }
 
     async fn frames(o: &crate::realtime::outbox::Outbox, n: usize) -> Vec<serde_json::Value> {
@@ -121,12 +121,77 @@ mod tests {
         assert!(tokio::time::timeout(Duration::from_millis(50), d.ready()).await.is_err(), "bread was filtered out");
         assert!(slow.overflowed(), "the full connection is marked for closing");
         // Leaving: the last member out stops the group.
-        for m in [&ma, &mb, &ms] {
-            m.leave();
+        for (m, id) in [(&ma, "a"), (&mb, "b\"quoted"), (&ms, "s")] {
+            m.leave(id);
         }
         assert_eq!(api.hub.groups.groups(), 2);
-        mc.leave();
-        md.leave();
+        mc.leave("c");
+        md.leave("d");
+        assert_eq!(api.hub.groups.groups(), 0);
+    }
+
+    #[tokio::test]
+    async fn one_connections_subscriptions_in_a_group_share_its_member_and_each_get_every_event() {
+        use crate::realtime::outbox::{Outbox, OUTBOX};
+        let api = api();
+        let key = RequestAuth::mode(AuthMode::ApiKey);
+        let q = "subscription { onCreateTodo { name } }";
+        let (conn, other) = (Arc::new(Outbox::default()), Arc::new(Outbox::default()));
+        // As the realtime session joins: passing the connection's memberships so far.
+        let mut mine: Vec<(String, super::fanout::Membership)> = Vec::new();
+        for id in ["x", "y", "z"] {
+            let gk = super::fanout::GroupKey::new(q, None, None, &key);
+            let m = match api.hub.groups.join(&gk, &conn, id, mine.iter().map(|(_, m)| m)) {
+                Some(m) => m,
+                None => {
+                    let mut stream = api.schema.execute_stream(Request::new(q).data(key.clone())).boxed();
+                    assert!(tokio::time::timeout(Duration::from_millis(20), stream.next()).await.is_err());
+                    api.hub.groups.join_or_create(gk, &conn, id, mine.iter().map(|(_, m)| m), stream, None)
+                }
+            };
+            mine.push((id.to_string(), m));
+        }
+        let mo = open(&api, q, &key, &other, "o").await;
+        assert_eq!(api.hub.groups.groups(), 1);
+        let create = |name: &'static str| {
+            let api = api.clone();
+            let key = key.clone();
+            async move {
+                let q = format!("mutation {{ createTodo(input: {{name: \"{name}\"}}) {{ id name }} }}");
+                crate::graphql::execute(&api, Request::new(q).data(key)).await
+            }
+        };
+        create("one").await;
+        create("two").await;
+        let got = frames(&conn, 6).await;
+        let seen: Vec<(&str, &str)> = got.iter().map(|f| (f["id"].as_str().unwrap(), f["payload"]["data"]["onCreateTodo"]["name"].as_str().unwrap())).collect();
+        assert_eq!(seen, [("x", "one"), ("y", "one"), ("z", "one"), ("x", "two"), ("y", "two"), ("z", "two")], "each subscription once per event, in commit order");
+        assert_eq!(frames(&other, 2).await.iter().map(|f| f["id"].clone()).collect::<Vec<_>>(), [json!("o"), json!("o")]);
+        // Stopping one keeps the others; the group lives while any subscription does.
+        mine[1].1.leave("y");
+        create("three").await;
+        let got = frames(&conn, 2).await;
+        assert_eq!(got.iter().map(|f| f["id"].as_str().unwrap()).collect::<Vec<_>>(), ["x", "z"]);
+        assert!(tokio::time::timeout(Duration::from_millis(50), conn.ready()).await.is_err(), "nothing for the stopped subscription");
+        mine[0].1.leave("x");
+        mine[2].1.leave("z");
+        assert_eq!(api.hub.groups.groups(), 1, "the other connection still listens");
+        // A connection's batch that does not fit in its outbox marks it overflowed (it is
+        // closed with the error); the other connections still get the event.
+        let full = Arc::new(Outbox::default());
+        let gk = super::fanout::GroupKey::new(q, None, None, &key);
+        let f1 = api.hub.groups.join(&gk, &full, "f1", []).unwrap();
+        let f2 = api.hub.groups.join(&gk, &full, "f2", [&f1]).unwrap();
+        for i in 0..OUTBOX - 1 {
+            assert!(full.push(format!("{i}")));
+        }
+        frames(&other, 1).await;
+        create("four").await;
+        assert_eq!(frames(&other, 1).await[0]["payload"]["data"]["onCreateTodo"]["name"], "four");
+        assert!(full.overflowed(), "the second frame of the batch did not fit");
+        f1.leave("f1");
+        f2.leave("f2");
+        mo.leave("o");
         assert_eq!(api.hub.groups.groups(), 0);
     }
 

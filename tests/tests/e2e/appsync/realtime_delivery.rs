@@ -1,7 +1,8 @@
 //! Real-time delivery through real sockets: subscription groups write each event straight into
 //! the subscribers' sockets (`services/appsync/src/realtime/outbox.rs`) from several group
 //! tasks at once. Every subscription must still get every event it selects, once, in commit
-//! order, with its own id and projection.
+//! order, with its own id and projection, also when one socket holds several identical
+//! subscriptions (their frames for an event go out in one write).
 
 use super::data_plane::realtime::{connect, recv, send, Ws};
 use super::*;
@@ -55,6 +56,65 @@ async fn every_subscriber_gets_every_event_once_in_commit_order() {
         send(ws, json!({"id": "w", "type": "stop"})).await;
         assert_eq!(recv(ws).await, json!({"id": "w", "type": "complete"}));
     }
+}
+
+#[tokio::test]
+async fn identical_subscriptions_on_one_socket_each_get_every_event_in_order() {
+    let env = env_with_data().await;
+    let host = env.endpoint.trim_start_matches("http://").to_string();
+    let q = "subscription { onCreateTodo { name priority } }";
+    // One socket with three identical subscriptions (one member of the group, whose frames
+    // for an event go out in one write) next to a socket with one.
+    let mut many = connect(&env, json!({"host": host, "x-api-key": KEY}), false).await.unwrap();
+    let mut one = connect(&env, json!({"host": host, "x-api-key": KEY}), false).await.unwrap();
+    for ws in [&mut many, &mut one] {
+        send(ws, json!({"type": "connection_init"})).await;
+        assert_eq!(recv(ws).await["type"], "connection_ack");
+    }
+    for id in ["a", "b", "c"] {
+        subscribe(&mut many, &host, id, q).await;
+    }
+    subscribe(&mut one, &host, "solo", q).await;
+    let create = |i: usize| gql(&env, "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { name priority } }", json!({"i": {"name": format!("t{i}"), "priority": i}}));
+    const EVENTS: usize = 20;
+    for i in 0..EVENTS {
+        create(i).await;
+    }
+    let mut got: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for _ in 0..3 * EVENTS {
+        let f = recv(&mut many).await;
+        assert_eq!(f["type"], "data", "{f}");
+        got.entry(f["id"].as_str().unwrap().to_string()).or_default().push(f["payload"]["data"]["onCreateTodo"]["priority"].as_u64().unwrap());
+    }
+    let want: Vec<u64> = (0..EVENTS as u64).collect();
+    for id in ["a", "b", "c"] {
+        assert_eq!(got[id], want, "{id}: every event once, in commit order");
+    }
+    for i in 0..EVENTS as u64 {
+        assert_eq!(recv(&mut one).await["payload"]["data"]["onCreateTodo"]["priority"], i);
+    }
+    // Stopping one of the three: the other two keep receiving, the stopped one gets nothing.
+    send(&mut many, json!({"id": "b", "type": "stop"})).await;
+    assert_eq!(recv(&mut many).await, json!({"id": "b", "type": "complete"}));
+    create(100).await;
+    let mut ids: Vec<String> = Vec::new();
+    for _ in 0..2 {
+        let f = recv(&mut many).await;
+        assert_eq!(f["payload"]["data"]["onCreateTodo"]["priority"], 100, "{f}");
+        ids.push(f["id"].as_str().unwrap().to_string());
+    }
+    ids.sort();
+    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(recv(&mut one).await["payload"]["data"]["onCreateTodo"]["priority"], 100);
+    // Restarting the stopped id joins the shared member again.
+    subscribe(&mut many, &host, "b", q).await;
+    create(101).await;
+    let mut ids: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        ids.push(recv(&mut many).await["id"].as_str().unwrap().to_string());
+    }
+    ids.sort();
+    assert_eq!(ids, ["a", "b", "c"]);
 }
 
 #[tokio::test]
