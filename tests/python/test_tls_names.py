@@ -102,9 +102,9 @@ def test_appsync_hosts_over_https(server, kind):
     assert body["errors"][0]["errorType"], body
 
 
-def test_wss_handshake_name_verifies_for_the_realtime_host(server):
+def test_realtime_host_gets_a_leaf_for_exactly_its_name(server):
     ctx = ssl.create_default_context(cafile=server["ca"])
-    name = f"abc123.appsync-realtime-api.localhost"
+    name = "abc123.appsync-realtime-api.localhost"
     with socket.create_connection(("127.0.0.1", server["port"]), timeout=5) as raw:
         with ctx.wrap_socket(raw, server_hostname=name) as tls:
             names = [v for k, v in tls.getpeercert()["subjectAltName"] if k == "DNS"]
