@@ -43,7 +43,37 @@ fn field_error(e: FieldError) -> async_graphql::Error {
 }
 
 fn args_json(ctx: &ResolverContext<'_>) -> Map<String, serde_json::Value> {
-    ctx.args.as_index_map().iter().map(|(k, v)| (k.to_string(), v.clone().into_json().unwrap_or(serde_json::Value::Null))).collect()
+    ctx.args.as_index_map().iter().map(|(k, v)| (k.to_string(), const_to_json(v))).collect()
+}
+
+/// `v.clone().into_json()` (a `Null` on failure) without going through a serializer: the same
+/// JSON for every value (binaries keep the serializer's path).
+pub(crate) fn const_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Number(n) => serde_json::Value::Number(n.clone()),
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::Boolean(b) => serde_json::Value::Bool(*b),
+        Value::Enum(name) => serde_json::Value::String(name.to_string()),
+        Value::List(items) => serde_json::Value::Array(items.iter().map(const_to_json).collect()),
+        Value::Object(fields) if !fields.keys().any(|k| k.starts_with('$')) => {
+            serde_json::Value::Object(fields.iter().map(|(k, v)| (k.to_string(), const_to_json(v))).collect())
+        }
+        other => other.clone().into_json().unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// `Value::from_json(v).ok()` without going through a deserializer (the same value: numbers
+/// are kept as they are, objects keep their order).
+pub(crate) fn json_to_const(v: serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Boolean(b),
+        serde_json::Value::Number(n) => Value::Number(n),
+        serde_json::Value::String(s) => Value::String(s),
+        serde_json::Value::Array(items) => Value::List(items.into_iter().map(json_to_const).collect()),
+        serde_json::Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (Name::new(k), json_to_const(v))).collect()),
+    }
 }
 
 /// What the builder needs to know about output types.
@@ -53,29 +83,53 @@ struct Shapes {
     enums: HashSet<String>,
 }
 
-/// A JSON value as the output of a field of SDL type `ty`.
-fn output(shapes: &Shapes, ty: &str, v: serde_json::Value) -> Option<FieldValue<'static>> {
+/// How a field of some SDL type turns a JSON value into its output, decided once per field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Out {
+    /// `[T]`: each element as `T`.
+    List(Box<Out>),
+    /// An object, interface or union: the JSON itself is the parent of the next fields.
+    Object,
+    /// An enum: a string is the enum value.
+    Enum,
+    /// `AWSJSON`: a non-string value is sent as its JSON text.
+    AwsJson,
+    /// Any other scalar.
+    Scalar,
+}
+
+impl Out {
+    fn of(shapes: &Shapes, ty: &str) -> Out {
+        let inner = ty.trim_end_matches('!');
+        if let Some(elem) = inner.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            return Out::List(Box::new(Out::of(shapes, elem)));
+        }
+        let base = base_type(inner);
+        if shapes.objects.contains(base) {
+            Out::Object
+        } else if shapes.enums.contains(base) {
+            Out::Enum
+        } else if base == "AWSJSON" {
+            Out::AwsJson
+        } else {
+            Out::Scalar
+        }
+    }
+}
+
+/// A JSON value as the output of a field whose type is `out`.
+fn output(out: &Out, v: serde_json::Value) -> Option<FieldValue<'static>> {
     if v.is_null() {
         return None;
     }
-    let inner = ty.trim_end_matches('!');
-    if let Some(elem) = inner.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        let serde_json::Value::Array(items) = v else { return None };
-        return Some(FieldValue::list(items.into_iter().map(|i| output(shapes, elem, i).unwrap_or(FieldValue::NULL))));
+    match (out, v) {
+        (Out::List(elem), serde_json::Value::Array(items)) => Some(FieldValue::list(items.into_iter().map(|i| output(elem, i).unwrap_or(FieldValue::NULL)))),
+        (Out::List(_), _) => None,
+        (Out::Object, v) => Some(FieldValue::owned_any(v)),
+        (Out::Enum, serde_json::Value::String(s)) => Some(FieldValue::value(Value::Enum(Name::new(s)))),
+        (Out::AwsJson, v) if !v.is_string() => Some(FieldValue::value(Value::String(v.to_string()))),
+        (_, v) => Some(FieldValue::value(json_to_const(v))),
     }
-    let base = base_type(inner);
-    if shapes.objects.contains(base) {
-        return Some(FieldValue::owned_any(v));
-    }
-    if shapes.enums.contains(base) {
-        if let serde_json::Value::String(s) = &v {
-            return Some(FieldValue::value(Value::Enum(Name::new(s))));
-        }
-    }
-    if base == "AWSJSON" && !v.is_string() {
-        return Some(FieldValue::value(Value::String(v.to_string())));
-    }
-    Value::from_json(v).ok().map(FieldValue::value)
 }
 
 /// The modes a field's `@aws_*` directives allow (`None`: none given).
@@ -102,11 +156,10 @@ fn root_modes(t: &crate::transform::sdl::TypeDef, f: &crate::transform::sdl::Fie
 
 /// What the resolver of one output field needs, built once per field of the schema.
 struct FieldSpec {
-    shapes: Arc<Shapes>,
+    out: Out,
     exec: Arc<Executor>,
     type_name: String,
     name: String,
-    ty: String,
     allowed: Vec<AuthMode>,
     root: bool,
     /// Field-level @auth (crate::field_auth), compiled once per field.
@@ -127,18 +180,17 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
         write_auth: if type_name == "Mutation" { crate::field_auth::MutationFieldAuth::of(&exec, &f.name) } else { None },
         relation: model.is_some_and(|m| m.relation(&f.name).is_some()),
         owner: model.is_some_and(|m| m.owner_fields().contains(&f.name)),
-        shapes,
+        out: Out::of(&shapes, &f.ty),
         exec: exec.clone(),
         type_name,
         name: f.name.clone(),
-        ty: f.ty.clone(),
         allowed,
         root,
     });
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
         let spec = spec.clone();
         FieldFuture::new(async move {
-            let FieldSpec { shapes, exec, type_name, name, ty, allowed, root, read_auth, write_auth, relation, owner } = &*spec;
+            let FieldSpec { out, exec, type_name, name, allowed, root, read_auth, write_auth, relation, owner } = &*spec;
             // AWS quirk: a failed field is null in `data` next to its error (with a path); the
             // dynamic executor would drop the key instead, so errors are recorded here.
             let fail = |e: FieldError| {
@@ -162,7 +214,7 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
                             let key = ctx.ctx.item.node.response_key().node.to_string();
                             log.0.lock().unwrap_or_else(|p| p.into_inner()).push((name.clone(), key));
                         }
-                        Ok(output(shapes, ty, v))
+                        Ok(output(out, v))
                     }
                     Some(Err(e)) => fail(e),
                     None => fail(FieldError {
@@ -180,18 +232,18 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
             }
             if source.contains_key(PUBLISHED) {
                 // A subscription payload: fields come only from what the mutation selected.
-                return Ok(source.get(name).cloned().and_then(|v| output(shapes, ty, v)));
+                return Ok(source.get(name).cloned().and_then(|v| output(out, v)));
             }
             if *relation {
                 let args = args_json(&ctx);
                 match exec.resolve_relation(type_name, name, source, &args, auth).await {
-                    Some(Ok(v)) => return Ok(output(shapes, ty, v)),
+                    Some(Ok(v)) => return Ok(output(out, v)),
                     Some(Err(e)) => return fail(e),
                     None => {}
                 }
             }
             let v = source.get(name).cloned();
-            Ok(v.and_then(|v| output(shapes, ty, if *owner { exec.present(type_name, name, v) } else { v })))
+            Ok(v.and_then(|v| output(out, if *owner { exec.present(type_name, name, v) } else { v })))
         })
     });
     for a in &f.args {

@@ -107,3 +107,42 @@ async fn deeply_nested_requests_are_rejected_not_crashed() {
     let deep_filter = format!("{{ listTodos(filter: {}{{name: {{eq: \"x\"}}}}{}) {{ items {{ id }} }} }}", "{and: [".repeat(5_000), "]}".repeat(5_000));
     assert!(!schema.execute(deep_filter).await.errors.is_empty());
 }
+
+#[test]
+fn direct_conversions_equal_the_serde_ones() {
+    use serde_json::json;
+    let values = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-5),
+        json!(18_446_744_073_709_551_615_u64),
+        json!(1.5),
+        json!(100.0),
+        json!("t\u{e9}xt"),
+        json!([1, "a", null, [true]]),
+        json!({"b": 1, "a": {"z": [], "y": {}}, "c": null}),
+    ];
+    for v in values {
+        let direct = super::json_to_const(v.clone());
+        let serde = async_graphql::Value::from_json(v.clone()).unwrap();
+        assert_eq!(format!("{direct:?}"), format!("{serde:?}"), "{v}");
+        assert_eq!(serde_json::to_string(&super::const_to_json(&direct)).unwrap(), serde_json::to_string(&serde.clone().into_json().unwrap()).unwrap(), "{v}");
+    }
+    let mut obj = async_graphql::indexmap::IndexMap::new();
+    obj.insert(async_graphql::Name::new("e"), async_graphql::Value::Enum(async_graphql::Name::new("OPEN")));
+    obj.insert(async_graphql::Name::new("b"), async_graphql::Value::Binary(vec![1u8, 2].into()));
+    let v = async_graphql::Value::Object(obj);
+    assert_eq!(super::const_to_json(&v), v.clone().into_json().unwrap());
+}
+
+#[test]
+fn output_kinds_follow_the_field_type() {
+    use super::Out;
+    let shapes = super::Shapes { objects: ["Todo".to_string()].into(), enums: ["Status".to_string()].into() };
+    assert_eq!(Out::of(&shapes, "Todo!"), Out::Object);
+    assert_eq!(Out::of(&shapes, "[Todo!]!"), Out::List(Box::new(Out::Object)));
+    assert_eq!(Out::of(&shapes, "[[Status]]"), Out::List(Box::new(Out::List(Box::new(Out::Enum)))));
+    assert_eq!(Out::of(&shapes, "AWSJSON"), Out::AwsJson);
+    assert_eq!(Out::of(&shapes, "String!"), Out::Scalar);
+}
