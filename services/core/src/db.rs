@@ -257,9 +257,17 @@ impl SqliteDb {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut writer = Connection::open(&path)?;
+        let writer = Connection::open(&path)?;
         configure(&writer, options)?;
-        migrate(&mut writer, migrations)?;
+        let current: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if usize::try_from(current).map_or(true, |v| v < migrations.len()) {
+            // Pending migrations run on a connection of their own: some statements (ALTER
+            // TABLE ... RENAME) open the connection's TEMP database for good, and every later
+            // transaction of that connection would begin and commit it too.
+            let mut conn = Connection::open(&path)?;
+            configure(&conn, options)?;
+            migrate(&mut conn, migrations)?;
+        }
         let (jobs, queue) = mpsc::channel::<Job>();
         let epoch = Arc::new(AtomicU64::new(0));
         let writer_epoch = epoch.clone();
@@ -576,6 +584,19 @@ mod tests {
         let old = dir.path().join("old.db");
         drop(SqliteDb::open(&old, M).unwrap());
         assert_eq!(size(&SqliteDb::open_with_options(&old, M, big).unwrap()), 4096, "an existing file keeps its size");
+    }
+
+    /// A migration that renames a table opens its connection's TEMP database for good (every
+    /// later transaction would begin and commit it too): the writer must not be that connection.
+    #[test]
+    fn the_writer_is_not_the_connection_that_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let renaming = [M[0], "ALTER TABLE kv RENAME TO kv_old; CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"];
+        let db = SqliteDb::open(dir.path().join("t.db"), &renaming).unwrap();
+        let temp: i64 = db
+            .write_blocking(|tx| tx.query_row("SELECT count(*) FROM pragma_database_list WHERE name = 'temp'", [], |r| r.get(0)).map_err(InternalError::from))
+            .unwrap();
+        assert_eq!(temp, 0, "the writer connection has a TEMP database open");
     }
 
     #[test]

@@ -286,11 +286,13 @@ pub fn write(conn: &Connection, table: &Table, k: &KeyBytes, old: Option<&Item>,
         conn.prepare_cached("INSERT OR REPLACE INTO index_items (tid, idx, ipk, isk, pk, sk, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
             .execute(params![table.id, e.0, e.1, e.2, k.pk, k.sk, scan_hash(&e.1)])?;
     }
-    bump_counts(conn, table.id, i64::from(new.is_some()) - i64::from(old.is_some()), new_size - old_size)?;
+    let dcount = i64::from(new.is_some()) - i64::from(old.is_some());
     if meta.stream_enabled() && old != new {
-        super::stream_record::record_change(conn, table, old, new, cx)?;
+        // Counts and the record's sequence number in one update of the table row.
+        super::stream_record::record_change(conn, table, old, new, cx, dcount, new_size - old_size)
+    } else {
+        bump_counts(conn, table.id, dcount, new_size - old_size)
     }
-    Ok(())
 }
 
 /// Rebuild the entries of one index from all items (UpdateTable adding a GSI).

@@ -72,7 +72,32 @@ CREATE TABLE stream_records (
     record TEXT NOT NULL
 );
 CREATE INDEX stream_records_tid ON stream_records (tid, label, seq);
-"];
+", STREAM_RECORDS_V2];
+
+/// Migration 2: stream records keyed by `(tid, label, seq)` in one `WITHOUT ROWID` B-tree (was
+/// a rowid table with `AUTOINCREMENT` plus an index on those columns), numbered per table by
+/// `tables.stream_seq`, which the write that records a change bumps in the same statement as
+/// the table's item count. Appending a record thus touches one B-tree page instead of three
+/// (the row, its index entry, the `sqlite_sequence` row) and runs one statement fewer: every
+/// write to a table with a stream, i.e. every AppSync mutation, pays for each page it touches
+/// in its savepoint's journal, the WAL frame and its checksum, and the checkpoint.
+/// Sequence numbers stay unique and increasing per stream (what GetRecords and shard
+/// iterators rely on): every table continues after the highest number handed out so far.
+const STREAM_RECORDS_V2: &str = "
+ALTER TABLE tables ADD COLUMN stream_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE tables SET stream_seq = coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'), 0);
+ALTER TABLE stream_records RENAME TO stream_records_v1;
+CREATE TABLE stream_records (
+    tid INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (tid, label, seq)
+) WITHOUT ROWID;
+INSERT INTO stream_records (tid, label, seq, created, record) SELECT tid, label, seq, created, record FROM stream_records_v1;
+DROP TABLE stream_records_v1;
+";
 
 /// Scan-order hash of an encoded partition key: the first four bytes of its MD5.
 pub fn scan_hash(pk: &[u8]) -> i64 {

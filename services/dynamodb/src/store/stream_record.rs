@@ -4,9 +4,11 @@
 //! `SequenceNumber`, which it adds from the row's sequence number.
 //! Left out: nothing of the record's fields; shard and sequence bookkeeping is in `ops/streams.rs`.
 //!
-//! Serialized straight from borrowed items with serde (no `Value` tree and no copy of the item):
-//! this runs on the single SQLite writer thread for every write to a table with a stream, which
-//! every Amplify @model table has.
+//! Serialized straight from borrowed items with serde (no `Value` tree and no copy of the item),
+//! and numbered by the table row's `stream_seq`, bumped in the update that also applies the
+//! write's item-count change (see `STREAM_RECORDS_V2` in `store/mod.rs`): this runs on the
+//! single SQLite writer thread for every write to a table with a stream, which every Amplify
+//! @model table has.
 
 use super::catalog::Table;
 use super::items::{key_item, Actor, ChangeCtx};
@@ -87,15 +89,20 @@ pub(super) fn record_json(table: &Table, old: Option<&Item>, new: Option<&Item>,
     serde_json::to_string(&record).map_err(|e| DynamoError::from(amplocal_core::InternalError::from(e)))
 }
 
-/// Append the stream record of a change to the table's current stream.
-pub(super) fn record_change(conn: &Connection, table: &Table, old: Option<&Item>, new: Option<&Item>, cx: &ChangeCtx) -> Result<(), DynamoError> {
+/// Append the stream record of a change to the table's current stream, and add `dcount`
+/// items and `dsize` bytes to the table's counts (what [`super::items::bump_counts`] does for
+/// a table without a stream) in the statement that numbers the record: the table row's
+/// `stream_seq` is bumped and the record takes the new value (see `STREAM_RECORDS_V2`).
+pub(super) fn record_change(conn: &Connection, table: &Table, old: Option<&Item>, new: Option<&Item>, cx: &ChangeCtx, dcount: i64, dsize: i64) -> Result<(), DynamoError> {
     let text = record_json(table, old, new, cx)?;
-    conn.prepare_cached("INSERT INTO stream_records (tid, label, created, record) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        table.id,
-        table.meta.stream_label.as_deref().unwrap_or_default(),
-        cx.now as i64,
-        text
-    ])?;
+    conn.prepare_cached("UPDATE tables SET item_count = item_count + ?1, size_bytes = size_bytes + ?2, stream_seq = stream_seq + 1 WHERE id = ?3")?
+        .execute(params![dcount, dsize, table.id])?;
+    let added = conn
+        .prepare_cached("INSERT INTO stream_records (tid, label, seq, created, record) SELECT id, ?2, stream_seq, ?3, ?4 FROM tables WHERE id = ?1")?
+        .execute(params![table.id, table.meta.stream_label.as_deref().unwrap_or_default(), cx.now as i64, text])?;
+    if added != 1 {
+        return Err(amplocal_core::InternalError::new(format!("table {} has no catalog row for its stream record", table.id)).into());
+    }
     Ok(())
 }
 
