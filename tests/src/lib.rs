@@ -97,7 +97,7 @@ impl TestEnvBuilder {
         let dir = tempfile::tempdir().expect("tempdir");
         let tls_paths = amplocal::tls::ensure(dir.path()).expect("tls files");
         let mut serve = self.serve;
-        serve.tls = Some(amplocal::tls::server_config(&tls_paths).expect("tls config"));
+        serve.tls = Some(amplocal::tls::server_config_for(&tls_paths, &self.services.s3.hostnames).expect("tls config"));
         let creds = CredentialStore::new(self.mode);
         for (k, s) in &self.credentials {
             creds.insert_static(k, s);

@@ -100,3 +100,17 @@ async fn appsync_api_and_realtime_hosts_verify_over_https_and_wss() {
     };
     assert_eq!(ack["type"], "connection_ack", "{ack}");
 }
+
+#[tokio::test]
+async fn a_configured_s3_hostname_and_its_buckets_verify_over_https() {
+    let env = TestEnv::builder().services(|s| s.s3.hostnames = vec!["Files.Dev.Test".into()]).start().await;
+    let port = env.addr.port();
+    env.s3().create_bucket().bucket("tlsconf").send().await.unwrap();
+    let https = env.https_with(&["files.dev.test", "tlsconf.files.dev.test"]);
+    // Virtual-hosted under the configured base, then path-style on the base itself.
+    let r = https.put(format!("https://tlsconf.files.dev.test:{port}/k")).body("v").send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 200);
+    let r = https.get(format!("https://files.dev.test:{port}/tlsconf/k")).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "v");
+}
