@@ -4,9 +4,13 @@
 //!
 //! Nothing waits forever: the first byte and the TLS handshake have a deadline, so does the
 //! HTTP/2-preface sniff, HTTP/1 headers (which also bounds idle keep-alive connections), and a
-//! request body that stops flowing while a handler waits for it. Shutdown stops accepting,
+//! request body that stops flowing while a handler waits for it. An HTTP/2 request body a
+//! handler answers without reading is drained, bounded (`listener/drain.rs`), so that clients
+//! which fail on an early RST_STREAM (curl) get the response. Shutdown stops accepting,
 //! lets in-flight requests finish for a bounded time, then returns.
 //! Left out: PROXY protocol, connection limits, HTTP/3.
+
+mod drain;
 
 use crate::deadline::{IdleBody, PrefaceDeadline};
 use axum::Router;
@@ -174,6 +178,11 @@ async fn handle(app: Router, body_idle: Duration, req: Request<Incoming>) -> Res
         resp.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
         return Ok(resp);
     }
-    let req = req.map(|b| axum::body::Body::new(IdleBody::new(b, body_idle)));
+    // HTTP/2: a body the handler leaves unread is drained (bounded) rather than reset, see drain.rs.
+    let req = if req.version() == Version::HTTP_2 {
+        req.map(|b| axum::body::Body::new(IdleBody::new(drain::DrainOnDrop::new(b), body_idle)))
+    } else {
+        req.map(|b| axum::body::Body::new(IdleBody::new(b, body_idle)))
+    };
     app.oneshot(req).await
 }
