@@ -17,10 +17,10 @@ use axum::extract::Request;
 use axum::response::Response;
 use axum::Router;
 use http::header::HeaderName;
+use http::request::Parts;
 use http::HeaderValue;
 use std::convert::Infallible;
 use std::fmt;
-use http::request::Parts;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -76,7 +76,8 @@ struct Shared {
 }
 
 /// The gateway as a tower service: `internal` (the health routes, with their method handling)
-/// for its own paths, [`dispatch`] for everything else. Cheap to clone.
+/// for its own paths, classify → auth → the service's router ([`DispatchFuture`]) for everything
+/// else. Cheap to clone.
 #[derive(Clone)]
 pub struct Gateway {
     shared: Arc<Shared>,
