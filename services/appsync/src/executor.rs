@@ -121,6 +121,31 @@ fn item_to_json(item: &Item) -> Map<String, Value> {
     item.iter().map(|(k, v)| (k.clone(), from_dynamodb(v))).collect()
 }
 
+/// [`from_dynamodb`] taking the value (its strings are moved, not copied).
+pub fn from_dynamodb_owned(v: Value) -> Value {
+    let Value::Object(m) = v else { return v };
+    let Some((t, inner)) = m.into_iter().next() else { return Value::Null };
+    let number = |n: Value| match n {
+        Value::String(s) => serde_json::from_str::<serde_json::Number>(&s).map(Value::Number).unwrap_or(Value::String(s)),
+        other => other,
+    };
+    match (t.as_str(), inner) {
+        ("S", v) | ("BOOL", v) => v,
+        ("NULL", _) => Value::Null,
+        ("N", v) => number(v),
+        ("L", Value::Array(items)) => Value::Array(items.into_iter().map(from_dynamodb_owned).collect()),
+        ("M", Value::Object(o)) => Value::Object(item_into_json(o)),
+        ("SS", v) | ("BS", v) | ("B", v) => v,
+        ("NS", Value::Array(items)) => Value::Array(items.into_iter().map(number).collect()),
+        _ => Value::Null,
+    }
+}
+
+/// [`item_to_json`] taking the item.
+fn item_into_json(item: Item) -> Map<String, Value> {
+    item.into_iter().map(|(k, v)| (k, from_dynamodb_owned(v))).collect()
+}
+
 impl Executor {
     /// Build over a transformed API.
     /// `sandbox`: models without `@auth` are public to API-key callers.
@@ -162,7 +187,7 @@ impl Executor {
     async fn page(&self, req: DataRequest) -> Result<(Vec<Value>, Option<String>, u32), FieldError> {
         match self.data.call(req).await? {
             DataResponse::Page { items, next_token, scanned_count } => {
-                Ok((items.iter().map(|i| Value::Object(item_to_json(i))).collect(), next_token, scanned_count))
+                Ok((items.into_iter().map(|i| Value::Object(item_into_json(i))).collect(), next_token, scanned_count))
             }
             DataResponse::Item(_) => Err(FieldError { error_type: "MappingTemplate".into(), message: "unexpected data source result".into() }),
         }
@@ -170,7 +195,7 @@ impl Executor {
 
     async fn item(&self, req: DataRequest) -> Result<Value, FieldError> {
         match self.data.call(req).await? {
-            DataResponse::Item(Some(i)) => Ok(Value::Object(item_to_json(&i))),
+            DataResponse::Item(Some(i)) => Ok(Value::Object(item_into_json(i))),
             DataResponse::Item(None) => Ok(Value::Null),
             DataResponse::Page { .. } => Err(FieldError { error_type: "MappingTemplate".into(), message: "unexpected data source result".into() }),
         }

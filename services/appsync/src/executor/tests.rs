@@ -129,3 +129,30 @@ async fn api_key_callers_need_a_public_rule() {
     let err = strict.resolve_root("Query", "listTodos", &Map::new(), &KEY).await.unwrap().unwrap_err();
     assert_eq!(err.error_type, "Unauthorized");
 }
+
+#[test]
+fn owned_conversion_equals_the_borrowed_one() {
+    use serde_json::json;
+    let values = [
+        json!({"S": "x"}),
+        json!({"N": "1"}),
+        json!({"N": "-1.50"}),
+        json!({"N": "1e400"}),
+        json!({"N": "nope"}),
+        json!({"N": 5}),
+        json!({"BOOL": true}),
+        json!({"NULL": true}),
+        json!({"L": [{"S": "a"}, {"N": "2"}, {"M": {"k": {"NS": ["1", "2.5", 3]}}}]}),
+        json!({"L": "not a list"}),
+        json!({"M": {"a": {"SS": ["x"]}, "b": {"BS": ["AA=="]}, "c": {"B": "AA=="}}}),
+        json!({"M": 1}),
+        json!({"X": 1}),
+        json!({}),
+        json!({"S": "first", "N": "2"}),
+        json!("plain"),
+        json!(null),
+    ];
+    for v in values {
+        assert_eq!(super::from_dynamodb_owned(v.clone()), super::from_dynamodb(&v), "{v}");
+    }
+}

@@ -188,6 +188,12 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
         root,
     });
     let mut field = Field::new(f.name.clone(), type_ref(&f.ty), move |ctx| {
+        if !spec.root && !spec.relation {
+            if let Ok(parent) = ctx.parent_value.try_downcast_ref::<serde_json::Value>() {
+                // Nothing to wait for: answered without a boxed future.
+                return FieldFuture::Value(plain_field(&spec, &ctx, parent));
+            }
+        }
         let spec = spec.clone();
         FieldFuture::new(async move {
             let FieldSpec { out, exec, type_name, name, allowed, root, read_auth, write_auth, relation, owner } = &*spec;
@@ -250,6 +256,35 @@ fn object_field(shapes: Arc<Shapes>, exec: Arc<Executor>, type_name: String, f: 
         field = field.argument(input_value(a));
     }
     field
+}
+
+/// A field that is neither a root nor a relation, read from its parent item: the same steps
+/// as the general resolver (mode check, field-level read auth, subscription payload, owner
+/// presentation), all synchronous.
+fn plain_field(spec: &FieldSpec, ctx: &ResolverContext<'_>, parent: &serde_json::Value) -> Option<FieldValue<'static>> {
+    let FieldSpec { out, exec, type_name, name, allowed, read_auth, owner, .. } = spec;
+    let fail = |e: FieldError| {
+        let se = ctx.ctx.set_error_path(field_error(e).into_server_error(ctx.ctx.item.pos));
+        ctx.ctx.add_error(se);
+        None
+    };
+    let iam = RequestAuth::mode(AuthMode::Iam);
+    let auth = ctx.ctx.data_opt::<RequestAuth>().unwrap_or(&iam);
+    if !allowed.contains(&auth.mode) {
+        return fail(FieldError { error_type: "Unauthorized".into(), message: format!("Not Authorized to access {name} on type {type_name}") });
+    }
+    let empty = Map::new();
+    let source = parent.as_object().unwrap_or(&empty);
+    if let Some(Err(e)) = read_auth.as_ref().map(|r| r.check(auth, source)) {
+        // Subscription payloads are redacted (null, no error), as Amplify does.
+        return if source.contains_key(PUBLISHED) { None } else { fail(e) };
+    }
+    if source.contains_key(PUBLISHED) {
+        // A subscription payload: fields come only from what the mutation selected.
+        return source.get(name).cloned().and_then(|v| output(out, v));
+    }
+    let v = source.get(name).cloned();
+    v.and_then(|v| output(out, if *owner { exec.present(type_name, name, v) } else { v }))
 }
 
 /// Marker key on a subscription payload (never selected: not a schema field).
