@@ -12,6 +12,8 @@
 
 mod drain;
 
+pub use drain::Limits as DrainLimits;
+
 use crate::deadline::{IdleBody, PrefaceDeadline};
 use axum::Router;
 use http::{Request, Response, StatusCode, Version};
@@ -39,6 +41,9 @@ pub struct ServeOptions {
     pub body_idle_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// HTTP/2: how much of a request body a handler left unread is read and discarded, and for
+    /// how long, before the stream is reset (see `listener/drain.rs`).
+    pub unread_body_drain: drain::Limits,
 }
 
 impl Default for ServeOptions {
@@ -49,6 +54,7 @@ impl Default for ServeOptions {
             idle_timeout: Duration::from_secs(60),
             body_idle_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            unread_body_drain: drain::Limits::default(),
         }
     }
 }
@@ -61,6 +67,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("idle_timeout", &self.idle_timeout)
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("unread_body_drain", &self.unread_body_drain)
             .finish()
     }
 }
@@ -161,7 +168,8 @@ impl Conn {
         let io = TokioIo::new(PrefaceDeadline::new(io, self.opts.handshake_timeout));
         let app = self.app;
         let body_idle = self.opts.body_idle_timeout;
-        let svc = hyper::service::service_fn(move |req: Request<Incoming>| handle(app.clone(), body_idle, req));
+        let drain = self.opts.unread_body_drain;
+        let svc = hyper::service::service_fn(move |req: Request<Incoming>| handle(app.clone(), body_idle, drain, req));
         let builder = self.builder;
         let conn = builder.serve_connection_with_upgrades(io, svc);
         if let Err(e) = self.watcher.watch(conn).await {
@@ -170,7 +178,7 @@ impl Conn {
     }
 }
 
-async fn handle(app: Router, body_idle: Duration, req: Request<Incoming>) -> Result<Response<axum::body::Body>, std::convert::Infallible> {
+async fn handle(app: Router, body_idle: Duration, drain: drain::Limits, req: Request<Incoming>) -> Result<Response<axum::body::Body>, std::convert::Infallible> {
     // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
     if req.version() == Version::HTTP_11 && !req.headers().contains_key(http::header::HOST) {
         let mut resp = Response::new(axum::body::Body::from("missing Host header\n"));
@@ -180,7 +188,7 @@ async fn handle(app: Router, body_idle: Duration, req: Request<Incoming>) -> Res
     }
     // HTTP/2: a body the handler leaves unread is drained (bounded) rather than reset, see drain.rs.
     let req = if req.version() == Version::HTTP_2 {
-        req.map(|b| axum::body::Body::new(IdleBody::new(drain::DrainOnDrop::new(b), body_idle)))
+        req.map(|b| axum::body::Body::new(IdleBody::new(drain::DrainOnDrop::new(b, drain), body_idle)))
     } else {
         req.map(|b| axum::body::Body::new(IdleBody::new(b, body_idle)))
     };

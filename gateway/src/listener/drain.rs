@@ -8,7 +8,7 @@
 //! upload, although the response was complete. Reading (and discarding) the rest of the body lets
 //! the client finish its upload and the stream end with both END_STREAM flags, as over HTTP/1.1
 //! where hyper drains or closes. The drain never buffers (each chunk is released to flow
-//! control and dropped) and stops after [`DRAIN_BYTES`] or [`DRAIN_TIME`]; then the body is
+//! control and dropped) and stops after [`Limits`] (64 MiB or 5 s by default); then the body is
 //! dropped and h2 resets the stream with NO_ERROR as before.
 //! Left out: HTTP/1.1 (hyper drains or closes the connection itself).
 
@@ -20,21 +20,32 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// At most this many unread body bytes are read and discarded after the handler let go.
-pub const DRAIN_BYTES: usize = 64 * 1024 * 1024;
-/// The drain gives up after this long (a client that stops sending, or a slow one).
-pub const DRAIN_TIME: Duration = Duration::from_secs(5);
+/// How much of an unread request body is drained after the handler let go of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// At most this many body bytes are read and discarded.
+    pub bytes: usize,
+    /// The drain gives up after this long (a client that stops sending, or a slow one).
+    pub time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { bytes: 64 * 1024 * 1024, time: Duration::from_secs(5) }
+    }
+}
 
 /// An HTTP/2 request body that, when dropped before its end, drains the rest in a task.
 #[derive(Debug)]
 pub struct DrainOnDrop {
     inner: Option<Incoming>,
+    limits: Limits,
 }
 
 impl DrainOnDrop {
     /// Wrap an HTTP/2 request body.
-    pub fn new(inner: Incoming) -> Self {
-        Self { inner: Some(inner) }
+    pub fn new(inner: Incoming, limits: Limits) -> Self {
+        Self { inner: Some(inner), limits }
     }
 }
 
@@ -67,16 +78,16 @@ impl Drop for DrainOnDrop {
         // Dropped on a runtime thread in the server; outside one (never expected) the body is
         // simply dropped, i.e. the stream is reset with NO_ERROR as without this wrapper.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(drain(body, DRAIN_BYTES, DRAIN_TIME));
+            rt.spawn(drain(body, self.limits));
         }
     }
 }
 
-/// Read and discard `body` until its end, an error, `max_bytes` or `max_time`. Returns whether
-/// the end was reached.
-pub async fn drain(mut body: Incoming, max_bytes: usize, max_time: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + max_time;
-    let mut left = max_bytes;
+/// Read and discard `body` until its end, an error, or `limits`. Returns whether the end was
+/// reached.
+pub async fn drain(mut body: Incoming, limits: Limits) -> bool {
+    let deadline = tokio::time::Instant::now() + limits.time;
+    let mut left = limits.bytes;
     loop {
         match tokio::time::timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
