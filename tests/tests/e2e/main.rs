@@ -12,6 +12,7 @@ mod cognito_srp;
 mod dynamodb;
 mod dynamodb_atomic;
 mod gateway;
+mod http2_early;
 mod s3;
 mod storage_access;
 mod tls_names;
