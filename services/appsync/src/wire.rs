@@ -76,9 +76,9 @@ pub async fn handle(svc: AppSyncService, req: Request) -> Response {
             Some("MalformedHttpRequestException"),
         );
     }
-    let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), MAX_BODY).await.unwrap_or_default();
-    with_op(svc.graphql(&ctx, api_id, &headers, &body).await, "GraphQL")
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    with_op(svc.graphql(&ctx, api_id, &parts.headers, &body).await, "GraphQL")
 }
 
 async fn control(svc: AppSyncService, ctx: RequestContext, req: Request) -> Response {
