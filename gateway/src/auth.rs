@@ -183,7 +183,7 @@ pub fn flavor_for(state: &AppState, svc: ServiceId, parts: &Parts, body: Option<
 
 /// STS requests (awsQuery: no `X-Amz-Target`, scope service `sts` or an `Action`).
 fn is_sts(parts: &Parts, body: Option<&[u8]>) -> bool {
-    parts.headers.get("x-amz-target").is_none()
+    parts.headers.get(&crate::classify::X_AMZ_TARGET).is_none()
         && (signing_service(parts).as_deref() == Some("sts") || policy::sts_action(parts, body).is_some())
 }
 

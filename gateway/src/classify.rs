@@ -4,7 +4,11 @@
 //! `/_amplocal/health` and `/_localstack/*` never get here (the internal router answers them
 //! first, `lib.rs`); a service's internal endpoints `/_amplocal/<service>/…` go to that service.
 
+use http::header::HeaderName;
 use http::request::Parts;
+
+/// `X-Amz-Target` as a ready header name (a `&str` lookup parses and checks the name each time).
+pub static X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 
 /// The services behind the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,14 +103,21 @@ pub fn classify(parts: &Parts) -> ServiceId {
     if let Some(svc) = internal_service(parts.uri.path()) {
         return svc;
     }
-    if let Some(svc) = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(service_from_target) {
+    if let Some(svc) = parts.headers.get(&X_AMZ_TARGET).and_then(|v| v.to_str().ok()).and_then(service_from_target) {
         return svc;
     }
     if let Some(svc) = signing_service(parts).as_deref().and_then(service_from_signing_name) {
         return svc;
     }
     if let Some(host) = host_of(parts) {
-        let host = host.to_ascii_lowercase();
+        // Hosts arrive lower-case almost always: copy only when one is not.
+        let lower;
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = host.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            host
+        };
         if host.contains(".appsync-api.") || host.contains(".appsync-realtime-api.") {
             return ServiceId::AppSync;
         }
@@ -116,7 +127,7 @@ pub fn classify(parts: &Parts) -> ServiceId {
         if host.starts_with("dynamodb.") || host.starts_with("streams.dynamodb.") {
             return ServiceId::DynamoDb;
         }
-        if is_s3_virtual_host(&host) {
+        if is_s3_virtual_host(host) {
             return ServiceId::S3;
         }
     }

@@ -10,7 +10,7 @@
 //! (the context gets the one owned copy) and the operation name is borrowed, not copied.
 
 use crate::auth;
-use crate::classify::{classify, ServiceId};
+use crate::classify::{classify, ServiceId, X_AMZ_TARGET};
 use crate::state::AppState;
 use amplocal_core::{IdGen, OperationName};
 use axum::extract::Request;
@@ -29,7 +29,6 @@ use std::time::{Duration, Instant};
 use tower::util::Oneshot;
 use tower::ServiceExt;
 
-static X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 static AMZ_REQUEST_ID: HeaderName = HeaderName::from_static(amplocal_core::protocol::AMZ_REQUEST_ID);
 static AMZN_REQUEST_ID: HeaderName = HeaderName::from_static(amplocal_core::protocol::AMZN_REQUEST_ID);
 

@@ -100,12 +100,12 @@ fn matches(m: Match, parts: &Parts, body: Option<&[u8]>) -> bool {
         Match::Method(method) => parts.method.as_str() == method,
         Match::Target(prefix, ops) => parts
             .headers
-            .get("x-amz-target")
+            .get(&crate::classify::X_AMZ_TARGET)
             .and_then(|v| v.to_str().ok())
             .and_then(split_target)
             .is_some_and(|(p, op)| p == prefix && ops.contains(&op)),
         Match::StsAction(actions) => {
-            parts.headers.get("x-amz-target").is_none() && sts_action(parts, body).is_some_and(|a| actions.contains(&a.as_str()))
+            parts.headers.get(&crate::classify::X_AMZ_TARGET).is_none() && sts_action(parts, body).is_some_and(|a| actions.contains(&a.as_str()))
         }
         Match::PathPrefix(p) => path.starts_with(p),
         Match::PathSuffix(s) => path.ends_with(s),
