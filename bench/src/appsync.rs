@@ -99,6 +99,9 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return; // already gone (e.g. a simulator that failed to start)
+        }
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(10) {
