@@ -117,7 +117,7 @@ fn serve(mut args: amplocal::config::ServeArgs) -> anyhow::Result<()> {
         (std::fs::canonicalize(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone()), None)
     };
     let tls_paths = tls::ensure(&data_dir)?;
-    let opts = ServeOptions { tls: Some(tls::server_config(&tls_paths)?), ..ServeOptions::default() };
+    let opts = ServeOptions { tls: Some(tls::server_config_for(&tls_paths, &args.services.s3.hostnames)?), ..ServeOptions::default() };
     let mode = match args.credential_mode {
         CredentialModeArg::Lenient => CredentialMode::Lenient,
         CredentialModeArg::Strict => CredentialMode::Strict,

@@ -73,11 +73,6 @@ def test_virtual_hosted_bucket_over_https(server, base):
     assert f"{bucket}.{base}:{server['port']}" in hosts, hosts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="main.rs must pass the S3 hostnames to the TLS config: "
-    "tls::server_config_for(&tls_paths, &cfg.s3.hostnames) (gateway/src/main.rs, not owned here)",
-)
 def test_configured_s3_hostname_over_https(server):
     client, hosts = s3(server, CONFIGURED)
     client.create_bucket(Bucket="tls-configured")
