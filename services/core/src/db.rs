@@ -264,16 +264,16 @@ impl SqliteDb {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let writer = Connection::open(&path)?;
+        let mut writer = Connection::open(&path)?;
         configure(&writer, options)?;
-        let current: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if usize::try_from(current).map_or(true, |v| v < migrations.len()) {
-            // Pending migrations run on a connection of their own: some statements (ALTER
-            // TABLE ... RENAME) open the connection's TEMP database for good, and every later
-            // transaction of that connection would begin and commit it too.
-            let mut conn = Connection::open(&path)?;
-            configure(&conn, options)?;
-            migrate(&mut conn, migrations)?;
+        migrate(&mut writer, migrations)?;
+        let temp_open: bool = writer.query_row("SELECT count(*) > 0 FROM pragma_database_list WHERE name = 'temp'", [], |r| r.get(0))?;
+        if temp_open {
+            // A migration (ALTER TABLE ... RENAME) opened the connection's TEMP database for
+            // good, and every later transaction would begin and commit it too: write through a
+            // fresh connection instead.
+            writer = Connection::open(&path)?;
+            configure(&writer, options)?;
         }
         let (jobs, queue) = mpsc::channel::<Job>();
         let epoch = Arc::new(AtomicU64::new(0));
