@@ -13,25 +13,9 @@ import urllib3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from s3_fixtures import bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
 
 urllib3.disable_warnings()
-
-
-def code(exc_info):
-    err = exc_info.value.response
-    return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]
-
-
-@pytest.fixture
-def s3(client):
-    return client("s3")
-
-
-@pytest.fixture
-def bucket(s3):
-    name = f"py-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def test_object_round_trip_and_errors(s3, bucket):

@@ -8,30 +8,13 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-
-def code(exc_info):
-    err = exc_info.value.response
-    return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]
-
-
-@pytest.fixture
-def s3(client):
-    return client("s3")
-
-
-@pytest.fixture
-def bucket(s3):
-    name = f"pyh-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
+from s3_fixtures import bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
 
 
 def test_standard_headers_persist_and_response_overrides(s3, bucket):

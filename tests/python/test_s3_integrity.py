@@ -4,13 +4,13 @@ BadDigest when wrong (nothing stored), Content-MD5, and the multipart ETag as th
 parts' MD5s plus `-N` (UploadPartCopy's part ETag the MD5 of the copied range)."""
 import base64
 import hashlib
-import uuid
 import zlib
 
 import pytest
 import requests
 from awscrt import checksums
 from botocore.exceptions import ClientError
+from s3_fixtures import bucket, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
 
 BODY = b"integrity checked body \x00\xff" * 37
 
@@ -34,18 +34,6 @@ WRONG = {
     "SHA1": b64(hashlib.sha1(b"x").digest()),
     "SHA256": b64(hashlib.sha256(b"x").digest()),
 }
-
-
-@pytest.fixture
-def s3(client):
-    return client("s3")
-
-
-@pytest.fixture
-def bucket(s3):
-    name = f"pyi-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.mark.parametrize("alg", sorted(EXPECTED))
