@@ -79,17 +79,9 @@ fn timestamp(now: std::time::SystemTime) -> Option<[u8; 27]> {
     if secs > MAX_SECS {
         return None;
     }
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm, non-negative days).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
+    let rem = secs % 86_400;
+    let date = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?.date();
+    let (year, month, day) = (u64::try_from(date.year()).ok()?, u64::from(u8::from(date.month())), u64::from(date.day()));
     let mut b = *b"0000-00-00T00:00:00.000000Z";
     let mut put = |at: usize, width: usize, mut v: u64| {
         for i in (at..at + width).rev() {
