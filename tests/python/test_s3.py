@@ -2,8 +2,6 @@
 presigned URLs in SigV2 and SigV4, aws-chunked over HTTPS) and the AWS CLI (s3 mb/cp/ls/sync/presign)."""
 import hashlib
 import os
-import subprocess
-import sys
 import uuid
 
 import boto3
@@ -13,7 +11,7 @@ import urllib3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from s3_fixtures import bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
+from s3_fixtures import aws_cli, bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
 
 urllib3.disable_warnings()
 
@@ -153,54 +151,38 @@ def test_https_streaming_upload_is_aws_chunked(client, endpoint, bucket, tmp_pat
     assert "ContentEncoding" not in got or got["ContentEncoding"] != "aws-chunked"
 
 
-def _aws(endpoint, *args, cwd=None):
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    aws = os.path.join(os.path.dirname(sys.executable), "aws")
-    res = subprocess.run([aws, *args], capture_output=True, text=True, env=env, timeout=120, cwd=cwd)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout
-
-
 def test_aws_cli_mb_cp_ls_sync_presign(endpoint, s3, tmp_path):
     name = f"cli-{uuid.uuid4().hex[:10]}"
-    _aws(endpoint, "s3", "mb", f"s3://{name}")
+    aws_cli(endpoint, "s3", "mb", f"s3://{name}")
     src = tmp_path / "src"
     (src / "nested").mkdir(parents=True)
     (src / "one.txt").write_text("one")
     (src / "nested" / "two.txt").write_text("two")
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(9 * 1024 * 1024))
-    _aws(endpoint, "s3", "cp", str(big), f"s3://{name}/big.bin")
-    _aws(endpoint, "s3", "sync", str(src), f"s3://{name}/synced")
-    out = _aws(endpoint, "s3", "ls", f"s3://{name}/synced/", "--recursive")
+    aws_cli(endpoint, "s3", "cp", str(big), f"s3://{name}/big.bin")
+    aws_cli(endpoint, "s3", "sync", str(src), f"s3://{name}/synced")
+    out = aws_cli(endpoint, "s3", "ls", f"s3://{name}/synced/", "--recursive")
     assert "synced/one.txt" in out and "synced/nested/two.txt" in out
     # a second sync uploads nothing
-    assert "upload:" not in _aws(endpoint, "s3", "sync", str(src), f"s3://{name}/synced")
+    assert "upload:" not in aws_cli(endpoint, "s3", "sync", str(src), f"s3://{name}/synced")
     # a changed file is uploaded again; --delete removes what is gone locally
     (src / "one.txt").write_text("one, changed")
     (src / "nested" / "two.txt").unlink()
-    out = _aws(endpoint, "s3", "sync", str(src), f"s3://{name}/synced", "--delete")
+    out = aws_cli(endpoint, "s3", "sync", str(src), f"s3://{name}/synced", "--delete")
     assert "upload:" in out and "delete:" in out, out
     assert s3.get_object(Bucket=name, Key="synced/one.txt")["Body"].read() == b"one, changed"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=name, Prefix="synced/")["Contents"]] == ["synced/one.txt"]
     # and back down: s3 -> local
     down = tmp_path / "down"
-    _aws(endpoint, "s3", "sync", f"s3://{name}/synced", str(down))
+    aws_cli(endpoint, "s3", "sync", f"s3://{name}/synced", str(down))
     assert (down / "one.txt").read_text() == "one, changed" and not (down / "nested").exists()
     back = tmp_path / "back.bin"
-    _aws(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
+    aws_cli(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
     assert back.read_bytes() == big.read_bytes()
-    url = _aws(endpoint, "s3", "presign", f"s3://{name}/synced/one.txt").strip()
+    url = aws_cli(endpoint, "s3", "presign", f"s3://{name}/synced/one.txt").strip()
     assert requests.get(url, timeout=10).text == "one, changed"
-    _aws(endpoint, "s3", "rb", f"s3://{name}", "--force")
+    aws_cli(endpoint, "s3", "rb", f"s3://{name}", "--force")
     with pytest.raises(ClientError) as e:
         s3.head_bucket(Bucket=name)
     assert code(e)[0] == 404
@@ -210,25 +192,25 @@ def test_aws_cli_cp_100_mib_round_trip_is_multipart_and_byte_exact(endpoint, s3,
     """`aws s3 cp` of 100 MiB: the CLI's default 8 MiB parts (13 of them) up, its ranged
     parallel download back, byte for byte; the object is one multipart object."""
     name = f"cli-big-{uuid.uuid4().hex[:8]}"
-    _aws(endpoint, "s3", "mb", f"s3://{name}")
+    aws_cli(endpoint, "s3", "mb", f"s3://{name}")
     big = tmp_path / "100mib.bin"
     chunk = os.urandom(1024 * 1024)
     with open(big, "wb") as f:
         for i in range(100):
             f.write(bytes([i]) + chunk[1:])  # every MiB differs: misplaced parts cannot compare equal
-    _aws(endpoint, "s3", "cp", str(big), f"s3://{name}/big.bin")
+    aws_cli(endpoint, "s3", "cp", str(big), f"s3://{name}/big.bin")
     head = s3.head_object(Bucket=name, Key="big.bin")
     assert head["ContentLength"] == 100 * 1024 * 1024
     assert head["ETag"].endswith('-13"'), head["ETag"]
     back = tmp_path / "back.bin"
-    _aws(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
+    aws_cli(endpoint, "s3", "cp", f"s3://{name}/big.bin", str(back))
     with open(big, "rb") as a, open(back, "rb") as b:
         while True:
             x, y = a.read(8 << 20), b.read(8 << 20)
             assert x == y
             if not x:
                 break
-    _aws(endpoint, "s3", "rb", f"s3://{name}", "--force")
+    aws_cli(endpoint, "s3", "rb", f"s3://{name}", "--force")
 
 
 def test_cors_preflight_default(endpoint, bucket):

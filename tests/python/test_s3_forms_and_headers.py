@@ -4,9 +4,7 @@ default) expiring and refusing a tampered URL; `aws s3 presign` then curl (and a
 POST Object's success_action_redirect / _status answers and each policy violation (expired
 policy, failed condition, too small a file) refused without storing anything."""
 import datetime
-import os
 import subprocess
-import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +12,7 @@ import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from s3_fixtures import bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
+from s3_fixtures import aws_cli, bucket, code, s3  # noqa: F401  (pytest fixtures and helper shared by the S3 tests)
 
 
 def test_standard_headers_persist_and_response_overrides(s3, bucket):
@@ -103,30 +101,14 @@ def test_sigv2_presigned_urls_expire_and_refuse_tampering(s3, bucket):
     assert r.status_code == 403 and "<Code>AccessDenied</Code>" in r.text and "expired" in r.text, r.text
 
 
-def _aws(endpoint, *args):
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    aws = os.path.join(os.path.dirname(sys.executable), "aws")
-    res = subprocess.run([aws, *args], capture_output=True, text=True, env=env, timeout=60)
-    assert res.returncode == 0, (args, res.stdout, res.stderr)
-    return res.stdout.strip()
-
-
 def _curl(url, *args):
     return subprocess.run(["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", *args, url], capture_output=True, timeout=30)
 
 
 def test_aws_cli_presign_then_curl(endpoint, s3, bucket):
     s3.put_object(Bucket=bucket, Key="dir/c url.txt", Body=b"via curl")
-    url = _aws(endpoint, "s3", "presign", f"s3://{bucket}/dir/c url.txt", "--expires-in", "120")
-    short = _aws(endpoint, "s3", "presign", f"s3://{bucket}/dir/c url.txt", "--expires-in", "1")
+    url = aws_cli(endpoint, "s3", "presign", f"s3://{bucket}/dir/c url.txt", "--expires-in", "120").strip()
+    short = aws_cli(endpoint, "s3", "presign", f"s3://{bucket}/dir/c url.txt", "--expires-in", "1").strip()
     out = _curl(url).stdout
     body, status = out.rsplit(b"\n", 1)
     assert (status, body) == (b"200", b"via curl"), out
